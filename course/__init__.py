@@ -1,0 +1,24 @@
+"""LLM Interview Lab: the shared package behind the course's 50 chapters.
+
+Sub-packages: ``runtime``, ``text``, ``nn``, ``models``, ``train``, ``generate``, ``metrics``, ``viz``,
+``selftest`` and the chapter registry ``chapters``.
+"""
+from __future__ import annotations
+
+import inspect
+
+__version__ = "0.1.0"
+
+__all__ = ["show", "__version__"]
+
+
+def show(obj):
+    """Display the source code of a course function or class in a notebook (saved with the outputs)."""
+    from IPython.display import Code
+
+    try:
+        source = inspect.getsource(obj)
+    except (TypeError, OSError) as err:
+        raise TypeError(f"obj must be a function, class or module with source code, got "
+                        f"{type(obj).__name__}") from err
+    return Code(source, language="python")

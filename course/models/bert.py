@@ -1,0 +1,158 @@
+"""A bidirectional Transformer encoder (the BERT family), its masked-LM objective and task heads."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..nn import LayerNorm, LearnedPositions, TransformerBlock
+from ..validate import check_in, check_int, check_probability, check_tensor
+from .output import ModelOutput, lm_loss
+
+__all__ = ["BertConfig", "Bert", "mask_tokens", "BertClassifier", "BertTokenTagger", "BertSpanQA"]
+
+
+@dataclass(frozen=True)
+class BertConfig:
+    vocab_size: int = 64
+    max_len: int = 64
+    n_layers: int = 2
+    n_heads: int = 4
+    d_model: int = 64
+    d_ff: int | None = None
+    dropout: float = 0.0
+    type_vocab_size: int = 2      # segment A / segment B
+    norm_first: bool = False      # BERT is post-LN
+    norm_eps: float = 1e-12
+
+    def __post_init__(self):
+        for name in ("vocab_size", "max_len", "n_layers", "n_heads", "d_model"):
+            check_int(name, getattr(self, name), minimum=1)
+        if self.d_model % self.n_heads:
+            raise ValueError(f"d_model ({self.d_model}) must be divisible by n_heads ({self.n_heads})")
+        check_probability("dropout", self.dropout, open_right=True)
+
+    @classmethod
+    def preset(cls, name: str, **overrides) -> "BertConfig":
+        """``"tiny"`` for CPU labs, ``"base"`` for BERT-base's shape (Devlin et al., 2019)."""
+        presets = {"tiny": cls(),
+                   "base": cls(vocab_size=30522, max_len=512, n_layers=12, n_heads=12, d_model=768,
+                               d_ff=3072)}
+        check_in("name", name, presets)
+        return replace(presets[name], **overrides)
+
+
+def mask_tokens(ids: torch.Tensor, mask_id: int, vocab_size: int, *, p: float = 0.15,
+                special: torch.Tensor | None = None, generator: torch.Generator | None = None):
+    """BERT's masking: choose ``p`` of the (non-special) tokens; of those 80 % -> [MASK],
+    10 % -> a random token, 10 % unchanged. Only chosen positions are predicted.
+
+    ids: (B, T) int; special: (B, T) bool, never chosen (padding, [CLS], [SEP]).
+    Returns ``(inputs, labels)``, labels = original id at chosen positions and −100 elsewhere.
+    """
+    check_tensor("ids", ids, ndim=2, dtype="int")
+    check_probability("p", p)
+    chosen = torch.rand(ids.shape, generator=generator) < p
+    if special is not None:
+        check_tensor("special", special, dtype="bool")
+        chosen &= ~special
+    labels = torch.where(chosen, ids, torch.full_like(ids, -100))
+    roll = torch.rand(ids.shape, generator=generator)
+    inputs = ids.clone()
+    inputs[chosen & (roll < 0.8)] = mask_id
+    random_slot = chosen & (roll >= 0.8) & (roll < 0.9)
+    inputs[random_slot] = torch.randint(vocab_size, ids.shape, generator=generator)[random_slot]
+    return inputs, labels
+
+
+class Bert(nn.Module):
+    """ids (B, T) -> hidden states (B, T, d) and masked-LM logits (B, T, V).
+
+    Every position attends to every non-padding position, left *and* right.
+    """
+
+    def __init__(self, config: BertConfig):
+        super().__init__()
+        self.config = c = config
+        self.tok_emb = nn.Embedding(c.vocab_size, c.d_model)
+        self.pos_emb = LearnedPositions(c.max_len, c.d_model)
+        self.seg_emb = nn.Embedding(c.type_vocab_size, c.d_model)
+        self.emb_norm = LayerNorm(c.d_model, c.norm_eps)
+        self.drop = nn.Dropout(c.dropout)
+        self.blocks = nn.ModuleList(
+            TransformerBlock(c.d_model, c.n_heads, c.d_ff or 4 * c.d_model, dropout=c.dropout,
+                             norm_first=c.norm_first, activation="gelu", norm_eps=c.norm_eps)
+            for _ in range(c.n_layers))
+        self.mlm_transform = nn.Sequential(nn.Linear(c.d_model, c.d_model), nn.GELU(),
+                                           LayerNorm(c.d_model, c.norm_eps))
+        self.mlm_bias = nn.Parameter(torch.zeros(c.vocab_size))
+
+    def encode(self, ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
+               segments: torch.Tensor | None = None) -> torch.Tensor:
+        """ids (B, T); attention_mask (B, T) bool, True on real tokens -> hidden (B, T, d)."""
+        check_tensor("ids", ids, ndim=2, dtype="int")
+        if ids.shape[1] > self.config.max_len:
+            raise ValueError(f"ids has {ids.shape[1]} tokens, more than max_len={self.config.max_len}")
+        x = self.tok_emb(ids) + self.pos_emb(torch.arange(ids.shape[1], device=ids.device))
+        x = x + self.seg_emb(segments if segments is not None else torch.zeros_like(ids))
+        x = self.drop(self.emb_norm(x))
+        mask = None
+        if attention_mask is not None:
+            check_tensor("attention_mask", attention_mask, ndim=2, dtype="bool")
+            mask = attention_mask[:, None, None, :]                        # (B, 1, 1, T)
+        for block in self.blocks:
+            x = block(x, mask=mask)
+        return x
+
+    def forward(self, ids, attention_mask=None, segments=None, labels=None) -> ModelOutput:
+        hidden = self.encode(ids, attention_mask, segments)
+        logits = self.mlm_transform(hidden) @ self.tok_emb.weight.t() + self.mlm_bias
+        loss = lm_loss(logits, labels) if labels is not None else None
+        return ModelOutput(logits=logits, loss=loss, extras={"hidden": hidden})
+
+
+class BertClassifier(nn.Module):
+    """Sentence classification from the first ([CLS]) position: (B, T) -> logits (B, n_classes)."""
+
+    def __init__(self, bert: Bert, n_classes: int):
+        super().__init__()
+        self.bert = bert
+        self.head = nn.Sequential(nn.Linear(bert.config.d_model, bert.config.d_model), nn.Tanh(),
+                                  nn.Linear(bert.config.d_model, n_classes))
+
+    def forward(self, ids, attention_mask=None, labels=None) -> ModelOutput:
+        logits = self.head(self.bert.encode(ids, attention_mask)[:, 0])
+        return ModelOutput(logits, F.cross_entropy(logits, labels) if labels is not None else None)
+
+
+class BertTokenTagger(nn.Module):
+    """One label per token (NER): (B, T) -> logits (B, T, n_tags); labels −100 are ignored."""
+
+    def __init__(self, bert: Bert, n_tags: int):
+        super().__init__()
+        self.bert = bert
+        self.head = nn.Linear(bert.config.d_model, n_tags)
+
+    def forward(self, ids, attention_mask=None, labels=None) -> ModelOutput:
+        logits = self.head(self.bert.encode(ids, attention_mask))
+        return ModelOutput(logits, lm_loss(logits, labels) if labels is not None else None)
+
+
+class BertSpanQA(nn.Module):
+    """Extractive QA: start and end logits over positions. (B, T) -> logits (B, T, 2)."""
+
+    def __init__(self, bert: Bert):
+        super().__init__()
+        self.bert = bert
+        self.head = nn.Linear(bert.config.d_model, 2)
+
+    def forward(self, ids, attention_mask=None, segments=None, starts=None, ends=None) -> ModelOutput:
+        logits = self.head(self.bert.encode(ids, attention_mask, segments))
+        if attention_mask is not None:
+            logits = logits.masked_fill(~attention_mask[..., None], -1e4)
+        loss = None
+        if starts is not None and ends is not None:
+            loss = (F.cross_entropy(logits[..., 0], starts) + F.cross_entropy(logits[..., 1], ends)) / 2
+        return ModelOutput(logits, loss)

@@ -1,0 +1,139 @@
+"""A decoder-only Transformer language model (the GPT family), small enough to read in one sitting."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import torch
+from torch import nn
+
+from ..nn import LearnedPositions, SinusoidalPositions, TransformerBlock, make_norm
+from ..validate import check_in, check_int, check_probability, check_tensor
+from .output import ModelOutput, lm_loss
+
+__all__ = ["GPTConfig", "GPT"]
+
+
+@dataclass(frozen=True)
+class GPTConfig:
+    vocab_size: int = 65
+    context: int = 64            # the context window: the most tokens the model attends over
+    n_layers: int = 4
+    n_heads: int = 4
+    d_model: int = 128
+    d_ff: int | None = None      # default 4 · d_model
+    dropout: float = 0.0
+    positions: str = "learned"   # "learned" | "sinusoidal" | "rope" | "none"
+    norm: str = "layer"          # "layer" | "rms"
+    activation: str = "gelu_tanh"
+    bias: bool = True
+    tie_weights: bool = True     # output projection shares the token-embedding matrix
+    norm_eps: float = 1e-5
+
+    def __post_init__(self):
+        for name in ("vocab_size", "context", "n_layers", "n_heads", "d_model"):
+            check_int(name, getattr(self, name), minimum=1)
+        if self.d_model % self.n_heads:
+            raise ValueError(f"d_model ({self.d_model}) must be divisible by n_heads ({self.n_heads})")
+        check_probability("dropout", self.dropout, open_right=True)
+        check_in("positions", self.positions, ("learned", "sinusoidal", "rope", "none"))
+        check_in("norm", self.norm, ("layer", "rms"))
+
+    @property
+    def ff_dim(self) -> int:
+        return self.d_ff or 4 * self.d_model
+
+    def n_params(self, include_embeddings: bool = True) -> int:
+        """Parameter count from the config alone (equals ``count_parameters(GPT(cfg))``)."""
+        d, f, b = self.d_model, self.ff_dim, int(self.bias)
+        norm = 2 * d if self.norm == "layer" else d      # LayerNorm has γ and β, RMSNorm γ only
+        attn = 4 * d * d + 4 * d * b
+        ffn = 2 * d * f + (f + d) * b
+        per_layer = attn + ffn + 2 * norm
+        emb = self.vocab_size * d + (self.context * d if self.positions == "learned" else 0)
+        head = 0 if self.tie_weights else self.vocab_size * d
+        total = self.n_layers * per_layer + norm + head
+        return total + emb if include_embeddings else total
+
+    def flops_per_token(self) -> int:
+        """Training FLOPs per token ≈ 6·N + 6·2·L·T·d (Kaplan et al., 2020; N without embeddings)."""
+        return 6 * self.n_params(include_embeddings=False) + 12 * self.n_layers * self.context * self.d_model
+
+    @classmethod
+    def preset(cls, name: str, **overrides) -> "GPTConfig":
+        """``"baby"`` (a few seconds of CPU training), ``"small"``, or ``"gpt2"`` (124M shape)."""
+        presets = {
+            "baby": cls(context=64, n_layers=4, n_heads=4, d_model=128),
+            "tiny": cls(context=64, n_layers=2, n_heads=4, d_model=64),
+            "small": cls(context=128, n_layers=6, n_heads=6, d_model=192),
+            "gpt2": cls(vocab_size=50257, context=1024, n_layers=12, n_heads=12, d_model=768),
+        }
+        check_in("name", name, presets)
+        return replace(presets[name], **overrides)
+
+
+class GPT(nn.Module):
+    """tokens (B, T) -> logits (B, T, V) of the next token at every position.
+
+    Embeddings + positions -> n_layers pre-LN causal blocks -> final norm -> tied output projection.
+    """
+
+    def __init__(self, config: GPTConfig):
+        super().__init__()
+        if not isinstance(config, GPTConfig):
+            raise TypeError(f"config must be a GPTConfig, got {type(config).__name__}")
+        self.config = c = config
+        self.tok_emb = nn.Embedding(c.vocab_size, c.d_model)
+        self.pos_emb = {"learned": lambda: LearnedPositions(c.context, c.d_model),
+                        "sinusoidal": lambda: SinusoidalPositions(c.d_model)}.get(c.positions, lambda: None)()
+        self.drop = nn.Dropout(c.dropout)
+        self.blocks = nn.ModuleList(
+            TransformerBlock(c.d_model, c.n_heads, c.ff_dim, dropout=c.dropout, causal=True,
+                             norm=c.norm, activation=c.activation, bias=c.bias,
+                             rotary=c.positions == "rope", norm_eps=c.norm_eps)
+            for _ in range(c.n_layers))
+        self.norm = make_norm(c.norm, c.d_model, c.norm_eps)
+        self.head = nn.Linear(c.d_model, c.vocab_size, bias=False)
+        if c.tie_weights:
+            self.head.weight = self.tok_emb.weight
+        self.apply(self._init)
+        for name, p in self.named_parameters():   # GPT-2: scale residual projections by 1/sqrt(2L)
+            if name.endswith(("out_proj.weight", "down.weight")):
+                nn.init.normal_(p, 0.0, 0.02 / math.sqrt(2 * c.n_layers))
+
+    @staticmethod
+    def _init(module: nn.Module) -> None:
+        if isinstance(module, (nn.Linear, nn.Embedding)):
+            nn.init.normal_(module.weight, 0.0, 0.02)
+        if isinstance(module, nn.Linear) and module.bias is not None:
+            nn.init.zeros_(module.bias)
+
+    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None,
+                cache: list | None = None, use_cache: bool = False) -> ModelOutput:
+        """idx: (B, T) token ids; targets: (B, T) next-token ids (−100 = ignore).
+
+        With ``use_cache`` the output carries per-layer KV caches; pass them back as ``cache`` with
+        only the new tokens in ``idx`` to continue generation without recomputing the past.
+        """
+        check_tensor("idx", idx, ndim=2, dtype="int")
+        past = cache[0].length if cache else 0
+        t = idx.shape[1]
+        if past + t > self.config.context and self.config.positions == "learned":
+            raise ValueError(f"sequence of {past + t} tokens is longer than the context window "
+                             f"({self.config.context}); crop idx to its last {self.config.context} tokens")
+        if idx.numel() and (int(idx.max()) >= self.config.vocab_size or int(idx.min()) < 0):
+            raise ValueError(f"idx holds token ids outside [0, vocab_size={self.config.vocab_size})")
+        x = self.tok_emb(idx)
+        if self.pos_emb is not None:
+            x = x + self.pos_emb(torch.arange(past, past + t, device=idx.device))
+        x = self.drop(x)
+        new_cache = []
+        for i, block in enumerate(self.blocks):
+            if use_cache:
+                x, layer_cache = block(x, cache=cache[i] if cache else None, use_cache=True)
+                new_cache.append(layer_cache)
+            else:
+                x = block(x)
+        logits = self.head(self.norm(x))
+        loss = lm_loss(logits, targets) if targets is not None else None
+        return ModelOutput(logits=logits, loss=loss, cache=new_cache if use_cache else None)

@@ -1,0 +1,139 @@
+"""Multi-head attention (self or cross) built on the course's attention core, and a recorder of weights."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from ..validate import check_int, check_probability, check_tensor
+from .attention import attention_from_scores, scaled_dot_product_attention
+from .positions import RotaryEmbedding
+
+__all__ = ["MultiHeadAttention", "AdditiveAttention", "KVCache", "record_attention"]
+
+
+@dataclass
+class KVCache:
+    """Keys and values of the tokens seen so far, each (B, H, T_past, head_dim)."""
+    k: torch.Tensor
+    v: torch.Tensor
+
+    @property
+    def length(self) -> int:
+        return self.k.shape[-2]
+
+
+class MultiHeadAttention(nn.Module):
+    """h heads of size d_model/h, each attending in its own subspace; outputs concatenated and mixed.
+
+    forward(x (B, Tq, d_model), context (B, Tk, d_model) or None for self-attention, mask) -> (B, Tq, d_model).
+    The weights of the last call are kept in ``self.last_weights`` (B, H, Tq, Tk) while ``self.record``
+    is True (see :func:`record_attention`); otherwise the fused kernel runs and no weights exist.
+    """
+
+    def __init__(self, d_model: int, n_heads: int, dropout: float = 0.0, bias: bool = True,
+                 rotary: bool = False, causal: bool = False):
+        super().__init__()
+        check_int("d_model", d_model, minimum=1)
+        check_int("n_heads", n_heads, minimum=1)
+        if d_model % n_heads:
+            raise ValueError(f"d_model ({d_model}) must be divisible by n_heads ({n_heads})")
+        check_probability("dropout", dropout, open_right=True)
+        self.d_model, self.n_heads, self.head_dim = d_model, n_heads, d_model // n_heads
+        self.causal, self.dropout = causal, dropout
+        self.q_proj = nn.Linear(d_model, d_model, bias=bias)
+        self.k_proj = nn.Linear(d_model, d_model, bias=bias)
+        self.v_proj = nn.Linear(d_model, d_model, bias=bias)
+        self.out_proj = nn.Linear(d_model, d_model, bias=bias)
+        self.rotary = RotaryEmbedding(self.head_dim) if rotary else None
+        self.record = False
+        self.last_weights: torch.Tensor | None = None
+        self.head_mask: torch.Tensor | None = None   # (H,) multipliers, for head-ablation experiments
+
+    def _split(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, T, d_model) -> (B, H, T, head_dim)."""
+        b, t, _ = x.shape
+        return x.view(b, t, self.n_heads, self.head_dim).transpose(1, 2)
+
+    def forward(self, x: torch.Tensor, context: torch.Tensor | None = None,
+                mask: torch.Tensor | None = None, cache: KVCache | None = None,
+                use_cache: bool = False):
+        """Returns out (B, Tq, d_model), or ``(out, KVCache)`` when ``use_cache`` is True."""
+        check_tensor("x", x, ndim=3, dtype="float", last_dim=self.d_model)
+        if context is not None:
+            check_tensor("context", context, ndim=3, dtype="float", last_dim=self.d_model)
+        source = x if context is None else context
+        q, k, v = self._split(self.q_proj(x)), self._split(self.k_proj(source)), self._split(self.v_proj(source))
+        past = cache.length if cache is not None else 0
+        if self.rotary is not None:
+            q = self.rotary(q, torch.arange(past, past + q.shape[-2], device=x.device))
+            k = self.rotary(k, torch.arange(past, past + k.shape[-2], device=x.device))
+        if cache is not None:
+            k, v = torch.cat([cache.k, k], dim=-2), torch.cat([cache.v, v], dim=-2)
+        if self.causal:
+            t_q, t_k = q.shape[-2], k.shape[-2]
+            causal = torch.ones(t_q, t_k, dtype=torch.bool, device=x.device).tril(t_k - t_q)
+            mask = causal if mask is None else mask & causal
+        out, weights = scaled_dot_product_attention(
+            q, k, v, mask, dropout_p=self.dropout, training=self.training,
+            need_weights=self.record or self.head_mask is not None)
+        self.last_weights = weights.detach() if self.record else None
+        if self.head_mask is not None:
+            out = out * self.head_mask.view(1, -1, 1, 1).to(out)
+        out = self.out_proj(out.transpose(1, 2).reshape(x.shape[0], x.shape[1], self.d_model))
+        return (out, KVCache(k, v)) if use_cache else out
+
+
+class AdditiveAttention(nn.Module):
+    """Bahdanau-style attention: score(q, k) = vᵀ tanh(W_q q + W_k k), one head.
+
+    forward(query (B, Tq, dq), keys (B, Tk, dk), values (B, Tk, dv), mask) -> (B, Tq, dv).
+    Uses the same softmax-and-sum core as dot-product attention; weights kept like MultiHeadAttention.
+    """
+
+    def __init__(self, query_dim: int, key_dim: int, hidden: int):
+        super().__init__()
+        self.w_q = nn.Linear(query_dim, hidden, bias=False)
+        self.w_k = nn.Linear(key_dim, hidden, bias=False)
+        self.v = nn.Linear(hidden, 1, bias=False)
+        self.record = False
+        self.last_weights: torch.Tensor | None = None
+
+    def forward(self, query, keys, values, mask=None):
+        check_tensor("query", query, ndim=3, dtype="float")
+        check_tensor("keys", keys, ndim=3, dtype="float")
+        scores = self.v(torch.tanh(self.w_q(query)[:, :, None] + self.w_k(keys)[:, None])).squeeze(-1)
+        out, weights = attention_from_scores(scores[:, None], values[:, None], mask)
+        self.last_weights = weights.detach() if self.record else None
+        return out[:, 0]
+
+
+_RECORDABLE = (MultiHeadAttention, AdditiveAttention)
+
+
+@contextmanager
+def record_attention(model: nn.Module):
+    """Collect attention weights of every attention module in ``model`` during the ``with`` block.
+
+    Yields a dict ``{module_name: [weights (B, H, Tq, Tk) per call]}`` in the order modules are
+    registered (layer order). Attention runs on the manual path while recording.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    modules = [(n, m) for n, m in model.named_modules() if isinstance(m, _RECORDABLE)]
+    if not modules:
+        raise ValueError("model has no attention modules to record")
+    records: dict[str, list[torch.Tensor]] = {n: [] for n, _ in modules}
+    hooks = []
+    for name, module in modules:
+        module.record = True
+        hooks.append(module.register_forward_hook(
+            lambda mod, args, out, name=name: records[name].append(mod.last_weights)))
+    try:
+        yield records
+    finally:
+        for (_, module), hook in zip(modules, hooks):
+            module.record, module.last_weights = False, None
+            hook.remove()

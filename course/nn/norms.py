@@ -1,0 +1,86 @@
+"""Normalization layers written out: LayerNorm, RMSNorm and BatchNorm over (B, T, C) sequences."""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ..validate import check_positive, check_tensor
+
+__all__ = ["LayerNorm", "RMSNorm", "SequenceBatchNorm", "make_norm"]
+
+
+class LayerNorm(nn.Module):
+    """y = (x − mean) / sqrt(var + eps) · γ + β, statistics over the last dim of *each token*."""
+
+    def __init__(self, dim: int, eps: float = 1e-5, bias: bool = True):
+        super().__init__()
+        check_positive("eps", eps)
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(dim))
+        self.bias = nn.Parameter(torch.zeros(dim)) if bias else None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x: (..., dim) -> same shape."""
+        check_tensor("x", x, dtype="float", last_dim=self.weight.shape[0])
+        mean = x.mean(-1, keepdim=True)
+        var = x.var(-1, keepdim=True, unbiased=False)     # biased variance, as torch does
+        y = (x - mean) * torch.rsqrt(var + self.eps) * self.weight
+        return y + self.bias if self.bias is not None else y
+
+
+class RMSNorm(nn.Module):
+    """y = x / sqrt(mean(x²) + eps) · γ — LayerNorm without centring (Zhang & Sennrich, 2019)."""
+
+    def __init__(self, dim: int, eps: float = 1e-6):
+        super().__init__()
+        check_positive("eps", eps)
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(dim))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_tensor("x", x, dtype="float", last_dim=self.weight.shape[0])
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight
+
+
+class SequenceBatchNorm(nn.Module):
+    """BatchNorm over (B, T, C): statistics per channel across batch *and* time, padding excluded.
+
+    Train mode normalizes with the batch's statistics and updates running ones; eval mode uses the
+    running statistics — the train/eval mismatch that makes BN awkward for language models.
+    """
+
+    def __init__(self, dim: int, eps: float = 1e-5, momentum: float = 0.1):
+        super().__init__()
+        self.eps, self.momentum = eps, momentum
+        self.weight = nn.Parameter(torch.ones(dim))
+        self.bias = nn.Parameter(torch.zeros(dim))
+        self.register_buffer("running_mean", torch.zeros(dim))
+        self.register_buffer("running_var", torch.ones(dim))
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """x: (B, T, C) or (N, C); mask: (B, T) bool, True on real tokens."""
+        check_tensor("x", x, ndim=(2, 3), dtype="float", last_dim=self.weight.shape[0])
+        flat = x.reshape(-1, x.shape[-1])
+        if mask is not None:
+            check_tensor("mask", mask, dtype="bool")
+            if mask.shape != x.shape[:-1]:
+                raise ValueError(f"mask must have shape {tuple(x.shape[:-1])}, got {tuple(mask.shape)}")
+            flat = flat[mask.reshape(-1)]
+        if self.training:
+            mean, var = flat.mean(0), flat.var(0, unbiased=False)
+            n = flat.shape[0]
+            with torch.no_grad():
+                self.running_mean.lerp_(mean, self.momentum)
+                self.running_var.lerp_(var * n / max(n - 1, 1), self.momentum)  # unbiased, as torch
+        else:
+            mean, var = self.running_mean, self.running_var
+        return (x - mean) * torch.rsqrt(var + self.eps) * self.weight + self.bias
+
+
+def make_norm(kind: str, dim: int, eps: float = 1e-5) -> nn.Module:
+    """``"layer"`` -> LayerNorm, ``"rms"`` -> RMSNorm."""
+    if kind == "layer":
+        return LayerNorm(dim, eps)
+    if kind == "rms":
+        return RMSNorm(dim, eps)
+    raise ValueError(f"norm must be 'layer' or 'rms', got {kind!r}")
