@@ -1,0 +1,17 @@
+import os
+import tempfile
+
+# Learner progress written by tests (and by notebooks under nbval, whose kernels inherit the
+# environment) goes to a throwaway file, never to the developer's real one.
+os.environ.setdefault("COURSE_PROGRESS", os.path.join(tempfile.mkdtemp(prefix="course-progress-"),
+                                                      "progress.json"))
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    torch.manual_seed(0)
+    yield
