@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from .validate import check_int
 
-__all__ = ["Chapter", "CHAPTERS", "chapter", "chapter_map_markdown", "DUPLICATE_GROUPS"]
+__all__ = ["Chapter", "CHAPTERS", "chapter", "chapter_map_markdown", "available_chapters", "DUPLICATE_GROUPS"]
 
 # Chapters that ask the same (or nearly the same) question in the seed.
 DUPLICATE_GROUPS = ((26, 36), (27, 32, 37), (28, 33, 38), (29, 34, 39), (30, 35, 40), (21, 31))
@@ -156,11 +156,20 @@ def chapter(number: int) -> Chapter:
     return CHAPTERS[number - 1]
 
 
-def chapter_map_markdown(available: set[int] | None = None) -> str:
-    """A Markdown table of all chapters; ``available`` marks which notebooks exist yet."""
+def chapter_map_markdown(available: set[int] | None = None, link_prefix: str = "notebooks/") -> str:
+    """A Markdown table of all chapters; ``available`` marks which notebooks exist yet.
+
+    ``link_prefix`` is the notebooks folder as seen from the document ("" inside a notebook).
+    """
     rows = ["| # | question | 题目 | cluster |", "|---|---|---|---|"]
     for c in CHAPTERS:
-        title = f"[{c.title_en}](notebooks/{c.notebook})" if available is None or c.number in available \
-            else f"{c.title_en} *(planned)*"
+        ready = available is None or c.number in available
+        title = f"[{c.title_en}]({link_prefix}{c.notebook})" if ready else f"{c.title_en} *(planned)*"
         rows.append(f"| {c.number} | {title} | {c.title_zh} | {c.cluster} |")
     return "\n".join(rows)
+
+
+def available_chapters(folder) -> set[int]:
+    """Numbers of the chapters whose notebook exists in ``folder``."""
+    from pathlib import Path
+    return {c.number for c in CHAPTERS if (Path(folder) / c.notebook).exists()}

@@ -131,3 +131,10 @@ def test_check_records_progress(tmp_path, monkeypatch):
     assert Progress().passed() == {"07.global_norm"}
     quiz(7).answer(2, "b")
     assert Progress().passed("quizzes") == {"07.q2"}
+
+
+def test_unwritten_stub_gets_a_friendly_nudge():
+    def stub(x, dim=-1):
+        raise NotImplementedError
+    verdict = exercise("04.softmax").check(stub, seed=0, record=False)
+    assert not verdict.passed and "Not written yet" in verdict.message

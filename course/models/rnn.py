@@ -17,12 +17,16 @@ class RNNLanguageModel(nn.Module):
     """tokens (B, T) -> next-token logits (B, T, V) with a recurrent core (``cell`` = rnn | lstm | gru)."""
 
     def __init__(self, vocab_size: int, d_embed: int = 64, hidden: int = 128, n_layers: int = 1,
-                 cell: str = "lstm"):
+                 cell: str = "lstm", nonlinearity: str = "tanh"):
         super().__init__()
         check_int("vocab_size", vocab_size, minimum=1)
         check_in("cell", cell, _CELLS)
+        check_in("nonlinearity", nonlinearity, ("tanh", "relu"))
+        if nonlinearity != "tanh" and cell != "rnn":
+            raise ValueError(f"nonlinearity applies to cell='rnn' only, got cell={cell!r}")
         self.embed = nn.Embedding(vocab_size, d_embed)
-        self.rnn = _CELLS[cell](d_embed, hidden, n_layers, batch_first=True)
+        extra = {"nonlinearity": nonlinearity} if cell == "rnn" else {}
+        self.rnn = _CELLS[cell](d_embed, hidden, n_layers, batch_first=True, **extra)
         self.head = nn.Linear(hidden, vocab_size)
 
     def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None) -> ModelOutput:

@@ -96,10 +96,14 @@ class Exercise:
             expected = _as_list(self._call(self.reference, case))
             try:
                 got_raw = self._call(fn, case)
+            except NotImplementedError:
+                return Verdict(False, "✏️ Not written yet: replace `raise NotImplementedError` with your code, "
+                                      "then run the check again.")
             except Exception as err:  # the learner's code: report, never crash
                 where = traceback.extract_tb(err.__traceback__)[-1]
-                return Verdict(False, f"❌ Your function raised `{type(err).__name__}: {err}` "
-                                      f"(line {where.lineno}). Expected signature: `{self.signature}`.")
+                detail = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+                return Verdict(False, f"❌ Your function raised `{detail}` (line {where.lineno}). "
+                                      f"Expected signature: `{self.signature}`.")
             got = _as_list(got_raw)
             if got is None:
                 return Verdict(False, f"❌ Your function returned {type(got_raw).__name__}; expected "

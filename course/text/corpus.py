@@ -9,7 +9,7 @@ import random
 
 from ..validate import check_int
 
-__all__ = ["grammar_sentence", "grammar_corpus", "NOUNS", "VERBS"]
+__all__ = ["grammar_sentence", "grammar_corpus", "agreement_pairs", "NOUNS", "VERBS"]
 
 NOUNS = [("dog", "dogs"), ("cat", "cats"), ("child", "children"), ("teacher", "teachers"),
          ("bird", "birds"), ("farmer", "farmers"), ("robot", "robots"), ("king", "kings")]
@@ -51,3 +51,27 @@ def grammar_corpus(n_sentences: int = 2000, seed: int = 0) -> str:
     check_int("seed", seed, minimum=0)
     rng = random.Random(seed)
     return "\n".join(grammar_sentence(rng) for _ in range(n_sentences)) + "\n"
+
+
+def agreement_pairs(n: int, seed: int = 0) -> list[tuple[str, str, str]]:
+    """``n`` (prefix, right verb, wrong verb) triples in which a noun of the *other* number stands
+    between the subject and its verb: "the dog near the trees" + " runs" / " run".
+
+    A model that only looks at the last few characters is fooled by the nearer noun.
+    """
+    check_int("n", n, minimum=1)
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        plural = rng.random() < 0.5
+        noun = rng.choice(NOUNS)[plural]
+        if rng.random() < 0.5:
+            prefix = f"the {noun} near the {rng.choice(PLACES)}{'' if plural else 's'}"
+        else:
+            attractor = rng.choice(NOUNS)[not plural]
+            prefix = f"the {noun} that the {attractor} {rng.choice(TRANSITIVE)[not plural]}"
+        right, wrong = rng.choice(VERBS)
+        if plural:
+            right, wrong = wrong, right
+        out.append((prefix, f" {right} ", f" {wrong} "))   # the space ends the word: "run" ≠ prefix of "runs"
+    return out

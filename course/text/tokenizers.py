@@ -46,7 +46,7 @@ class WordTokenizer(_Vocab):
     """Lower-cased words and punctuation; words seen fewer than ``min_count`` times become ``<unk>``."""
 
     SPECIALS = ("<pad>", "<unk>", "<bos>", "<eos>")
-    PATTERN = re.compile(r"\w+|[^\w\s]")
+    PATTERN = re.compile(r"<\w+>|\w+|[^\w\s]")   # "<eos>" stays one token
 
     def __init__(self, texts: list[str], min_count: int = 1):
         check_int("min_count", min_count, minimum=1)

@@ -76,7 +76,7 @@ def fit(model: torch.nn.Module, optimizer: torch.optim.Optimizer, get_batch: Cal
         if scheduler is not None:
             scheduler.step()
         history.step.append(step)
-        history.loss.append(float(loss))
+        history.loss.append(loss.item())
         history.grad_norm.append(norm)
         if not math.isfinite(history.loss[-1]):
             history.diverged = True

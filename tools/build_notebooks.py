@@ -1,0 +1,123 @@
+"""Build the course notebooks from their sources and execute them so that outputs are stored.
+
+Sources live in ``notebooks/src/NN_slug.py`` in the percent format that jupytext also reads:
+``# %% [markdown]`` starts a Markdown cell (each line prefixed with ``# ``), ``# %%`` a code cell.
+
+    python tools/build_notebooks.py            # build and execute every notebook
+    python tools/build_notebooks.py 04 07      # only these chapters
+    python tools/build_notebooks.py --check    # fail if a notebook's cells differ from its source
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "notebooks" / "src"
+OUT = ROOT / "notebooks"
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+
+
+def parse(text: str) -> list:
+    """Percent-format text -> nbformat cells."""
+    cells, kind, lines = [], None, []
+
+    def flush():
+        body = "\n".join(lines).strip("\n")
+        if kind == "markdown":
+            body = "\n".join(l[2:] if l.startswith("# ") else l.lstrip("#") for l in body.splitlines())
+            cells.append(nbformat.v4.new_markdown_cell(body))
+        elif kind == "code" and body.strip():
+            cells.append(nbformat.v4.new_code_cell(body))
+
+    for line in text.splitlines():
+        if line.startswith("# %%"):
+            flush()
+            kind, lines = ("markdown" if "[markdown]" in line else "code"), []
+        else:
+            lines.append(line)
+    flush()
+    return cells
+
+
+def build(source: Path) -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = KERNELSPEC
+    nb.metadata["language_info"] = {"name": "python"}
+    nb.cells = parse(source.read_text(encoding="utf-8"))
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"{source.stem[:2]}-{i:02d}"     # stable ids: clean diffs between builds
+    return nb
+
+
+def execute(nb: nbformat.NotebookNode) -> float:
+    from nbclient import NotebookClient
+
+    env_progress = os.environ.get("COURSE_PROGRESS")
+    os.environ["COURSE_PROGRESS"] = str(Path(tempfile.mkdtemp()) / "progress.json")  # not the author's
+    try:
+        start = time.perf_counter()
+        NotebookClient(nb, timeout=600, kernel_name="python3",
+                       resources={"metadata": {"path": str(OUT)}}).execute()
+        return time.perf_counter() - start
+    finally:
+        if env_progress is None:
+            os.environ.pop("COURSE_PROGRESS", None)
+        else:
+            os.environ["COURSE_PROGRESS"] = env_progress
+
+
+def _is_progress_bar(output) -> bool:
+    text = output.get("text") or output.get("data", {}).get("text/plain", "")
+    return "it/s]" in text or "s/it]" in text
+
+
+def drop_progress_bars(nb: nbformat.NotebookNode) -> None:
+    """Progress bars are for the person waiting; a stored snapshot of one is noise."""
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if not _is_progress_bar(o)]
+
+
+def out_of_sync() -> list[str]:
+    """Notebooks whose cell sources differ from their ``src`` file (or that have no notebook)."""
+    problems = []
+    for source in sorted(SRC.glob("*.py")):
+        target = OUT / f"{source.stem}.ipynb"
+        if not target.exists():
+            problems.append(f"{target.name} is missing; run python tools/build_notebooks.py")
+            continue
+        stored = [(c.cell_type, c.source) for c in nbformat.read(target, as_version=4).cells]
+        if stored != [(c.cell_type, c.source) for c in build(source).cells]:
+            problems.append(f"{target.name} differs from src/{source.name}; rebuild it")
+    return problems
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("chapters", nargs="*", help="two-digit chapter numbers (default: all)")
+    parser.add_argument("--check", action="store_true", help="only check that notebooks match sources")
+    parser.add_argument("--no-execute", action="store_true", help="write notebooks without outputs")
+    args = parser.parse_args(argv)
+    if args.check:
+        problems = out_of_sync()
+        print("\n".join(problems) or "all notebooks match their sources")
+        return 1 if problems else 0
+    sources = [s for s in sorted(SRC.glob("*.py")) if not args.chapters or s.stem[:2] in args.chapters]
+    for source in sources:
+        nb = build(source)
+        seconds = 0.0 if args.no_execute else execute(nb)
+        drop_progress_bars(nb)
+        nbformat.write(nb, OUT / f"{source.stem}.ipynb")
+        print(f"{source.stem}: {len(nb.cells)} cells, executed in {seconds:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
