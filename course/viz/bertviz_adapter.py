@@ -38,8 +38,8 @@ def head_view_html(attentions, tokens: Sequence[str], *, example: int = 0, heigh
         raise ValueError(f"tokens has {len(tokens)} entries but the attention covers {stacked.shape[-1]} positions")
     page = bertviz_head_view(list(stacked.unbind(0)), list(tokens), html_action="return").data
     doc = f"<!doctype html><html><head><meta charset='utf-8'></head><body>{page}{_OFFLINE_NOTE}</body></html>"
-    return (f'<iframe class="course-bertviz" srcdoc="{html.escape(doc, quote=True)}" '
-            f'style="width:100%;height:{height}px;border:0"></iframe>')
+    return (f'<div class="course-bertviz"><iframe srcdoc="{html.escape(doc, quote=True)}" '
+            f'style="width:100%;height:{height}px;border:0"></iframe></div>')
 
 
 def head_view(attentions, tokens: Sequence[str], *, example: int = 0, height: int = 420):
