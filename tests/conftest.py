@@ -5,7 +5,6 @@ import tempfile
 # environment) goes to a throwaway file, never to the developer's real one.
 os.environ.setdefault("COURSE_PROGRESS", os.path.join(tempfile.mkdtemp(prefix="course-progress-"),
                                                       "progress.json"))
-os.environ.setdefault("MPLBACKEND", "Agg")
 
 import pytest  # noqa: E402
 import torch  # noqa: E402

@@ -43,12 +43,15 @@ class AttentionExplorer:
         return self.weights[self.layer.value, self.example.value, self.head.value]
 
     def render(self) -> None:
+        from IPython.display import display
+
         tokens = self.tokens[self.example.value]
         with self.output:
             self.output.clear_output(wait=True)
             ax = plot_attention(self.current(), self.q_tokens or tokens, tokens,
                                 title=f"{self.title} · layer {self.layer.value} · head {self.head.value}")
-            plt.show(ax.figure)
+            display(ax.figure)
+            plt.close(ax.figure)     # shown once, inside the widget, not again below the cell
 
     def _ipython_display_(self):
         from IPython.display import display
