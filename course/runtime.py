@@ -12,7 +12,7 @@ import torch
 
 from .validate import check_in, check_int
 
-__all__ = ["get_device", "seed_everything", "set_deterministic", "set_threads", "Timer",
+__all__ = ["get_device", "seed_everything", "set_deterministic", "set_threads", "Timer", "saved_for_backward_bytes",
            "autocast", "describe"]
 
 DEVICE_ENV = "COURSE_DEVICE"
@@ -102,3 +102,21 @@ def eval_mode(model: torch.nn.Module):
         yield model
     finally:
         model.train(was_training)
+
+
+def saved_for_backward_bytes(fn) -> tuple[object, int]:
+    """Run ``fn()`` and count the bytes autograd keeps for the backward pass (distinct storages).
+
+    This is the activation memory a training step must hold, measured the same way on CPU and GPU.
+    Returns ``(fn's result, bytes)``.
+    """
+    storages: dict[int, int] = {}
+
+    def pack(t: torch.Tensor):
+        storage = t.untyped_storage()
+        storages[storage.data_ptr()] = storage.nbytes()
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        result = fn()
+    return result, sum(storages.values())

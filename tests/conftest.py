@@ -7,6 +7,9 @@ os.environ.setdefault("COURSE_PROGRESS", os.path.join(tempfile.mkdtemp(prefix="c
                                                       "progress.json"))
 
 import pytest  # noqa: E402
+
+# The browser tests start JupyterLab and Chromium: `make test-browser` runs them, `make test` does not.
+collect_ignore = [] if os.environ.get("COURSE_BROWSER_TESTS") else ["browser"]
 import torch  # noqa: E402
 
 

@@ -51,8 +51,8 @@ def test_multihead_equals_nn_multiheadattention_with_copied_weights():
     ours = MultiHeadAttention(d, h)
     ref = nn.MultiheadAttention(d, h, batch_first=True)
     with torch.no_grad():
-        ref.in_proj_weight.copy_(torch.cat([ours.q_proj.weight, ours.k_proj.weight, ours.v_proj.weight]))
-        ref.in_proj_bias.copy_(torch.cat([ours.q_proj.bias, ours.k_proj.bias, ours.v_proj.bias]))
+        ref.in_proj_weight.copy_(ours.qkv_proj.weight)       # both stack W_q, W_k, W_v in this order
+        ref.in_proj_bias.copy_(ours.qkv_proj.bias)
         ref.out_proj.weight.copy_(ours.out_proj.weight)
         ref.out_proj.bias.copy_(ours.out_proj.bias)
     x, ctx = torch.randn(2, 5, d), torch.randn(2, 7, d)
@@ -105,3 +105,38 @@ def test_scaling_keeps_score_variance_near_one():
     raw = (q * k).sum(-1)
     assert raw.var().item() == pytest.approx(d, rel=0.1)
     assert (raw / math.sqrt(d)).var().item() == pytest.approx(1.0, rel=0.1)
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_tiled_online_softmax_attention_equals_plain_attention_and_its_gradients(causal):
+    from course.nn import tiled_attention
+    q, k, v = (torch.randn(2, 2, 37, 8, requires_grad=True) for _ in range(3))
+    expected = F.scaled_dot_product_attention(q, k, v, is_causal=causal)
+    got = tiled_attention(q, k, v, block_q=8, block_k=5, causal=causal)
+    torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-5)
+    g = torch.randn_like(got)
+    grads = torch.autograd.grad(got, (q, k, v), g)
+    ref = torch.autograd.grad(expected, (q, k, v), g)
+    for a, b in zip(grads, ref):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_tiled_attention_saves_less_for_backward():
+    from course.nn import tiled_attention
+    q, k, v = (torch.randn(1, 1, 512, 16, requires_grad=True) for _ in range(3))
+
+    from course.runtime import saved_for_backward_bytes
+    _, plain = saved_for_backward_bytes(lambda: scaled_dot_product_attention(q, k, v))
+    _, tiled = saved_for_backward_bytes(lambda: tiled_attention(q, k, v, block_q=64, block_k=64))
+    assert tiled < plain / 4
+
+
+def test_causal_flag_equals_an_explicit_mask_on_both_paths():
+    q, k, v = _qkv(tq=5, tk=5)
+    expected, _ = scaled_dot_product_attention(q, k, v, causal_mask(5))
+    for need_weights in (True, False):
+        got, _ = scaled_dot_product_attention(q, k, v, causal=True, need_weights=need_weights)
+        torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-6)
+    q1 = q[..., -2:, :]                       # the last two queries against all keys (a KV cache)
+    got, _ = scaled_dot_product_attention(q1, k, v, causal=True, need_weights=False)
+    torch.testing.assert_close(got, expected[..., -2:, :], rtol=1e-5, atol=1e-6)

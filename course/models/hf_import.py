@@ -23,8 +23,8 @@ def config_from_gpt2(hf_config) -> GPTConfig:
 def gpt_from_hf_gpt2(hf_model) -> GPT:
     """A course GPT holding the weights of ``hf_model`` (a ``GPT2LMHeadModel``).
 
-    GPT-2 stores its linear layers as ``Conv1D`` with weights (in, out), the transpose of ``nn.Linear``,
-    and fuses q, k, v into one ``c_attn`` matrix (d, 3d) that we split in three.
+    GPT-2 stores its linear layers as ``Conv1D`` with weights (in, out), the transpose of ``nn.Linear``;
+    its ``c_attn`` stacks q, k, v like our ``qkv_proj``.
     """
     if not hasattr(hf_model, "transformer") or not hasattr(hf_model.config, "n_layer"):
         raise TypeError(f"hf_model must be a transformers GPT2LMHeadModel, got {type(hf_model).__name__}")
@@ -34,11 +34,8 @@ def gpt_from_hf_gpt2(hf_model) -> GPT:
     model.pos_emb.table.weight.copy_(src.wpe.weight)
     for block, h in zip(model.blocks, src.h):
         attn = block.self_attn
-        for proj, w, b in zip((attn.q_proj, attn.k_proj, attn.v_proj),
-                              h.attn.c_attn.weight.t().chunk(3, dim=0), h.attn.c_attn.bias.chunk(3)):
-            proj.weight.copy_(w)
-            proj.bias.copy_(b)
-        pairs = [(attn.out_proj, h.attn.c_proj), (block.ffn.up, h.mlp.c_fc), (block.ffn.down, h.mlp.c_proj)]
+        pairs = [(attn.qkv_proj, h.attn.c_attn), (attn.out_proj, h.attn.c_proj),
+                 (block.ffn.up, h.mlp.c_fc), (block.ffn.down, h.mlp.c_proj)]
         for ours, theirs in pairs:
             ours.weight.copy_(theirs.weight.t())
             ours.bias.copy_(theirs.bias)

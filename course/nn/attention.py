@@ -42,14 +42,15 @@ def attention_from_scores(scores: torch.Tensor, v: torch.Tensor, mask: torch.Ten
 
 
 def scaled_dot_product_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
-                                 mask: torch.Tensor | None = None, *, dropout_p: float = 0.0,
-                                 training: bool = False, need_weights: bool = True,
+                                 mask: torch.Tensor | None = None, *, causal: bool = False,
+                                 dropout_p: float = 0.0, training: bool = False, need_weights: bool = True,
                                  scale: float | None = None):
     """Scaled dot-product attention.
 
     Args:
         q: (B, H, Tq, dk) queries;  k: (B, H, Tk, dk) keys;  v: (B, H, Tk, dv) values.
         mask: bool, broadcastable to (B, H, Tq, Tk); True where a query may attend to a key.
+        causal: also hide future keys; the queries are the last Tq of the Tk positions (KV cache).
         need_weights: True takes the manual path and returns the weights; False the fused path.
         scale: defaults to 1/sqrt(dk).
 
@@ -65,6 +66,15 @@ def scaled_dot_product_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tens
     check_mask("mask", mask, (*q.shape[:-1], k.shape[-2]))
     check_probability("dropout_p", dropout_p, open_right=True)
     scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
+    t_q, t_k = q.shape[-2], k.shape[-2]
+    if not need_weights and causal and mask is None and t_q == t_k:
+        # the fused kernel's own causal path: no mask tensor to build or read
+        out = F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=scale,
+                                             dropout_p=dropout_p if training else 0.0)
+        return out, None
+    if causal:
+        future = torch.ones(t_q, t_k, dtype=torch.bool, device=q.device).tril(t_k - t_q)
+        mask = future if mask is None else mask & future
     if not need_weights:
         out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=scale,
                                              dropout_p=dropout_p if training else 0.0)

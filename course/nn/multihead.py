@@ -5,6 +5,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ..validate import check_int, check_probability, check_tensor
@@ -43,9 +44,8 @@ class MultiHeadAttention(nn.Module):
         check_probability("dropout", dropout, open_right=True)
         self.d_model, self.n_heads, self.head_dim = d_model, n_heads, d_model // n_heads
         self.causal, self.dropout = causal, dropout
-        self.q_proj = nn.Linear(d_model, d_model, bias=bias)
-        self.k_proj = nn.Linear(d_model, d_model, bias=bias)
-        self.v_proj = nn.Linear(d_model, d_model, bias=bias)
+        # W_q, W_k and W_v stacked in one (3·d_model, d_model) matrix: one matmul for self-attention
+        self.qkv_proj = nn.Linear(d_model, 3 * d_model, bias=bias)
         self.out_proj = nn.Linear(d_model, d_model, bias=bias)
         self.rotary = RotaryEmbedding(self.head_dim) if rotary else None
         self.record = False
@@ -57,6 +57,16 @@ class MultiHeadAttention(nn.Module):
         b, t, _ = x.shape
         return x.view(b, t, self.n_heads, self.head_dim).transpose(1, 2)
 
+    def project(self, x: torch.Tensor, context: torch.Tensor | None = None):
+        """Queries from x; keys and values from context (x itself for self-attention). Each (B, H, T, hd)."""
+        if context is None:
+            return [self._split(t) for t in self.qkv_proj(x).chunk(3, dim=-1)]
+        w, b = self.qkv_proj.weight, self.qkv_proj.bias
+        d = self.d_model
+        q = F.linear(x, w[:d], None if b is None else b[:d])
+        k, v = F.linear(context, w[d:], None if b is None else b[d:]).chunk(2, dim=-1)
+        return self._split(q), self._split(k), self._split(v)
+
     def forward(self, x: torch.Tensor, context: torch.Tensor | None = None,
                 mask: torch.Tensor | None = None, cache: KVCache | None = None,
                 use_cache: bool = False):
@@ -64,20 +74,15 @@ class MultiHeadAttention(nn.Module):
         check_tensor("x", x, ndim=3, dtype="float", last_dim=self.d_model)
         if context is not None:
             check_tensor("context", context, ndim=3, dtype="float", last_dim=self.d_model)
-        source = x if context is None else context
-        q, k, v = self._split(self.q_proj(x)), self._split(self.k_proj(source)), self._split(self.v_proj(source))
+        q, k, v = self.project(x, context)
         past = cache.length if cache is not None else 0
         if self.rotary is not None:
             q = self.rotary(q, torch.arange(past, past + q.shape[-2], device=x.device))
             k = self.rotary(k, torch.arange(past, past + k.shape[-2], device=x.device))
         if cache is not None:
             k, v = torch.cat([cache.k, k], dim=-2), torch.cat([cache.v, v], dim=-2)
-        if self.causal:
-            t_q, t_k = q.shape[-2], k.shape[-2]
-            causal = torch.ones(t_q, t_k, dtype=torch.bool, device=x.device).tril(t_k - t_q)
-            mask = causal if mask is None else mask & causal
         out, weights = scaled_dot_product_attention(
-            q, k, v, mask, dropout_p=self.dropout, training=self.training,
+            q, k, v, mask, causal=self.causal, dropout_p=self.dropout, training=self.training,
             need_weights=self.record or self.head_mask is not None)
         self.last_weights = weights.detach() if self.record else None
         if self.head_mask is not None:

@@ -22,8 +22,7 @@ class LayerNorm(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x: (..., dim) -> same shape."""
         check_tensor("x", x, dtype="float", last_dim=self.weight.shape[0])
-        mean = x.mean(-1, keepdim=True)
-        var = x.var(-1, keepdim=True, unbiased=False)     # biased variance, as torch does
+        var, mean = torch.var_mean(x, dim=-1, keepdim=True, unbiased=False)   # one pass; biased, as torch
         y = (x - mean) * torch.rsqrt(var + self.eps) * self.weight
         return y + self.bias if self.bias is not None else y
 

@@ -1,0 +1,90 @@
+"""What a learner sees in JupyterLab: run whole notebooks, click the widgets, look at the figures."""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from lab_helpers import error_outputs, run_all, screenshot
+
+
+def _images(page):
+    return page.locator(".jp-OutputArea-output img, .jp-RenderedImage img")
+
+
+def _wait_for(predicate, timeout_s=30, message="condition"):
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        if predicate():
+            return
+        time.sleep(0.25)
+    raise AssertionError(f"timed out waiting for {message}")
+
+
+@pytest.mark.parametrize("name", ["00_start_here.ipynb", "07_gradient_clipping.ipynb"])
+def test_notebook_runs_cleanly_and_shows_its_figures(open_notebook, name):
+    page = open_notebook(name)
+    run_all(page)
+    assert error_outputs(page) == []
+    _wait_for(lambda: _images(page).count() >= 1, message="a rendered figure")
+    sizes = [img.bounding_box() for img in _images(page).all()[:3]]
+    assert all(box and box["width"] > 100 and box["height"] > 100 for box in sizes if box)
+    screenshot(page, name.removesuffix(".ipynb"))
+
+
+def test_chapter_01_quiz_explains_wrong_answers_and_records_right_ones(open_notebook, lab):
+    page = open_notebook("01_llm_basics.ipynb")
+    run_all(page)
+    assert error_outputs(page) == []
+    quiz = page.locator(".widget-vbox", has_text="Q1.").last
+    quiz.scroll_into_view_if_needed()
+    first = quiz.locator(".widget-vbox", has_text="How is a GPT-style LLM pretrained?").last
+    first.get_by_text("(a) Supervised learning on a corpus labelled by annotators").click()
+    first.get_by_role("button", name="Check").click()
+    _wait_for(lambda: "Not quite" in first.inner_text(), message="the explanation of a wrong answer")
+    assert "标注" in first.inner_text()                   # the explanation quotes the seed's claim
+    first.get_by_text("(b) Self-supervised next-token prediction on raw text").click()
+    first.get_by_role("button", name="Check").click()
+    _wait_for(lambda: "Correct" in first.inner_text(), message="the confirmation of a right answer")
+    screenshot(page, "01_quiz")
+    _wait_for(lambda: lab["progress"].exists(), message="the progress file")
+    record = json.loads(lab["progress"].read_text())
+    assert record["quizzes"]["01.q1"]["passed"] is True and record["quizzes"]["01.q1"]["attempts"] == 2
+    # the code exercise's verdict is visible
+    assert page.get_by_text("Not written yet").count() >= 2
+
+
+def test_chapter_04_explorer_bertviz_and_exercise(open_notebook):
+    page = open_notebook("04_how_attention_works.ipynb")
+    run_all(page)
+    assert error_outputs(page) == []
+    explorer = page.locator(".widget-vbox", has=page.locator(".widget-dropdown")).last
+    explorer.scroll_into_view_if_needed()
+    image = explorer.locator("img").first
+    image.wait_for(timeout=30_000)
+    before = image.get_attribute("src")
+    explorer.locator(".widget-dropdown select").nth(1).select_option("1")      # head 0 -> head 1
+    _wait_for(lambda: explorer.locator("img").first.get_attribute("src") not in (None, before),
+              message="the heatmap to change")
+    explorer.locator(".widget-dropdown select").nth(0).select_option("1")      # layer 0 -> layer 1
+    screenshot(page, "04_explorer")
+
+    frame = page.frame_locator(".course-bertviz iframe").first
+    _wait_for(lambda: frame.locator("svg text").count() > 0, timeout_s=30, message="bertviz to draw its SVG")
+    assert "could not load" not in frame.locator("body").inner_text()
+    page.locator(".course-bertviz").first.scroll_into_view_if_needed()
+    screenshot(page, "04_bertviz")
+    assert page.get_by_text("Not written yet").count() >= 2
+
+
+def test_without_internet_the_explorer_still_works_and_bertviz_says_why(open_notebook):
+    page = open_notebook("04_how_attention_works.ipynb", offline_cdn=True)
+    run_all(page)
+    explorer = page.locator(".widget-vbox", has=page.locator(".widget-dropdown")).last
+    explorer.locator("img").first.wait_for(timeout=30_000)
+    frame = page.frame_locator(".course-bertviz iframe").first
+    _wait_for(lambda: "could not load" in frame.locator("body").inner_text(), timeout_s=20,
+              message="bertviz's offline note")
+    page.locator(".course-bertviz").first.scroll_into_view_if_needed()
+    screenshot(page, "04_offline")
