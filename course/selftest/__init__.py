@@ -1,6 +1,8 @@
 """Self-tests: code exercises checked against references, quizzes, and the learner's progress."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from .exercises import Exercise, Mistake, Verdict
 from .progress import Progress, ProgressWarning, progress_path
 from .quiz import Option, Question, Quiz
@@ -45,19 +47,20 @@ def dashboard():
         q_keys = [q.key for q in quiz(n).questions]
         rows.append((sum(k in passed_ex for k in ex_keys), len(ex_keys),
                      sum(k in passed_q for k in q_keys), len(q_keys)))
-    fig, ax = plt.subplots(figsize=(6.5, 0.5 * len(numbers) + 1.2))
-    labels = [f"ch. {n:02d}" for n in numbers]
-    y = range(len(numbers))
-    ax.barh([i + 0.2 for i in y], [r[0] / r[1] for r in rows], height=0.4, label="exercises passed")
-    ax.barh([i - 0.2 for i in y], [r[2] / r[3] for r in rows], height=0.4, label="quiz answered right")
-    for i, r in enumerate(rows):
-        ax.text(1.02, i + 0.2, f"{r[0]}/{r[1]}", va="center", fontsize=8)
-        ax.text(1.02, i - 0.2, f"{r[2]}/{r[3]}", va="center", fontsize=8)
-    ax.set_yticks(list(y), labels)
-    ax.set_xlim(0, 1.15)
-    ax.set_xlabel("fraction done")
+    fig, ax = plt.subplots(figsize=(7, 0.62 * len(numbers) + 1.3))
+    for i, (ex_done, ex_total, q_done, q_total) in enumerate(rows):
+        for offset, done, total, color, label in ((-0.19, ex_done, ex_total, "tab:blue", "exercises"),
+                                                  (0.19, q_done, q_total, "tab:orange", "quiz")):
+            ax.barh(i + offset, 1.0, height=0.34, color="#e8e8e8")          # the whole chapter
+            ax.barh(i + offset, done / total, height=0.34, color=color)      # what is done
+            ax.text(1.03, i + offset, f"{label} {done}/{total}", va="center", fontsize=8)
+    ax.set_yticks(range(len(numbers)), [f"ch. {n:02d}" for n in numbers])
+    ax.set_xticks([0, 0.5, 1.0], ["0 %", "50 %", "100 %"])
+    ax.set_xlim(0, 1.32)
     ax.invert_yaxis()
-    ax.legend(loc="lower right", fontsize=8)
-    ax.set_title(f"Your progress ({record.path.name})", fontsize=10)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    where = str(record.path).replace(str(Path.home()), "~", 1)
+    ax.set_title(f"Your progress (saved in {where})", fontsize=9)
     fig.tight_layout()
     return fig

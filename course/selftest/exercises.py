@@ -90,34 +90,34 @@ class Exercise:
 
     def _diagnose(self, fn, seed: int) -> Verdict:
         if not callable(fn):
-            return Verdict(False, f"❌ Pass your function itself, e.g. `check({self.signature.split('(')[0]})`, "
+            return Verdict(False, f"✗ Pass your function itself, e.g. `check({self.signature.split('(')[0]})`, "
                                   f"not {type(fn).__name__}.")
         for case in self._cases(seed):
             expected = _as_list(self._call(self.reference, case))
             try:
                 got_raw = self._call(fn, case)
             except NotImplementedError:
-                return Verdict(False, "✏️ Not written yet: replace `raise NotImplementedError` with your code, "
+                return Verdict(False, "Not written yet: replace `raise NotImplementedError` with your code, "
                                       "then run the check again.")
             except Exception as err:  # the learner's code: report, never crash
                 where = traceback.extract_tb(err.__traceback__)[-1]
                 detail = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
-                return Verdict(False, f"❌ Your function raised `{detail}` (line {where.lineno}). "
+                return Verdict(False, f"✗ Your function raised `{detail}` (line {where.lineno}). "
                                       f"Expected signature: `{self.signature}`.")
             got = _as_list(got_raw)
             if got is None:
-                return Verdict(False, f"❌ Your function returned {type(got_raw).__name__}; expected "
+                return Verdict(False, f"✗ Your function returned {type(got_raw).__name__}; expected "
                                       f"{'a tensor' if len(expected) == 1 else f'{len(expected)} tensors'}.")
             if len(got) != len(expected):
-                return Verdict(False, f"❌ Expected {len(expected)} tensor(s), got {len(got)}.")
+                return Verdict(False, f"✗ Expected {len(expected)} tensor(s), got {len(got)}.")
             for g, e in zip(got, expected):
                 if g.shape != e.shape:
-                    return Verdict(False, f"❌ Wrong shape: got {tuple(g.shape)}, expected {tuple(e.shape)}. "
+                    return Verdict(False, f"✗ Wrong shape: got {tuple(g.shape)}, expected {tuple(e.shape)}. "
                                           f"Check which dimension you reduce or transpose.")
                 if g.dtype != e.dtype:
-                    return Verdict(False, f"❌ Wrong dtype: got {g.dtype}, expected {e.dtype}.")
+                    return Verdict(False, f"✗ Wrong dtype: got {g.dtype}, expected {e.dtype}.")
                 if g.device != e.device:
-                    return Verdict(False, f"❌ Result is on {g.device}, the inputs were on {e.device}.")
+                    return Verdict(False, f"✗ Result is on {g.device}, the inputs were on {e.device}.")
             if _close(got, expected, self.rtol, self.atol):
                 continue
             for mistake in self.mistakes:
@@ -126,15 +126,15 @@ class Exercise:
                 except Exception:
                     continue
                 if planted is not None and _close(got, planted, self.rtol, self.atol):
-                    return Verdict(False, f"❌ Not yet. Hint: {mistake.hint}", mistake.name)
+                    return Verdict(False, f"✗ Not yet. Hint: {mistake.hint}", mistake.name)
             bad = [g for g in got if not torch.isfinite(g).all()]
             if bad and all(torch.isfinite(e).all() for e in expected):
-                return Verdict(False, "❌ Your result contains NaN or inf where the reference is finite. "
+                return Verdict(False, "✗ Your result contains NaN or inf where the reference is finite. "
                                       "Look for overflow (exp of a large number) or a division by zero.")
             worst = max(float((g.float() - e.float()).abs().max()) for g, e in zip(got, expected))
-            return Verdict(False, f"❌ Values differ from the reference by up to {worst:.3g}. Compare with "
+            return Verdict(False, f"✗ Values differ from the reference by up to {worst:.3g}. Compare with "
                                   f"the formula step by step on a small input.")
-        return Verdict(True, f"✅ Correct — {self.title} matches the reference on every test case.")
+        return Verdict(True, f"✓ Correct — {self.title} matches the reference on every test case.")
 
     def check(self, fn, *, seed: int | None = None, record: bool = True) -> Verdict:
         """Check ``fn``; records the result in the learner's progress file unless ``record`` is False."""

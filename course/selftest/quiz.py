@@ -42,7 +42,7 @@ class Question:
 
     def feedback(self, choice: str) -> tuple[bool, str]:
         option = self.options[LETTERS.index(choice)]
-        mark = "✅ Correct." if option.correct else "❌ Not quite."
+        mark = "✓ Correct." if option.correct else "✗ Not quite."
         return option.correct, f"{mark} {option.why}"
 
     def as_text(self, number: int) -> str:

@@ -10,17 +10,25 @@ SCREENSHOTS = Path(os.environ.get("COURSE_SCREENSHOTS", ROOT / ".browser-test" /
 
 
 def run_all(page, timeout_s: float = 180) -> None:
-    """Run → Run All Cells, then wait until every code cell shows an execution number."""
+    """Run → Run All Cells, then wait until the kernel has run every code cell and is idle again.
+
+    The stored notebooks already show execution numbers, so we wait for the kernel to turn busy first,
+    then for no cell to be queued ("[*]") and the kernel to be idle.
+    """
     page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
     page.locator(".lm-Menu-item[data-command='runmenu:run-all']").click()
     deadline = time.time() + timeout_s
+    while time.time() < deadline and not page.get_by_text("| Busy").count():
+        time.sleep(0.1)
+    prompts: list[str] = []
     while time.time() < deadline:
         prompts = page.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()
-        pending = [p for p in prompts if not any(ch.isdigit() for ch in p)]
-        if prompts and not pending and page.get_by_text("Python 3 (ipykernel) | Idle").count():
+        running = [p for p in prompts if "*" in p or not any(ch.isdigit() for ch in p)]
+        if prompts and not running and page.get_by_text("| Idle").count():
             return
         time.sleep(0.5)
-    raise AssertionError(f"cells still running after {timeout_s} s")
+    screenshot(page, "timeout")
+    raise AssertionError(f"cells still running after {timeout_s} s; prompts: {prompts}")
 
 
 def screenshot(page, name: str) -> Path:

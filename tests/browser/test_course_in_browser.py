@@ -37,9 +37,8 @@ def test_chapter_01_quiz_explains_wrong_answers_and_records_right_ones(open_note
     page = open_notebook("01_llm_basics.ipynb")
     run_all(page)
     assert error_outputs(page) == []
-    quiz = page.locator(".widget-vbox", has_text="Q1.").last
-    quiz.scroll_into_view_if_needed()
-    first = quiz.locator(".widget-vbox", has_text="How is a GPT-style LLM pretrained?").last
+    first = page.locator(".widget-vbox", has_text="How is a GPT-style LLM pretrained?").last   # Q1's own box
+    first.scroll_into_view_if_needed()
     first.get_by_text("(a) Supervised learning on a corpus labelled by annotators").click()
     first.get_by_role("button", name="Check").click()
     _wait_for(lambda: "Not quite" in first.inner_text(), message="the explanation of a wrong answer")
