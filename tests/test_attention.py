@@ -140,3 +140,28 @@ def test_causal_flag_equals_an_explicit_mask_on_both_paths():
     q1 = q[..., -2:, :]                       # the last two queries against all keys (a KV cache)
     got, _ = scaled_dot_product_attention(q1, k, v, causal=True, need_weights=False)
     torch.testing.assert_close(got, expected[..., -2:, :], rtol=1e-5, atol=1e-6)
+
+
+def test_window_attention_equals_the_sliding_window_mask_with_and_without_cache():
+    torch.manual_seed(3)
+    attn = MultiHeadAttention(16, 2, causal=True, window=3).eval()
+    plain = MultiHeadAttention(16, 2, causal=True).eval()
+    plain.load_state_dict(attn.state_dict())
+    x = torch.randn(1, 7, 16)
+    expected = plain(x, mask=sliding_window_mask(7, 3))
+    torch.testing.assert_close(attn(x), expected, rtol=1e-5, atol=1e-6)
+    out, cache = attn(x[:, :5], use_cache=True)
+    step, _ = attn(x[:, 5:], cache=cache, use_cache=True)
+    torch.testing.assert_close(torch.cat([out, step], 1), expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_linear_attention_matches_its_quadratic_form(causal):
+    from course.nn import linear_attention
+    q, k, v = (torch.randn(2, 2, 9, 4) for _ in range(3))
+    fq, fk = F.elu(q) + 1, F.elu(k) + 1
+    scores = fq @ fk.transpose(-2, -1)                       # the T x T form it avoids building
+    if causal:
+        scores = scores * causal_mask(9)
+    expected = (scores @ v) / scores.sum(-1, keepdim=True)
+    torch.testing.assert_close(linear_attention(q, k, v, causal=causal), expected, rtol=1e-4, atol=1e-5)

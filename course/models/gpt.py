@@ -29,6 +29,7 @@ class GPTConfig:
     bias: bool = True
     tie_weights: bool = True     # output projection shares the token-embedding matrix
     norm_eps: float = 1e-5
+    window: int | None = None    # sliding-window attention: each token sees at most this many (itself included)
 
     def __post_init__(self):
         for name in ("vocab_size", "context", "n_layers", "n_heads", "d_model"):
@@ -38,6 +39,8 @@ class GPTConfig:
         check_probability("dropout", self.dropout, open_right=True)
         check_in("positions", self.positions, ("learned", "sinusoidal", "rope", "none"))
         check_in("norm", self.norm, ("layer", "rms"))
+        if self.window is not None:
+            check_int("window", self.window, minimum=1)
 
     @property
     def ff_dim(self) -> int:
@@ -90,7 +93,7 @@ class GPT(nn.Module):
         self.blocks = nn.ModuleList(
             TransformerBlock(c.d_model, c.n_heads, c.ff_dim, dropout=c.dropout, causal=True,
                              norm=c.norm, activation=c.activation, bias=c.bias,
-                             rotary=c.positions == "rope", norm_eps=c.norm_eps)
+                             rotary=c.positions == "rope", norm_eps=c.norm_eps, window=c.window)
             for _ in range(c.n_layers))
         self.norm = make_norm(c.norm, c.d_model, c.norm_eps)
         self.head = nn.Linear(c.d_model, c.vocab_size, bias=False)

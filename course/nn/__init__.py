@@ -2,7 +2,7 @@
 from .attention import (attention_from_scores, causal_mask, padding_mask,
                         scaled_dot_product_attention, sliding_window_mask)
 from .blocks import ACTIVATIONS, FeedForward, TransformerBlock
-from .efficient import online_softmax_attention, tiled_attention
+from .efficient import linear_attention, online_softmax_attention, tiled_attention
 from .multihead import AdditiveAttention, KVCache, MultiHeadAttention, record_attention
 from .norms import LayerNorm, RMSNorm, SequenceBatchNorm, make_norm
 from .positions import LearnedPositions, RotaryEmbedding, SinusoidalPositions, sinusoidal_table

@@ -13,7 +13,7 @@ from torch.utils.checkpoint import checkpoint
 
 from ..validate import check_int, check_tensor
 
-__all__ = ["online_softmax_attention", "tiled_attention"]
+__all__ = ["online_softmax_attention", "tiled_attention", "linear_attention"]
 
 
 def online_softmax_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, *, block_k: int = 128,
@@ -67,3 +67,26 @@ def tiled_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, *, block_
         needs_grad = torch.is_grad_enabled() and any(t.requires_grad for t in (q, k, v))
         outs.append(checkpoint(run, q_block, k, v, use_reentrant=False) if needs_grad else run(q_block, k, v))
     return torch.cat(outs, dim=-2)
+
+
+def linear_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, *, causal: bool = False,
+                     eps: float = 1e-6) -> torch.Tensor:
+    """Linear attention (Katharopoulos et al., 2020): replace exp(q·k) by φ(q)·φ(k), φ = elu + 1.
+
+    Then Σ_j φ(q_i)·φ(k_j) v_j = φ(q_i) · (Σ_j φ(k_j) v_jᵀ): the (d × d) sum is shared by all queries,
+    so the cost is O(T·d²) instead of O(T²·d). It is a *different* attention, not an approximation
+    with a guarantee. q, k: (B, H, T, d), v: (B, H, T, dv) -> (B, H, T, dv).
+    """
+    check_tensor("q", q, ndim=4, dtype="float")
+    check_tensor("k", k, ndim=4, dtype="float", last_dim=q.shape[-1])
+    check_tensor("v", v, ndim=4, dtype="float")
+    fq, fk = torch.nn.functional.elu(q) + 1, torch.nn.functional.elu(k) + 1
+    if causal:   # prefix sums: query i only sums keys 0..i
+        kv = torch.einsum("bhtd,bhte->bhtde", fk, v).cumsum(dim=2)          # (B, H, T, d, dv)
+        num = torch.einsum("bhtd,bhtde->bhte", fq, kv)
+        den = torch.einsum("bhtd,bhtd->bht", fq, fk.cumsum(dim=2))[..., None]
+    else:
+        kv = torch.einsum("bhtd,bhte->bhde", fk, v)                          # (B, H, d, dv)
+        num = torch.einsum("bhtd,bhde->bhte", fq, kv)
+        den = (fq @ fk.sum(dim=2, keepdim=True).transpose(-2, -1))
+    return num / (den + eps)

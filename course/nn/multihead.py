@@ -35,7 +35,7 @@ class MultiHeadAttention(nn.Module):
     """
 
     def __init__(self, d_model: int, n_heads: int, dropout: float = 0.0, bias: bool = True,
-                 rotary: bool = False, causal: bool = False):
+                 rotary: bool = False, causal: bool = False, window: int | None = None):
         super().__init__()
         check_int("d_model", d_model, minimum=1)
         check_int("n_heads", n_heads, minimum=1)
@@ -43,7 +43,11 @@ class MultiHeadAttention(nn.Module):
             raise ValueError(f"d_model ({d_model}) must be divisible by n_heads ({n_heads})")
         check_probability("dropout", dropout, open_right=True)
         self.d_model, self.n_heads, self.head_dim = d_model, n_heads, d_model // n_heads
-        self.causal, self.dropout = causal, dropout
+        if window is not None:
+            check_int("window", window, minimum=1)
+            if not causal:
+                raise ValueError("window (sliding-window attention) needs causal=True")
+        self.causal, self.dropout, self.window = causal, dropout, window
         # W_q, W_k and W_v stacked in one (3·d_model, d_model) matrix: one matmul for self-attention
         self.qkv_proj = nn.Linear(d_model, 3 * d_model, bias=bias)
         self.out_proj = nn.Linear(d_model, d_model, bias=bias)
@@ -81,6 +85,10 @@ class MultiHeadAttention(nn.Module):
             k = self.rotary(k, torch.arange(past, past + k.shape[-2], device=x.device))
         if cache is not None:
             k, v = torch.cat([cache.k, k], dim=-2), torch.cat([cache.v, v], dim=-2)
+        if self.window is not None:   # keys older than `window` positions are out of sight
+            t_q, t_k = q.shape[-2], k.shape[-2]
+            recent = torch.ones(t_q, t_k, dtype=torch.bool, device=x.device).triu(t_k - t_q - self.window + 1)
+            mask = recent if mask is None else mask & recent
         out, weights = scaled_dot_product_attention(
             q, k, v, mask, causal=self.causal, dropout_p=self.dropout, training=self.training,
             need_weights=self.record or self.head_mask is not None)

@@ -44,6 +44,9 @@ class Verdict:
 
 
 def _as_list(x) -> list | None:
+    """Tensors, lists of tensors, and plain numbers (compared as float64 tensors)."""
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        return [torch.tensor(float(x), dtype=torch.float64)]
     if isinstance(x, torch.Tensor):
         return [x]
     if isinstance(x, (list, tuple)) and all(isinstance(t, torch.Tensor) for t in x):
