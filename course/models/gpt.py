@@ -128,6 +128,8 @@ class GPT(nn.Module):
         if idx.device.type == "cpu" and idx.numel() and (int(idx.max()) >= self.config.vocab_size or int(idx.min()) < 0):
             raise ValueError(f"idx holds token ids outside [0, vocab_size={self.config.vocab_size})")
         x = self.tok_emb(idx)
+        if self.config.positions == "sinusoidal":   # fixed sinusoids have amplitude 1: scale tokens up
+            x = x * math.sqrt(self.config.d_model)      # to match them, as Vaswani et al. (2017) do
         if self.pos_emb is not None:
             x = x + self.pos_emb(torch.arange(past, past + t, device=idx.device))
         x = self.drop(x)

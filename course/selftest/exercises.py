@@ -96,7 +96,8 @@ class Exercise:
             return Verdict(False, f"✗ Pass your function itself, e.g. `check({self.signature.split('(')[0]})`, "
                                   f"not {type(fn).__name__}.")
         for case in self._cases(seed):
-            expected = _as_list(self._call(self.reference, case))
+            reference_raw = self._call(self.reference, case)
+            expected = _as_list(reference_raw)
             try:
                 got_raw = self._call(fn, case)
             except NotImplementedError:
@@ -107,6 +108,8 @@ class Exercise:
                 detail = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
                 return Verdict(False, f"✗ Your function raised `{detail}` (line {where.lineno}). "
                                       f"Expected signature: `{self.signature}`.")
+            if isinstance(reference_raw, (int, float)) and isinstance(got_raw, torch.Tensor) and got_raw.numel() == 1:
+                got_raw = got_raw.item()          # a number asked for, a one-element tensor given: fine
             got = _as_list(got_raw)
             if got is None:
                 return Verdict(False, f"✗ Your function returned {type(got_raw).__name__}; expected "
@@ -114,22 +117,23 @@ class Exercise:
             if len(got) != len(expected):
                 return Verdict(False, f"✗ Expected {len(expected)} tensor(s), got {len(got)}.")
             for g, e in zip(got, expected):
-                if g.shape != e.shape:
-                    return Verdict(False, f"✗ Wrong shape: got {tuple(g.shape)}, expected {tuple(e.shape)}. "
-                                          f"Check which dimension you reduce or transpose.")
                 if g.dtype != e.dtype:
                     return Verdict(False, f"✗ Wrong dtype: got {g.dtype}, expected {e.dtype}.")
                 if g.device != e.device:
                     return Verdict(False, f"✗ Result is on {g.device}, the inputs were on {e.device}.")
             if _close(got, expected, self.rtol, self.atol):
                 continue
-            for mistake in self.mistakes:
+            for mistake in self.mistakes:     # a known mistake, even one of another shape, gets its hint
                 try:
                     planted = _as_list(self._call(mistake.fn, case))
                 except Exception:
                     continue
                 if planted is not None and _close(got, planted, self.rtol, self.atol):
                     return Verdict(False, f"✗ Not yet. Hint: {mistake.hint}", mistake.name)
+            for g, e in zip(got, expected):
+                if g.shape != e.shape:
+                    return Verdict(False, f"✗ Wrong shape: got {tuple(g.shape)}, expected {tuple(e.shape)}. "
+                                          f"Check which dimension you reduce or transpose.")
             bad = [g for g in got if not torch.isfinite(g).all()]
             if bad and all(torch.isfinite(e).all() for e in expected):
                 return Verdict(False, "✗ Your result contains NaN or inf where the reference is finite. "

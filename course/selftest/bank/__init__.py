@@ -5,7 +5,7 @@ from importlib import import_module
 
 from ...chapters import chapter
 
-CHAPTERS_WITH_SELFTEST = (1, 4, 7)
+CHAPTERS_WITH_SELFTEST = (1, 4, 7, 11, 13, 16, 17, 24, 29, 34, 39, 41, 43)
 
 
 def load(number: int):
