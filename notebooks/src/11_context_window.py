@@ -40,7 +40,7 @@ from course.runtime import get_device, seed_everything
 from course.train import AdamW, fit, warmup_cosine_scheduler
 
 device = get_device()
-seed_everything(0)
+generator = seed_everything(0)
 
 
 def train(model, batch_fn, steps, lr=3e-3):
