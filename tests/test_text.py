@@ -67,3 +67,8 @@ def test_batching():
     data = torch.arange(100)
     x, y = lm_batch(data, 4, 8, torch.Generator().manual_seed(0))
     assert x.shape == (4, 8) and torch.equal(y, x + 1)
+
+
+def test_zh_numeral_gloss():
+    from course.text import zh_numeral_gloss
+    assert zh_numeral_gloss("三千零五") == "3 ×1000 0 5"

@@ -10,7 +10,7 @@ import torch
 
 from ..validate import check_in, check_int
 
-__all__ = ["sequence_task", "associative_recall", "number_to_words", "number_words_pairs"]
+__all__ = ["sequence_task", "associative_recall", "number_to_words", "number_words_pairs", "zh_numeral_gloss"]
 
 
 def sequence_task(kind: str, n: int, length: int, vocab: int = 10, seed: int = 0):
@@ -101,3 +101,11 @@ def number_words_pairs(n: int, language: str = "zh", max_value: int = 999, seed:
     rng = random.Random(seed)
     nums = [rng.randint(0, max_value) for _ in range(n)]
     return [(number_to_words(x, language), str(x)) for x in nums]
+
+
+_ZH_GLOSS = {**{c: str(i) for i, c in enumerate(_ZH_DIGITS)}, "十": "×10", "百": "×100", "千": "×1000"}
+
+
+def zh_numeral_gloss(text: str) -> str:
+    """Chinese numerals written with digits and multipliers: "三千" -> "3 ×1000" (for plots without a CJK font)."""
+    return " ".join(_ZH_GLOSS.get(ch, ch) for ch in text)

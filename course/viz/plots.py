@@ -98,7 +98,9 @@ def attention_grid(attentions, tokens: Sequence[str] | None = None, *, example: 
             ax.set_xticks([])
             ax.set_yticks([])
             if tokens is not None and a.shape[-1] <= 16:
-                ax.set_xticks(range(len(tokens)), list(tokens), fontsize=6, rotation=90)
+                short = all(len(str(t)) <= 2 for t in tokens)          # single characters read upright
+                ax.set_xticks(range(len(tokens)), list(tokens), fontsize=6 if not short else 7,
+                              rotation=0 if short else 90)
             if q_tokens is not None and a.shape[-2] <= 16 and head == 0:
                 ax.set_yticks(range(len(q_tokens)), list(q_tokens), fontsize=6)
             ax.set_title(f"layer {layer} · head {head}", fontsize=8)
