@@ -102,7 +102,7 @@ fig.tight_layout()
 #
 # ## Lab 2 — The learned alignment
 #
-# The attention model's weights, one row per output step: for reversal it should read the source
+# The attention model's weights, one row per output step: for reversal the decoder should read the source
 # backwards — an anti-diagonal.
 
 # %%
@@ -120,13 +120,17 @@ plot_attention(alignment, [str(t) for t in tgt[0].tolist()], [str(t) for t in sr
 fig.tight_layout()
 
 # %%
-looked_at = alignment.argmax(-1)
-mirrored = (looked_at == torch.arange(11, -1, -1, device=looked_at.device)).float().mean().item()
-same_digit = (src[0, looked_at] == tgt[0]).float().mean().item()
-print(f"output steps whose strongest weight is on the mirrored position: {mirrored:.0%}; "
-      f"on a source position holding the digit being written: {same_digit:.0%}")
+looked_at = alignment.argmax(-1).tolist()
+print("source position with the largest weight, step by step:", looked_at)
+steps = range(1, 12)
+just_written = sum(looked_at[t] == 12 - t for t in steps) / len(steps)
+print(f"steps 1–11 that look at the source position of the digit written one step earlier: {just_written:.0%}")
 
 # %% [markdown]
+# The anti-diagonal is there, shifted by one: in this model the context computed at step t also feeds the
+# next step, and it learned to look up the digit it has just been given and move one position left.
+# Attention learns *an* alignment that solves the task — not necessarily the one a person would draw.
+#
 # ## Self-test
 #
 # **Exercise 1.** Bahdanau's additive scores for one decoder query.
