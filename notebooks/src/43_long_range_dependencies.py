@@ -1,0 +1,236 @@
+# %% [markdown]
+# # Chapter 43 · How does attention handle long-range dependencies?
+#
+# **题目：** 语言模型中的注意力机制如何处理长距离依赖问题？ — 请解释语言模型中的注意力机制如何解决长距离依赖问题。
+#
+# **Question:** How does the attention mechanism in language models solve the long-range dependency problem?
+#
+# ⏱ about 25 minutes · **Prerequisites:** [7 · gradient clipping](07_gradient_clipping.ipynb), [16 · self-attention](16_self_attention.ipynb)
+# · **Related:** [24 · attention improves text processing](24_attention_text_processing.ipynb), [11 · context window](11_context_window.ipynb)
+#
+# **Objectives**
+# - Compare a vanilla RNN, an LSTM and a Transformer as the distance of a dependency grows.
+# - Measure the gradient that reaches a distant token: the path-length argument, in numbers.
+# - Read how far a trained Transformer's heads actually look.
+
+# %% [markdown]
+# ## Try first
+#
+# Why do RNNs struggle with dependencies across many steps, what do LSTMs change, and what does attention
+# change? Which of the three can fail on a long dependency, and why?
+
+# %% [markdown]
+# ## What the common answer gets wrong
+#
+# | claim | verdict | what is true | shown in |
+# |---|---|---|---|
+# | “多头注意力…捕捉局部依赖关系” | beside the point | Heads give several patterns per layer; what matters for distance is that any head can attend to *any* position directly. | Lab 3 |
+# | “通过位置编码…从而捕捉到长距离依赖关系” | **wrong** | Positions tell the model *where* tokens are; they carry no information across distance. The Transformer handles long range because the path between any two positions is **one attention step** (an RNN's path grows with the distance). | Lab 2 |
+# | “交叉注意力…解码器能够利用编码器的信息” | correct, off topic | True for encoder–decoders; decoder-only LLMs have no cross-attention and handle long range by self-attention alone. | — |
+# | “自回归特性…逐步捕捉到长距离依赖关系” | **wrong** | Generating token by token is how any autoregressive model decodes, RNNs included; it does not help with distance. | — |
+# | (missing) | — | The limits: a dependency must fit in the context window (chapter 11), and the O(n²) cost grows with it (chapter 29). LSTMs, through gating, also handle many long dependencies — the difference is learnability, path length and parallel training, not possibility. | Lab 1 |
+
+# %%
+import random
+
+import matplotlib.pyplot as plt
+import torch
+
+from course.models import GPT, GPTConfig, RNNLanguageModel
+from course.runtime import get_device, seed_everything
+from course.train import AdamW, fit, warmup_cosine_scheduler
+
+device = get_device()
+generator = seed_everything(0)
+
+# %% [markdown]
+# ## Lab 1 — Accuracy against distance
+#
+# Task: a sequence of D+1 random digits; at the last position output the **first** one, D steps back.
+# Three models of similar size train on distances 4–64 for the same number of steps.
+
+# %%
+V, DISTANCES = 8, [4, 8, 16, 32, 64]
+
+
+def first_token_batch(n: int, seed: int, distance: int):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randint(1, V, (n, distance + 1), generator=g)
+    y = torch.full((n, distance + 1), -100)
+    y[:, -1] = x[:, 0]
+    return x.to(device), y.to(device)
+
+
+def make(kind: str):
+    torch.manual_seed(0)
+    if kind == "Transformer":
+        return GPT(GPTConfig(vocab_size=V, context=65, n_layers=2, n_heads=2, d_model=64)).to(device)
+    return RNNLanguageModel(V, 32, 64, cell={"vanilla RNN": "rnn", "LSTM": "lstm"}[kind]).to(device)
+
+
+models, accuracy = {}, {}
+for kind in ("vanilla RNN", "LSTM", "Transformer"):
+    model = make(kind)
+    rng = random.Random(0)
+    opt = AdamW(model.parameters(), lr=3e-3, weight_decay=0.0)
+    fit(model, opt, lambda s: first_token_batch(32, s, rng.choice(DISTANCES)), 400,
+        scheduler=warmup_cosine_scheduler(opt, warmup=20, total=400))
+    model.eval()
+    accuracy[kind] = []
+    for distance in DISTANCES:
+        x, y = first_token_batch(300, 7, distance)
+        with torch.no_grad():
+            accuracy[kind].append((model(x).logits[:, -1].argmax(-1) == y[:, -1]).float().mean().item())
+    models[kind] = model
+    print(f"{kind:>12}: accuracy by distance {dict(zip(DISTANCES, [round(a, 2) for a in accuracy[kind]]))}")
+
+# %%
+fig, ax = plt.subplots(figsize=(5.5, 3.4))
+for kind, accs in accuracy.items():
+    ax.plot(DISTANCES, accs, marker="o", label=kind)
+ax.axhline(1 / (V - 1), color="gray", ls=":", label="chance")
+ax.set(xscale="log", xlabel="distance D (tokens)", ylabel="accuracy", ylim=(0, 1.05), title="Recall a token D steps back")
+ax.set_xticks(DISTANCES, [str(d) for d in DISTANCES])
+ax.minorticks_off()
+ax.legend(fontsize=8)
+fig.tight_layout()
+
+# %% [markdown]
+# The vanilla RNN fades with distance. The LSTM's gates let it carry one token across 64 steps here — a
+# fair result to remember: LSTMs are not helpless on long dependencies. The Transformer solves every
+# distance. Why the difference is structural shows up in the gradients.
+#
+# ## Lab 2 — How much gradient reaches a distant token
+#
+# Learning a dependency needs gradient from the loss at the last position back to the first token. In an
+# RNN it flows through one Jacobian per step — a product of D matrices; in a Transformer one attention
+# step connects any two positions. We measure ‖∂loss/∂(embedding of token 0)‖ at initialization:
+
+# %%
+def gradient_at_first_token(model, distance: int) -> float:
+    embedding = model.tok_emb if isinstance(model, GPT) else model.embed
+    captured = {}
+    hook = embedding.register_forward_hook(lambda m, i, out: captured.update(out=out) or out.retain_grad())
+    x, y = first_token_batch(64, 3, distance)
+    model.zero_grad()
+    model(x, y).loss.backward()
+    hook.remove()
+    return captured["out"].grad[:, 0].norm(dim=-1).mean().item()
+
+
+distances = [2, 4, 8, 16, 32, 64]
+gradients = {kind: [gradient_at_first_token(make(kind).train(), d) for d in distances]
+             for kind in ("vanilla RNN", "LSTM", "Transformer")}
+for kind, values in gradients.items():
+    print(f"{kind:>12}: gradient at distance 64 is {values[-1] / values[0]:.1e} × its value at distance 2")
+
+# %%
+fig, ax = plt.subplots(figsize=(5.5, 3.4))
+for kind, values in gradients.items():
+    ax.plot(distances, values, marker="o", label=kind)
+ax.set(xscale="log", yscale="log", xlabel="distance to the first token", ylabel="‖∂loss/∂embedding₀‖",
+       title="Gradient reaching a distant token (untrained models)")
+ax.set_xticks(distances, [str(d) for d in distances])
+ax.minorticks_off()
+ax.legend(fontsize=8)
+ax.grid(alpha=0.3)
+fig.tight_layout()
+
+# %% [markdown]
+# The RNN's gradient shrinks geometrically with distance — by many orders of magnitude (vanishing gradients,
+# chapter 20); the LSTM's shrinks more slowly but still geometrically. The Transformer's shrinks only like
+# 1/D, because an untrained head spreads its weight evenly over the D visible tokens — and training can put
+# that weight on the right token directly. This is the *path length* argument of Vaswani et al. (2017,
+# table 1): O(n) sequential steps between two tokens in an RNN, O(1) in self-attention.
+#
+# ## Lab 3 — How far do the trained heads look?
+#
+# For the trained Transformer, at the last position of distance-64 sequences, the weight each head puts on
+# each earlier position, as a function of how far back it is:
+
+# %%
+from course.nn import record_attention
+
+model = models["Transformer"]
+x, y = first_token_batch(200, 11, 64)
+with torch.no_grad(), record_attention(model) as rec:
+    model(x)
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.2), sharey=True)
+for ax, (name, calls) in zip(axes, rec.items()):
+    last_row = calls[0][:, :, -1].mean(0)                       # (heads, keys): average over the batch
+    for h in range(last_row.shape[0]):
+        ax.plot(range(64, -1, -1), last_row[h].cpu().numpy(), label=f"head {h}")
+    ax.set(xlabel="distance back from the last token", title=name.replace(".self_attn", ""))
+    ax.legend(fontsize=8)
+axes[0].set_ylabel("attention weight")
+fig.tight_layout()
+
+# %%
+for name, calls in rec.items():
+    on_first = calls[0][:, :, -1, 0].mean(0)                    # weight from the last token on token 0
+    print(f"{name}: weight from the last position on the token 64 back, per head:",
+          [round(v, 2) for v in on_first.tolist()])
+
+# %% [markdown]
+# A head in the last layer puts its weight 64 tokens back — on the first token — in a single step, however
+# far away it is. That direct access, not positional encodings or generation order, is how attention
+# handles long-range dependencies.
+#
+# ## Self-test
+#
+# **Exercise 1.** The mean attention distance of each head.
+
+# %%
+from course.selftest import exercise
+
+
+def mean_distance(weights):
+    # your code here
+    raise NotImplementedError
+
+
+exercise("43.mean_attention_distance").check(mean_distance)
+
+# %% [markdown]
+# **Exercise 2.** The entropy of each head's attention (how spread out it is).
+
+# %%
+def attention_entropy(weights):
+    # your code here
+    raise NotImplementedError
+
+
+exercise("43.attention_entropy").check(attention_entropy)
+
+# %% [markdown]
+# **Quiz.**
+
+# %%
+from course.selftest import quiz
+
+quiz(43)
+
+# %% [markdown]
+# ## Interview answer card (面试回答要点)
+#
+# **中文：** RNN 里两个相距 n 的词之间的信息和梯度要经过 n 步循环，梯度是 n 个雅可比矩阵的连乘，容易消失或爆炸，
+# 所以长距离依赖难学；LSTM/GRU 的门控缓解了这一点，但路径长度仍是 O(n)，且无法并行训练。自注意力让任意两个位置
+# 之间一步直达（路径长度 O(1)），梯度大小与距离无关，训练后的注意力头可以直接把权重放到很远的 token 上。位置编码
+# 只提供位置信息，本身不传递长距离信息；“自回归”也不是原因。限制在于：依赖必须落在上下文窗口内，且注意力代价随
+# 长度平方增长，所以才有稀疏/局部注意力、RoPE 外推等方法。
+#
+# **English:** In an RNN, information and gradients between two tokens n apart pass through n recurrent
+# steps; the gradient is a product of n Jacobians and tends to vanish or explode, so long dependencies are hard
+# to learn. LSTM/GRU gates mitigate this, but the path is still O(n) long and training is sequential. Self-
+# attention connects any two positions in one step (path length O(1)): the gradient does not shrink with
+# distance, and trained heads put weight directly on far-away tokens. Positional encodings only say where
+# tokens are; autoregressive decoding is not the reason either. The limits: the dependency must fit in the
+# context window, and attention's cost grows quadratically — hence sparse/local attention and RoPE scaling.
+
+# %% [markdown]
+# ## Further reading
+#
+# - Hochreiter, Schmidhuber — *Long Short-Term Memory* (1997).
+# - Bengio, Simard, Frasconi — *Learning Long-Term Dependencies with Gradient Descent is Difficult* (1994).
+# - Vaswani et al. — *Attention Is All You Need* (2017), table 1 (maximum path lengths).
+# - Khandelwal et al. — *Sharp Nearby, Fuzzy Far Away: How Neural Language Models Use Context* (2018).
