@@ -66,8 +66,17 @@ def recall_first_batch(n: int, seed: int):
     return x.to(device), y.to(device)
 
 
-x_test, y_test = recall_first_batch(1000, seed=99_999)
 runs = [(1, 8), (1, 16), (2, 8), (2, 12)]
+
+# %%
+# NBVAL_CHECK_OUTPUT
+# Before training: how far back can each configuration see? The first token is T − 1 = 15 positions back.
+for layers, window in runs:
+    reach = layers * (window - 1) + 1
+    print(f"{layers} layer(s), window {window:2d}: reach {reach:2d} tokens → first token visible: {reach >= T}")
+
+# %%
+x_test, y_test = recall_first_batch(1000, seed=99_999)
 accuracy = {}
 for layers, window in runs:
     torch.manual_seed(0)
