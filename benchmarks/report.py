@@ -75,8 +75,10 @@ def _quality(q: dict) -> str:
     return (f"After **{q['budget_s']:.0f} s** of training on {q['device']} ({q['steps']} steps of 32 × 64 tokens), "
             f"the course GPT (4 layers, 128 wide) reaches a validation loss of **{q['gpt_val_loss']:.3f}** nats/token "
             f"(perplexity {q['gpt_val_ppl']:.2f}); the bigram model counted from the same data has "
-            f"{q['bigram_val_loss']:.3f} (perplexity {q['bigram_val_ppl']:.2f}). Reproduce with "
-            f"`python benchmarks/run.py --parts 5`.")
+            f"{q['bigram_val_loss']:.3f} (perplexity {q['bigram_val_ppl']:.2f}). "
+            + (f"The GPT passed the bigram model after **{q['beat_bigram_s']:.1f} s** of training. "
+               if q.get("beat_bigram_s") is not None else "The GPT did not pass the bigram model within the budget. ")
+            + "Reproduce with `python benchmarks/run.py --parts 5`.")
 
 
 def write_report(results: dict, out: Path) -> None:

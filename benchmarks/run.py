@@ -24,7 +24,14 @@ from benchmarks.report import write_report  # noqa: E402
 
 
 def run(parts: list[int], quick: bool, out: Path) -> dict:
-    results: dict = {"machine": machine_info(), "quick": quick}
+    """Run ``parts``; results of parts not run now are kept from the last full run written to ``out``."""
+    previous = out / "results.json"
+    results: dict = {}
+    if not quick and previous.exists():
+        kept = json.loads(previous.read_text())
+        if not kept.get("quick"):
+            results.update(kept)
+    results.update({"machine": machine_info(), "quick": quick})
     if 1 in parts:
         results["runtime"] = (notebook_runtime.measure(repeats=1, pattern="00_*.ipynb") if quick
                               else notebook_runtime.measure(repeats=3))

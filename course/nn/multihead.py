@@ -91,7 +91,7 @@ class MultiHeadAttention(nn.Module):
             mask = recent if mask is None else mask & recent
         out, weights = scaled_dot_product_attention(
             q, k, v, mask, causal=self.causal, dropout_p=self.dropout, training=self.training,
-            need_weights=self.record or self.head_mask is not None)
+            need_weights=self.record)
         self.last_weights = weights.detach() if self.record else None
         if self.head_mask is not None:
             out = out * self.head_mask.view(1, -1, 1, 1).to(out)
