@@ -47,19 +47,16 @@ def dashboard():
         q_keys = [q.key for q in quiz(n).questions]
         rows.append((sum(k in passed_ex for k in ex_keys), len(ex_keys),
                      sum(k in passed_q for k in q_keys), len(q_keys)))
-    fig, ax = plt.subplots(figsize=(7, 0.62 * len(numbers) + 1.3))
-    for i, (ex_done, ex_total, q_done, q_total) in enumerate(rows):
-        for offset, done, total, color, label in ((-0.19, ex_done, ex_total, "tab:blue", "exercises"),
-                                                  (0.19, q_done, q_total, "tab:orange", "quiz")):
-            ax.barh(i + offset, 1.0, height=0.34, color="#e8e8e8")          # the whole chapter
-            ax.barh(i + offset, done / total, height=0.34, color=color)      # what is done
-            ax.text(1.03, i + offset, f"{label} {done}/{total}", va="center", fontsize=8)
-    ax.set_yticks(range(len(numbers)), [f"ch. {n:02d}" for n in numbers])
-    ax.set_xticks([0, 0.5, 1.0], ["0 %", "50 %", "100 %"])
-    ax.set_xlim(0, 1.32)
-    ax.invert_yaxis()
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
+    done = [[r[0] / r[1] for r in rows], [r[2] / r[3] for r in rows]]            # (2, chapters)
+    fig, ax = plt.subplots(figsize=(max(5.0, 0.55 * len(numbers) + 1.6), 2.2))
+    ax.imshow(done, cmap="Greens", vmin=0, vmax=1.25, aspect="auto")
+    for col, (ex_done, ex_total, q_done, q_total) in enumerate(rows):
+        ax.text(col, 0, f"{ex_done}/{ex_total}", ha="center", va="center", fontsize=8)
+        ax.text(col, 1, f"{q_done}/{q_total}", ha="center", va="center", fontsize=8)
+    ax.set_xticks(range(len(numbers)), [f"{n:02d}" for n in numbers], fontsize=8)
+    ax.set_yticks([0, 1], ["exercises passed", "quiz answered right"], fontsize=8)
+    ax.set_xlabel("chapter")
+    ax.tick_params(length=0)
     where = str(record.path).replace(str(Path.home()), "~", 1)
     ax.set_title(f"Your progress (saved in {where})", fontsize=9)
     fig.tight_layout()

@@ -143,11 +143,13 @@ for positions in ("learned", "sinusoidal", "rope"):
 # %%
 fig, ax = plt.subplots(figsize=(5.5, 3.3))
 for positions, scores in extrapolation.items():
-    ax.plot(lengths, scores, marker="o", label=positions)
+    label = "learned (no positions beyond 32)" if positions == "learned" else positions
+    ax.plot(lengths, scores, marker="o", label=label, markersize=9 if positions == "learned" else 6)
 ax.axvline(T_TRAIN, color="gray", ls=":", label="trained length")
 ax.set(xscale="log", xlabel="test sequence length", ylabel="accuracy", ylim=(0, 1.05),
        title="Positions beyond the trained length")
 ax.set_xticks(lengths, [str(t) for t in lengths])
+ax.minorticks_off()
 ax.legend(fontsize=8)
 fig.tight_layout()
 
