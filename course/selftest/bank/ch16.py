@@ -7,13 +7,15 @@ import torch
 
 from ..exercises import Exercise, Mistake
 from ..quiz import Option, Question, Quiz
+from .ch04 import _mask_after_softmax, _no_scale, _softmax_over_queries, attention
 
 
 def self_attention(x: torch.Tensor, w_q: torch.Tensor, w_k: torch.Tensor, w_v: torch.Tensor):
-    """x (T, d); w_q, w_k (d, d_k); w_v (d, d_v) -> (out (T, d_v), weights (T, T))."""
-    q, k, v = x @ w_q, x @ w_k, x @ w_v
-    weights = torch.softmax(q @ k.T / math.sqrt(k.shape[-1]), dim=-1)
-    return weights @ v, weights
+    """x (T, d); w_q, w_k (d, d_k); w_v (d, d_v) -> (out (T, d_v), weights (T, T)).
+
+    Self-attention is chapter 4's attention with queries, keys and values all projected from x.
+    """
+    return attention(x @ w_q, x @ w_k, x @ w_v)
 
 
 def _cases(g):
@@ -24,22 +26,13 @@ def _cases(g):
     return out
 
 
+def _projected(mistake):
+    """Chapter 4's planted attention mistake, applied to the projections of x."""
+    return lambda x, w_q, w_k, w_v, mask=None: mistake(x @ w_q, x @ w_k, x @ w_v, mask)
+
+
 def _no_values(x, w_q, w_k, w_v):
-    q, k = x @ w_q, x @ w_k
-    weights = torch.softmax(q @ k.T / math.sqrt(k.shape[-1]), dim=-1)
-    return weights @ x, weights
-
-
-def _unscaled(x, w_q, w_k, w_v):
-    q, k, v = x @ w_q, x @ w_k, x @ w_v
-    weights = torch.softmax(q @ k.T, dim=-1)
-    return weights @ v, weights
-
-
-def _columns(x, w_q, w_k, w_v):
-    q, k, v = x @ w_q, x @ w_k, x @ w_v
-    weights = torch.softmax(q @ k.T / math.sqrt(k.shape[-1]), dim=0)
-    return weights @ v, weights
+    return attention(x @ w_q, x @ w_k, x)
 
 
 SELF_ATTENTION = Exercise(
@@ -49,39 +42,25 @@ SELF_ATTENTION = Exercise(
     mistakes=[
         Mistake("no_values", "the weighted sum is over the *values* x·W_v, not over the raw embeddings x "
                 "(the seed's “加权求和…嵌入向量” misses this).", _no_values),
-        Mistake("no_scale", "divide q·k by √d_k before the softmax.", _unscaled),
-        Mistake("columns", "each query's row must be a distribution over the keys: softmax over dim=-1.", _columns),
+        Mistake("no_scale", "divide q·k by √d_k before the softmax.", _projected(_no_scale)),
+        Mistake("columns", "each query's row must be a distribution over the keys: softmax over dim=-1.",
+                _projected(_softmax_over_queries)),
     ])
+
+
+def _causal(t: int) -> torch.Tensor:
+    return torch.ones(t, t, dtype=torch.bool).tril()
 
 
 def causal_self_attention(x, w_q, w_k, w_v):
     """Like self_attention, but token i attends to tokens 0..i only."""
-    q, k, v = x @ w_q, x @ w_k, x @ w_v
-    scores = q @ k.T / math.sqrt(k.shape[-1])
-    t = x.shape[0]
-    scores = scores.masked_fill(~torch.ones(t, t, dtype=torch.bool).tril(), float("-inf"))
-    weights = torch.softmax(scores, dim=-1)
-    return weights @ v, weights
-
-
-def _no_mask(x, w_q, w_k, w_v):
-    return self_attention(x, w_q, w_k, w_v)
-
-
-def _mask_after(x, w_q, w_k, w_v):
-    _, weights = self_attention(x, w_q, w_k, w_v)
-    weights = weights * torch.ones_like(weights).tril()
-    return weights @ (x @ w_v), weights
+    return attention(x @ w_q, x @ w_k, x @ w_v, mask=_causal(x.shape[0]))
 
 
 def _strict(x, w_q, w_k, w_v):
-    q, k, v = x @ w_q, x @ w_k, x @ w_v
-    scores = q @ k.T / math.sqrt(k.shape[-1])
-    t = x.shape[0]
-    keep = torch.ones(t, t, dtype=torch.bool).tril(-1)
+    keep = _causal(x.shape[0]).tril(-1)
     keep[0, 0] = True
-    weights = torch.softmax(scores.masked_fill(~keep, float("-inf")), dim=-1)
-    return weights @ v, weights
+    return attention(x @ w_q, x @ w_k, x @ w_v, mask=keep)
 
 
 CAUSAL = Exercise(
@@ -89,9 +68,10 @@ CAUSAL = Exercise(
     signature="causal_self_attention(x, w_q, w_k, w_v) -> (out, weights)",
     reference=causal_self_attention, make_cases=_cases,
     mistakes=[
-        Mistake("no_mask", "hide the future: fill scores with −inf where key j > query i.", _no_mask),
+        Mistake("no_mask", "hide the future: fill scores with −inf where key j > query i.", self_attention),
         Mistake("mask_after", "mask the scores before the softmax; zeroing weights afterwards leaves rows that "
-                "do not sum to 1.", _mask_after),
+                "do not sum to 1.", lambda x, w_q, w_k, w_v: _mask_after_softmax(
+                    x @ w_q, x @ w_k, x @ w_v, _causal(x.shape[0]))),
         Mistake("strict", "a token may attend to itself: keep the diagonal (tril(), not tril(-1)).", _strict),
     ])
 
