@@ -36,3 +36,11 @@ def test_readme_chapter_map_is_generated_from_the_registry():
     result = subprocess.run([sys.executable, str(root / "tools" / "make_readme.py"), "--check"],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
+
+
+def test_glossary_pairs_english_and_chinese_without_duplicates():
+    from course.glossary import GLOSSARY, glossary_markdown
+    english = [en for en, _, _ in GLOSSARY]
+    assert len(english) == len(set(english)) >= 30
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in zh) for _, zh, _ in GLOSSARY)
+    assert glossary_markdown().count("\n") == len(GLOSSARY) + 1

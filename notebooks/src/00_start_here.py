@@ -47,6 +47,16 @@ from course.chapters import available_chapters, chapter_map_markdown
 Markdown(chapter_map_markdown(available_chapters("."), link_prefix=""))
 
 # %% [markdown]
+# ## Glossary (术语表)
+#
+# The terms the chapters use, in English and Chinese:
+
+# %%
+from course.glossary import glossary_markdown
+
+Markdown(glossary_markdown())
+
+# %% [markdown]
 # ## How the self-tests work
 #
 # A code exercise gives you a function to write. The checker runs it on fresh random inputs, compares
