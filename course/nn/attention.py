@@ -73,8 +73,8 @@ def scaled_dot_product_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tens
                                              dropout_p=dropout_p if training else 0.0)
         return out, None
     if causal:
-        future = torch.ones(t_q, t_k, dtype=torch.bool, device=q.device).tril(t_k - t_q)
-        mask = future if mask is None else mask & future
+        past = causal_mask(t_q, t_k, device=q.device)
+        mask = past if mask is None else mask & past
     if not need_weights:
         out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=scale,
                                              dropout_p=dropout_p if training else 0.0)
@@ -85,16 +85,21 @@ def scaled_dot_product_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tens
     return attention_from_scores(scores, v, mask, dropout_p, training)
 
 
-def causal_mask(t_query: int, t_key: int | None = None, device=None) -> torch.Tensor:
+def causal_mask(t_query: int, t_key: int | None = None, device=None, *, window: int | None = None) -> torch.Tensor:
     """(Tq, Tk) bool, True on and below the diagonal: position i sees keys 0..i.
 
     With ``t_key > t_query`` (a KV cache holds earlier keys) the queries are the *last* ``t_query``
-    positions, so query i sees keys ``0 .. t_key - t_query + i``.
+    positions, so query i sees keys ``0 .. t_key - t_query + i``. With ``window`` it also forgets: only
+    the last ``window`` keys (itself included) stay visible.
     """
     check_int("t_query", t_query, minimum=1)
     t_key = t_query if t_key is None else check_int("t_key", t_key, minimum=t_query)
     offset = t_key - t_query
-    return torch.ones(t_query, t_key, dtype=torch.bool, device=device).tril(diagonal=offset)
+    mask = torch.ones(t_query, t_key, dtype=torch.bool, device=device).tril(diagonal=offset)
+    if window is not None:
+        check_int("window", window, minimum=1)
+        mask = mask.triu(diagonal=offset - window + 1)
+    return mask
 
 
 def padding_mask(lengths: torch.Tensor, t_key: int) -> torch.Tensor:
@@ -109,5 +114,4 @@ def padding_mask(lengths: torch.Tensor, t_key: int) -> torch.Tensor:
 
 def sliding_window_mask(t: int, window: int, device=None) -> torch.Tensor:
     """(T, T) causal mask that also forgets: position i sees keys i-window+1 .. i."""
-    check_int("window", window, minimum=1)
-    return causal_mask(t, device=device) & ~causal_mask(t, device=device).tril(diagonal=-window)
+    return causal_mask(t, device=device, window=window)

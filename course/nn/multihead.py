@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..validate import check_int, check_probability, check_tensor
-from .attention import attention_from_scores, scaled_dot_product_attention
+from .attention import attention_from_scores, causal_mask, scaled_dot_product_attention
 from .positions import RotaryEmbedding
 
 __all__ = ["MultiHeadAttention", "AdditiveAttention", "KVCache", "record_attention"]
@@ -86,8 +86,7 @@ class MultiHeadAttention(nn.Module):
         if cache is not None:
             k, v = torch.cat([cache.k, k], dim=-2), torch.cat([cache.v, v], dim=-2)
         if self.window is not None:   # keys older than `window` positions are out of sight
-            t_q, t_k = q.shape[-2], k.shape[-2]
-            recent = torch.ones(t_q, t_k, dtype=torch.bool, device=x.device).triu(t_k - t_q - self.window + 1)
+            recent = causal_mask(q.shape[-2], k.shape[-2], device=x.device, window=self.window)
             mask = recent if mask is None else mask & recent
         out, weights = scaled_dot_product_attention(
             q, k, v, mask, causal=self.causal, dropout_p=self.dropout, training=self.training,
