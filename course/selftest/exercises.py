@@ -76,6 +76,9 @@ class Exercise:
     mistakes: list[Mistake] = field(default_factory=list)
     rtol: float = 1e-4
     atol: float = 1e-5
+    # The whole task as the learner reads it (Markdown): what to compute, each argument's and the
+    # result's shape and dtype, and every convention the checker holds (True = may attend, nats, …).
+    task: str = ""
 
     @property
     def chapter(self) -> int:
@@ -153,6 +156,10 @@ class Exercise:
             except OSError as err:   # an unwritable home folder must not hide the verdict
                 verdict.message += f"\n\n(Progress not saved: {err})"
         return verdict
+
+    def _repr_markdown_(self) -> str:
+        """Displaying an exercise shows its task, rendered from the object the checker uses."""
+        return f"**Exercise {self.key} — {self.title}**\n\n`{self.signature}`\n\n{self.task}".rstrip()
 
     def solution(self) -> str:
         """The reference solution's source code (only when you ask for it)."""
