@@ -5,7 +5,7 @@
 #
 # **Question:** What are the basic principles of large language models? Briefly introduce them.
 #
-# ⏱ about 25 minutes · **Prerequisites:** none — this is the first chapter · **Related:**
+# **Time:** about 25 minutes · **Prerequisites:** none — this is the first chapter · **Related:**
 # [14 · GPT's generation process](14_gpt_generation.ipynb), [41 · implementing the Transformer](41_implementing_transformer.ipynb)
 #
 # **Objectives**

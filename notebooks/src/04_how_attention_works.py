@@ -5,7 +5,7 @@
 #
 # **Question:** How does the attention mechanism in language models work? Explain it.
 #
-# ⏱ about 30 minutes · **Prerequisites:** [1 · basic principles](01_llm_basics.ipynb) · **Related:**
+# **Time:** about 30 minutes · **Prerequisites:** [1 · basic principles](01_llm_basics.ipynb) · **Related:**
 # [16 · self-attention](16_self_attention.ipynb), [17 · multi-head attention](17_multi_head_attention.ipynb),
 # [29 · attention complexity](29_attention_complexity_1.ipynb)
 #

@@ -6,7 +6,7 @@
 # **Question:** What gradient clipping methods are commonly used in language models? List and briefly
 # introduce them.
 #
-# ⏱ about 25 minutes · **Prerequisites:** [1 · basic principles](01_llm_basics.ipynb) · **Related:**
+# **Time:** about 25 minutes · **Prerequisites:** [1 · basic principles](01_llm_basics.ipynb) · **Related:**
 # [20 · clipping vs vanishing and exploding gradients](20_clipping_vanishing_exploding.ipynb),
 # [8 · optimizers](08_optimizers.ipynb)
 #

@@ -5,7 +5,7 @@
 #
 # **Question:** What is the context window of a language model, and how is it set?
 #
-# ⏱ about 25 minutes · **Prerequisites:** [4 · how attention works](04_how_attention_works.ipynb) · **Related:**
+# **Time:** about 25 minutes · **Prerequisites:** [4 · how attention works](04_how_attention_works.ipynb) · **Related:**
 # [29 · attention complexity](29_attention_complexity_1.ipynb), [39 · inference cost and the KV cache](39_attention_complexity_3.ipynb)
 #
 # **Objectives**

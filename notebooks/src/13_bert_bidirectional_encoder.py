@@ -5,7 +5,7 @@
 #
 # **Question:** How is BERT's bidirectional encoder implemented? Briefly explain the principle.
 #
-# ⏱ about 25 minutes · **Prerequisites:** [4 · how attention works](04_how_attention_works.ipynb) · **Related:**
+# **Time:** about 25 minutes · **Prerequisites:** [4 · how attention works](04_how_attention_works.ipynb) · **Related:**
 # [12 · BERT's MLM task](12_bert_mlm.ipynb), [18 · how MLM strengthens understanding](18_mlm_and_understanding.ipynb)
 #
 # **Objectives**

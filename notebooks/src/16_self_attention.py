@@ -5,7 +5,7 @@
 #
 # **Question:** How does self-attention work in language models? Explain the mechanism.
 #
-# ⏱ about 20 minutes · **Prerequisites:** [4 · how attention works](04_how_attention_works.ipynb) · **Related:**
+# **Time:** about 20 minutes · **Prerequisites:** [4 · how attention works](04_how_attention_works.ipynb) · **Related:**
 # [17 · multi-head attention](17_multi_head_attention.ipynb), [41 · implementing the Transformer](41_implementing_transformer.ipynb)
 #
 # **Objectives**

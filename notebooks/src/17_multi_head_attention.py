@@ -5,7 +5,7 @@
 #
 # **Question:** How does multi-head attention improve the performance of language models?
 #
-# ⏱ about 25 minutes · **Prerequisites:** [16 · self-attention](16_self_attention.ipynb) · **Related:**
+# **Time:** about 25 minutes · **Prerequisites:** [16 · self-attention](16_self_attention.ipynb) · **Related:**
 # [4 · how attention works](04_how_attention_works.ipynb), [29 · attention complexity](29_attention_complexity_1.ipynb)
 #
 # **Objectives**

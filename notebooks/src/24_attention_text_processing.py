@@ -5,7 +5,7 @@
 #
 # **Question:** How does the attention mechanism improve a language model's ability to process text?
 #
-# ⏱ about 25 minutes · **Prerequisites:** [4 · how attention works](04_how_attention_works.ipynb) · **Related:**
+# **Time:** about 25 minutes · **Prerequisites:** [4 · how attention works](04_how_attention_works.ipynb) · **Related:**
 # [47 · sequence to sequence](47_seq2seq.ipynb), [43 · long-range dependencies](43_long_range_dependencies.ipynb)
 #
 # **Objectives**

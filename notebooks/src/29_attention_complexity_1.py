@@ -8,7 +8,7 @@
 # [Chapter 34](34_attention_complexity_2.ipynb) covers efficient attention, [chapter 39](39_attention_complexity_3.ipynb)
 # the cost of **inference**.)*
 #
-# ⏱ about 20 minutes · **Prerequisites:** [4 · how attention works](04_how_attention_works.ipynb), [17 · multi-head attention](17_multi_head_attention.ipynb)
+# **Time:** about 20 minutes · **Prerequisites:** [4 · how attention works](04_how_attention_works.ipynb), [17 · multi-head attention](17_multi_head_attention.ipynb)
 #
 # **Objectives**
 # - Count the FLOPs of a Transformer layer: projections and FFN O(n·d²), scores O(n²·d).

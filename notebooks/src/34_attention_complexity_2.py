@@ -8,7 +8,7 @@
 # is about **beating** it: exact tiled attention, local windows and linear attention.
 # [Chapter 39](39_attention_complexity_3.ipynb) covers inference.)*
 #
-# ⏱ about 25 minutes · **Prerequisites:** [29 · attention complexity (1)](29_attention_complexity_1.ipynb)
+# **Time:** about 25 minutes · **Prerequisites:** [29 · attention complexity (1)](29_attention_complexity_1.ipynb)
 #
 # **Objectives**
 # - Compute a softmax in a stream with a running maximum (online softmax).

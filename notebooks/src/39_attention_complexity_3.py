@@ -8,7 +8,7 @@
 # [chapter 34](34_attention_complexity_2.ipynb) efficient attention; this chapter is about **inference**:
 # the KV cache, its memory, and multi-query / grouped-query attention.)*
 #
-# ⏱ about 20 minutes · **Prerequisites:** [14 · GPT's generation process](14_gpt_generation.ipynb), [29](29_attention_complexity_1.ipynb)
+# **Time:** about 20 minutes · **Prerequisites:** [14 · GPT's generation process](14_gpt_generation.ipynb), [29](29_attention_complexity_1.ipynb)
 #
 # **Objectives**
 # - Explain what the KV cache stores and what it saves at each decoding step.

@@ -5,7 +5,7 @@
 #
 # **Question:** Describe in detail how to implement the Transformer architecture of a language model.
 #
-# ⏱ about 35 minutes · **Prerequisites:** [16 · self-attention](16_self_attention.ipynb), [17 · multi-head attention](17_multi_head_attention.ipynb)
+# **Time:** about 35 minutes · **Prerequisites:** [16 · self-attention](16_self_attention.ipynb), [17 · multi-head attention](17_multi_head_attention.ipynb)
 # · **Related:** [47 · sequence to sequence](47_seq2seq.ipynb), [1 · basic principles](01_llm_basics.ipynb)
 #
 # **Objectives**

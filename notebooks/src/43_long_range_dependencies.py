@@ -5,7 +5,7 @@
 #
 # **Question:** How does the attention mechanism in language models solve the long-range dependency problem?
 #
-# ⏱ about 25 minutes · **Prerequisites:** [7 · gradient clipping](07_gradient_clipping.ipynb), [16 · self-attention](16_self_attention.ipynb)
+# **Time:** about 25 minutes · **Prerequisites:** [7 · gradient clipping](07_gradient_clipping.ipynb), [16 · self-attention](16_self_attention.ipynb)
 # · **Related:** [24 · attention improves text processing](24_attention_text_processing.ipynb), [11 · context window](11_context_window.ipynb)
 #
 # **Objectives**

@@ -94,7 +94,7 @@ EXERCISES = [BIGRAM, PERPLEXITY]
 QUIZ = Quiz([
     Question("01.q1", "How is a GPT-style LLM pretrained?", (
         Option("Supervised learning on a corpus labelled by annotators", False,
-               "This is the seed's claim (“大量标注好的语料”). Pretraining needs no annotators: the next token "
+               "This is the common answer's claim (“大量标注好的语料”). Pretraining needs no annotators: the next token "
                "of raw text is the label, so the text supervises itself."),
         Option("Self-supervised next-token prediction on raw text", True,
                "Every position of unlabelled text gives a training example: predict token t+1 from tokens ≤ t."),
@@ -104,7 +104,7 @@ QUIZ = Quiz([
     ), misconception=True),
     Question("01.q2", "What network is at the base of today's large language models?", (
         Option("Recurrent networks (RNN/LSTM), with Transformers as an option", False,
-               "The seed lists RNNs first. GPT-2/3, LLaMA and their kind are Transformer decoders; "
+               "The common answer lists RNNs first. GPT-2/3, LLaMA and their kind are Transformer decoders; "
                "RNNs were the pre-2018 LMs."),
         Option("A stack of Transformer decoder blocks (causal self-attention + MLP)", True,
                "Every current LLM family is built this way; it trains in parallel over positions."),

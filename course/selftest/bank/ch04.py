@@ -116,7 +116,7 @@ QUIZ = Quiz([
                "Dividing by the standard deviation √d_k keeps the scores O(1) whatever the head size."),
         Option("To normalize the weights so they sum to 1", False, "The softmax already does that."),
     )),
-    Question("04.q2", "The seed says: “attention needs each word's position, so it uses positional "
+    Question("04.q2", "The common answer says: “attention needs each word's position, so it uses positional "
                       "encodings.” What is accurate?", (
         Option("Attention computes positions by itself", False,
                "Without positional information self-attention is permutation-equivariant: it cannot tell "

@@ -105,7 +105,7 @@ AGC = Exercise(
 EXERCISES = [GLOBAL_NORM, AGC]
 
 QUIZ = Quiz([
-    Question("07.q1", "The seed lists “static clipping before each step” and “dynamic clipping after each "
+    Question("07.q1", "The common answer lists “static clipping before each step” and “dynamic clipping after each "
                       "step”. What is wrong with that taxonomy?", (
         Option("Nothing: static clipping runs before backward, dynamic after", False,
                "Before backward there is no gradient to clip."),

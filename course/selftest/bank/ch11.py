@@ -68,7 +68,7 @@ EFFECTIVE_CONTEXT = Exercise(
 EXERCISES = [WINDOW_MASK, EFFECTIVE_CONTEXT]
 
 QUIZ = Quiz([
-    Question("11.q1", "The seed suggests a “variable window: larger when generating sentences, smaller when "
+    Question("11.q1", "The common answer suggests a “variable window: larger when generating sentences, smaller when "
                       "generating words”. What is true of a Transformer LM's context window?", (
         Option("It is adjusted per task at inference time to any size", False,
                "Shorter inputs are fine, but a model cannot use more positions than it was trained for "

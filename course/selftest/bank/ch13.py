@@ -68,7 +68,7 @@ ENCODER_PARAMS = Exercise(
 EXERCISES = [ENCODER_MASK, ENCODER_PARAMS]
 
 QUIZ = Quiz([
-    Question("13.q1", "The seed says BERT is bidirectional because “Transformer 具有双向自注意力机制”. What "
+    Question("13.q1", "The common answer says BERT is bidirectional because “Transformer 具有双向自注意力机制”. What "
                       "makes BERT's encoder bidirectional?", (
         Option("Any Transformer attends in both directions", False,
                "GPT is a Transformer too, and its decoder is causal: the mask decides."),

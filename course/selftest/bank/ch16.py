@@ -41,7 +41,7 @@ SELF_ATTENTION = Exercise(
     reference=self_attention, make_cases=_cases,
     mistakes=[
         Mistake("no_values", "the weighted sum is over the *values* x·W_v, not over the raw embeddings x "
-                "(the seed's “加权求和…嵌入向量” misses this).", _no_values),
+                "(the common answer's “加权求和…嵌入向量” misses this).", _no_values),
         Mistake("no_scale", "divide q·k by √d_k before the softmax.", _projected(_no_scale)),
         Mistake("columns", "each query's row must be a distribution over the keys: softmax over dim=-1.",
                 _projected(_softmax_over_queries)),
@@ -78,7 +78,7 @@ CAUSAL = Exercise(
 EXERCISES = [SELF_ATTENTION, CAUSAL]
 
 QUIZ = Quiz([
-    Question("16.q1", "The seed says the weighted sum is taken over “each word's embedding vector”. What is "
+    Question("16.q1", "The common answer says the weighted sum is taken over “each word's embedding vector”. What is "
                       "actually summed?", (
         Option("The raw embeddings x", False,
                "Then every output would live in the embedding space unchanged; attention sums *values*."),
@@ -98,7 +98,7 @@ QUIZ = Quiz([
         Option("…leaves the outputs unchanged", False, "Each output moves with its token."),
         Option("…changes every output", False, "Each token's output is the same vector, at its new place."),
     )),
-    Question("16.q4", "Is the seed's “更新嵌入：加权和向量作为新的嵌入” the whole story?", (
+    Question("16.q4", "Is the common answer's “更新嵌入：加权和向量作为新的嵌入” the whole story?", (
         Option("Yes, the attention output replaces the embedding", False,
                "It is added back through a residual connection and followed by an MLP."),
         Option("No: the output is projected (W_o), added to the input (residual), normalized, and passed "

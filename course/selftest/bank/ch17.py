@@ -27,7 +27,7 @@ SPLIT = Exercise(
                 lambda x, n_heads: x.reshape(x.shape[0], n_heads, x.shape[1], x.shape[2] // n_heads)),
         Mistake("no_transpose", "heads must be dimension 1: (B, H, T, d/H). Add .transpose(1, 2).",
                 lambda x, n_heads: x.view(x.shape[0], x.shape[1], n_heads, x.shape[2] // n_heads)),
-        Mistake("split_sequence", "heads split the feature dimension, not the sequence (the seed's "
+        Mistake("split_sequence", "heads split the feature dimension, not the sequence (the common answer's "
                 "“将输入序列分成多个头” is wrong): every head sees all T positions.",
                 lambda x, n_heads: x.view(x.shape[0], n_heads, x.shape[1] // n_heads, x.shape[2])),
     ])
@@ -59,7 +59,7 @@ MERGE = Exercise(
 EXERCISES = [SPLIT, MERGE]
 
 QUIZ = Quiz([
-    Question("17.q1", "The seed says multi-head attention “将输入序列分成多个头，每个头关注不同的部分”. What "
+    Question("17.q1", "The common answer says multi-head attention “将输入序列分成多个头，每个头关注不同的部分”. What "
                       "does a head get?", (
         Option("A contiguous chunk of the sequence", False, "Every head attends over all positions."),
         Option("A d_model/h-dimensional projection of every position (a feature subspace)", True,
@@ -69,7 +69,7 @@ QUIZ = Quiz([
     Question("17.q2", "Compared with one head of size d, h heads of size d/h have…", (
         Option("h times the parameters", False, "W_q, W_k, W_v, W_o are d×d in both cases (Lab 1)."),
         Option("the same parameters and the same matmul FLOPs; only the softmax runs over h score matrices", True,
-               "So the seed's “增加了计算量” is essentially wrong; heads are almost free."),
+               "So the common answer's “增加了计算量” is essentially wrong; heads are almost free."),
         Option("fewer parameters", False, "They are exactly equal."),
     )),
     Question("17.q3", "Ablating (zeroing) one head of a trained model…", (

@@ -61,7 +61,7 @@ CONTEXT = Exercise(
 EXERCISES = [ADDITIVE, CONTEXT]
 
 QUIZ = Quiz([
-    Question("24.q1", "The seed credits attention with “高效计算：通过并行计算提高处理速度，避免逐词处理”. Is that "
+    Question("24.q1", "The common answer credits attention with “高效计算：通过并行计算提高处理速度，避免逐词处理”. Is that "
                       "what attention added to sequence models?", (
         Option("Yes: attention is what makes models parallel", False,
                "Attention was born inside an RNN (Bahdanau et al., 2015), which still ran word by word. "

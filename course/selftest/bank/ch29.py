@@ -50,7 +50,7 @@ CROSSOVER = Exercise(
 EXERCISES = [SCORE_FLOPS, CROSSOVER]
 
 QUIZ = Quiz([
-    Question("29.q1", "The seed says h heads cost O(n²·h). With d_head = d/h, the score FLOPs of h heads are…", (
+    Question("29.q1", "The common answer says h heads cost O(n²·h). With d_head = d/h, the score FLOPs of h heads are…", (
         Option("h times those of one head of size d", False, "Each head's matmul is h times smaller."),
         Option("O(n²·d) whatever h is; only the n²·h softmax entries grow with h", True,
                "Lab 3 measures nearly flat time across h."),

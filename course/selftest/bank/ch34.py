@@ -87,7 +87,7 @@ LINEAR = Exercise(
 EXERCISES = [ONLINE_LSE, LINEAR]
 
 QUIZ = Quiz([
-    Question("34.q1", "The seed answer treats O(n²) as a fixed price of attention. What do efficient "
+    Question("34.q1", "The common answer answer treats O(n²) as a fixed price of attention. What do efficient "
                       "attention methods actually change?", (
         Option("Nothing: O(n²) cannot be avoided", False,
                "Tiled exact attention avoids O(n²) *memory*; local and linear attention avoid O(n²) *compute* "

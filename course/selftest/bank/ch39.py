@@ -59,7 +59,7 @@ REPEAT = Exercise(
 EXERCISES = [KV_BYTES, REPEAT]
 
 QUIZ = Quiz([
-    Question("39.q1", "The seed discusses attention's O(n²) cost only. What dominates the memory of "
+    Question("39.q1", "The common answer discusses attention's O(n²) cost only. What dominates the memory of "
                       "*generation* with a long context?", (
         Option("The n×n attention matrix", False, "During decoding each step has one query: a 1×n row."),
         Option("The KV cache: 2 · layers · KV heads · head size · tokens · batch · bytes, growing linearly "

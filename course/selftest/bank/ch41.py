@@ -79,13 +79,13 @@ SHIFT = Exercise(
 EXERCISES = [POSITIONAL, SHIFT]
 
 QUIZ = Quiz([
-    Question("41.q1", "The seed's “Transformer” code sample is built from…", (
+    Question("41.q1", "The common answer's “Transformer” code sample is built from…", (
         Option("Multi-head attention and feed-forward layers", False, "Read it again: there is no attention."),
         Option("Keras LSTM layers — it is an RNN encoder–decoder, and it would not even run (undefined names, "
                "layers passed where tensors are expected)", True, "Lab 1 lists its undefined names by parsing it."),
         Option("Convolutions", False, "There are no convolutions either."),
     ), misconception=True),
-    Question("41.q2", "The seed says input embeddings “can be obtained from pretrained Word2Vec/GloVe”. In the "
+    Question("41.q2", "The common answer says input embeddings “can be obtained from pretrained Word2Vec/GloVe”. In the "
                       "Transformer…", (
         Option("embeddings must come from Word2Vec", False, "Nothing requires that."),
         Option("the embedding table is a learned parameter of the model, trained with everything else "

@@ -79,7 +79,7 @@ ENTROPY = Exercise(
 EXERCISES = [MEAN_DISTANCE, ENTROPY]
 
 QUIZ = Quiz([
-    Question("43.q1", "The seed credits positional encoding and “自回归特性” for long-range dependencies. What "
+    Question("43.q1", "The common answer credits positional encoding and “自回归特性” for long-range dependencies. What "
                       "actually lets a Transformer handle them?", (
         Option("Positional encodings carry information over long distances", False,
                "They tell the model *where* tokens are; they carry no content across positions."),
