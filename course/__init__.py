@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import inspect
 
+from . import runtime as _runtime  # noqa: F401  (importing it applies the default thread count)
+
 __version__ = "0.1.0"
 
 __all__ = ["show", "__version__"]

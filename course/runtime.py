@@ -12,10 +12,15 @@ import torch
 
 from .validate import check_in, check_int
 
-__all__ = ["get_device", "seed_everything", "set_deterministic", "set_threads", "Timer", "saved_for_backward_bytes",
-           "autocast", "describe"]
+__all__ = ["get_device", "seed_everything", "set_deterministic", "set_threads", "default_threads", "Timer",
+           "saved_for_backward_bytes", "autocast", "describe"]
 
 DEVICE_ENV = "COURSE_DEVICE"
+THREADS_ENV = "COURSE_THREADS"
+# The course's models are tiny: past a few threads their matrix products gain nothing, while every extra
+# thread competes with the other kernels and programs on the machine (oversubscribed OpenMP threads spin
+# and can slow two busy kernels down many times).
+MAX_DEFAULT_THREADS = 4
 
 
 def get_device(prefer: str | None = None) -> torch.device:
@@ -53,11 +58,40 @@ def set_deterministic(on: bool = True) -> None:
         torch.backends.cudnn.benchmark = not on
 
 
+def _usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))       # respects taskset / container CPU sets
+    except (AttributeError, OSError):             # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def default_threads() -> int | None:
+    """The thread count the course uses unless told otherwise.
+
+    ``COURSE_THREADS`` if set; ``None`` (leave PyTorch alone) if ``OMP_NUM_THREADS`` is set; otherwise the
+    cores this process may use, at most ``MAX_DEFAULT_THREADS``.
+    """
+    value = os.environ.get(THREADS_ENV)
+    if value is not None:
+        if not value.strip().isdigit() or int(value) < 1:
+            raise ValueError(f"{THREADS_ENV} must be a whole number of threads ≥ 1, got {value!r}")
+        return int(value)
+    if os.environ.get("OMP_NUM_THREADS"):
+        return None
+    return min(_usable_cores(), MAX_DEFAULT_THREADS)
+
+
 def set_threads(n: int | None = None) -> int:
-    """Use ``n`` CPU threads for PyTorch (default: all cores); returns the number in use."""
+    """Use ``n`` CPU threads for PyTorch (default: :func:`default_threads`); returns the number in use.
+
+    Two notebooks running at once on a 2-core laptop go fastest with ``set_threads(1)`` each (or start
+    JupyterLab with ``COURSE_THREADS=1``).
+    """
     if n is not None:
         check_int("n", n, minimum=1)
-    torch.set_num_threads(n or os.cpu_count() or 1)
+    n = n or default_threads()
+    if n is not None:
+        torch.set_num_threads(n)
     return torch.get_num_threads()
 
 
@@ -66,6 +100,9 @@ def autocast(device: torch.device):
     if device.type == "cuda" and torch.cuda.is_bf16_supported():
         return torch.autocast("cuda", dtype=torch.bfloat16)
     return torch.autocast(device.type, enabled=False)
+
+
+set_threads()   # applied once, when the course is imported (see course/__init__.py)
 
 
 def describe() -> str:
