@@ -14,12 +14,29 @@ def _machine(m: dict) -> str:
 
 
 def _runtime(r: dict) -> str:
-    lines = ["| notebook | median wall time (s) | kernel peak RSS (MB) |", "|---|---:|---:|"]
-    lines += [f"| {row['notebook']} | {row['median_s']:.1f} | {row['peak_mb']:.0f} |" for row in r["rows"]]
-    lines.append(f"| **total** | **{r['total_s']:.1f}** | |")
-    verdict = ("Every notebook is under the 60 s budget." if not r["over_budget"]
-               else f"**Over the 60 s budget:** {', '.join(r['over_budget'])}")
-    return "\n".join(lines) + f"\n\n{verdict} Goal for the whole course: at most 10 minutes."
+    from .unit import COURSE_BUDGET_UNITS, SHAPE, STEPS
+
+    if "unit" not in r:     # results written before the unit existed
+        return "(re-run `make bench` to measure the runtime in units)"
+    u = r["unit"]
+    lines = [f"**One unit = {u['seconds']:.2f} s on this machine**: {STEPS} AdamW training steps of the course GPT "
+             f"at the baby shape (V={SHAPE['vocab']}, T={SHAPE['context']}, B={SHAPE['batch']}, L={SHAPE['layers']}, "
+             f"H={SHAPE['heads']}, d={SHAPE['width']}), {u['tokens_per_s']:,.0f} tokens/s with {u['start']['threads']} "
+             f"thread(s); measured before the notebooks ({u['start']['seconds']:.2f} s) and after them "
+             f"({u['end']['seconds']:.2f} s). Budget: ≤ {r['budget_units']:.0f} units per chapter, aim for half; "
+             f"≤ {COURSE_BUDGET_UNITS:.0f} units for the whole course of 50 chapters.", "",
+             "| notebook | median wall time (s) | units | kernel peak RSS (MB) | slowest cell (s) |",
+             "|---|---:|---:|---:|---|"]
+    for row in r["rows"]:
+        slow = row.get("slowest_cells") or []
+        cell = f"{slow[0]['seconds']:.1f} · `{slow[0]['first_line'].replace('|', '/')}`" if slow else ""
+        lines.append(f"| {row['notebook']} | {row['median_s']:.1f} | {row['units']:.1f} | {row['peak_mb']:.0f} | {cell} |")
+    lines.append(f"| **total** | **{r['total_s']:.1f}** | **{r['total_units']:.1f}** | | |")
+    n = sum(1 for row in r["rows"] if not row["notebook"].startswith("00_"))
+    verdict = (f"Every notebook is within {r['budget_units']:.0f} units." if not r["over_budget"]
+               else f"**Over the {r['budget_units']:.0f}-unit budget:** {', '.join(r['over_budget'])}")
+    return ("\n".join(lines) + f"\n\n{verdict} The {n} chapters average {r['mean_chapter_units']:.1f} units; at that "
+            f"rate 50 chapters would take {50 * r['mean_chapter_units']:.0f} units (budget {COURSE_BUDGET_UNITS:.0f}).")
 
 
 def _throughput(rows: list) -> str:

@@ -23,7 +23,7 @@ from benchmarks.common import machine_info  # noqa: E402
 from benchmarks.report import write_report  # noqa: E402
 
 
-def run(parts: list[int], quick: bool, out: Path) -> dict:
+def run(parts: list[int], quick: bool, out: Path, repeats: int = 3, notebooks: list[str] | None = None) -> dict:
     """Run ``parts``; results of parts not run now are kept from the last full run written to ``out``."""
     previous = out / "results.json"
     results: dict = {}
@@ -33,8 +33,12 @@ def run(parts: list[int], quick: bool, out: Path) -> dict:
             results.update(kept)
     results.update({"machine": machine_info(), "quick": quick})
     if 1 in parts:
-        results["runtime"] = (notebook_runtime.measure(repeats=1, pattern="00_*.ipynb") if quick
-                              else notebook_runtime.measure(repeats=3))
+        if quick:
+            results["runtime"] = notebook_runtime.measure(1, notebook_runtime.notebooks(["00"]), unit_repeats=1)
+        else:                 # with --notebooks, only those are re-measured and the other rows kept
+            results["runtime"] = notebook_runtime.measure(
+                repeats, notebook_runtime.notebooks(notebooks),
+                keep=results.get("runtime", {}).get("rows", []) if notebooks else None)
     if 2 in parts:
         results["throughput"] = ([throughput.measure("baby", steps=2, rounds=1)] if quick
                                  else [throughput.measure(name) for name in throughput.SHAPES])
@@ -55,9 +59,11 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--parts", nargs="*", type=int, default=[1, 2, 3, 4, 5], choices=[1, 2, 3, 4, 5])
     parser.add_argument("--quick", action="store_true", help="tiny sizes: checks that every part still runs")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each notebook (part 1); the median counts")
+    parser.add_argument("--notebooks", nargs="*", help="part 1 only for these two-digit numbers; other rows kept")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks")
     args = parser.parse_args(argv)
-    run(args.parts, args.quick, args.out)
+    run(args.parts, args.quick, args.out, repeats=args.repeats, notebooks=args.notebooks)
     print(f"wrote {args.out / 'RESULTS.md'}")
     return 0
 
