@@ -5,6 +5,7 @@
 #   make bench        measure runtimes and throughput into benchmarks/RESULTS.md
 #   make notebooks    rebuild notebooks/*.ipynb from notebooks/src/*.py and store their outputs
 #   make chapter N=04 execute one chapter's notebook under nbval
+#   make data         pretrain the course's tiny GPT and BERT into data/pretrained (a few minutes)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -13,7 +14,7 @@ BIN    := $(VENV)/bin
 TORCH  ?= torch==2.13.0
 NBVAL  := --nbval-lax --nbval-current-env --nbval-cell-timeout=600 --sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: setup lab test test-browser bench bench-quick notebooks chapter clean
+.PHONY: setup lab test test-browser bench bench-quick notebooks chapter data clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +47,9 @@ bench: setup
 
 bench-quick: setup
 	$(BIN)/python benchmarks/run.py --quick
+
+data: setup
+	$(BIN)/python tools/pretrain_tiny_models.py
 
 notebooks: setup
 	$(BIN)/python tools/build_notebooks.py

@@ -9,6 +9,7 @@ from torch import nn
 
 from ..nn import LayerNorm, LearnedPositions, TransformerBlock
 from ..validate import check_in, check_int, check_probability, check_tensor
+from .gpt import GPT
 from .output import ModelOutput, lm_loss
 
 __all__ = ["BertConfig", "Bert", "mask_tokens", "BertClassifier", "BertTokenTagger", "BertSpanQA"]
@@ -88,6 +89,9 @@ class Bert(nn.Module):
         self.mlm_transform = nn.Sequential(nn.Linear(c.d_model, c.d_model), nn.GELU(),
                                            LayerNorm(c.d_model, c.norm_eps))
         self.mlm_bias = nn.Parameter(torch.zeros(c.vocab_size))
+        # BERT's initializer (Devlin et al., 2019): N(0, 0.02) weights, zero biases. PyTorch's default
+        # N(0, 1) embeddings make the tied MLM logits ~√d large: an initial loss near 29 instead of ln V.
+        self.apply(GPT._init)
 
     def encode(self, ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
                segments: torch.Tensor | None = None) -> torch.Tensor:
