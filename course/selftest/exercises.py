@@ -96,8 +96,8 @@ def _describe(x) -> str:
     return f"a {'' if module == 'builtins' else module.split('.')[0] + '.'}{type(x).__name__}"
 
 
-def _expected(x) -> str:
-    if isinstance(x, numbers.Integral):
+def _expected(x, exact: bool) -> str:
+    if _is_number(x) and exact:
         return "a whole number (a Python int)"
     if _is_number(x):
         return "a number (a Python float, or a one-element tensor)"
@@ -254,11 +254,11 @@ class Exercise:
     def _result_problem(self, got, expected) -> str | None:
         """A sentence when ``got`` is not even the kind of thing expected, else None."""
         if got is None:
-            return (f"✗ Your function returned None — is a `return` missing? Expected {_expected(expected)}.")
+            return (f"✗ Your function returned None — is a `return` missing? Expected {_expected(expected, self._exact())}.")
         if _is_number(expected):
             value = _as_number(got)
             if value is None:
-                return f"✗ Your function returned {_describe(got)}; expected {_expected(expected)}."
+                return f"✗ Your function returned {_describe(got)}; expected {_expected(expected, self._exact())}."
             if self._exact() and not float(value).is_integer():
                 return (f"✗ Your function returned {value!r}; expected a whole number (a count must be "
                         f"exact: check for a `/` that should be `//`, or a missing factor).")
