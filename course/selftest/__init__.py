@@ -47,12 +47,14 @@ def _text_colour(rgba) -> str:
 def dashboard():
     """A figure of your progress: exercises passed and quiz questions answered right, per chapter.
 
-    An exercise passed only after its solution was shown counts half in the colour and is listed
-    after a "+" (``1+1/2``: one passed on your own, one after viewing the solution, of two).
+    An exercise passed only after its solution was shown counts half in the colour, hatches its cell
+    and is listed after a "+" (``1+1/2``: one passed on your own, one after viewing the solution, of
+    two). Text is black or white, whichever contrasts more with its cell.
     """
     import warnings
 
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
 
     record = Progress()
     with warnings.catch_warnings(record=True) as problems:      # a folder, an unreadable file: say it
@@ -73,13 +75,16 @@ def dashboard():
     fig, ax = plt.subplots(figsize=(max(5.0, 0.62 * len(numbers) + 1.6), 2.3))
     image = ax.imshow(done, cmap="Greens", vmin=0, vmax=1, aspect="auto")
     for col, (own, seen, ex_total, q_done, q_total) in enumerate(rows):
+        if seen:      # hatched: some of these passes came after viewing the solution
+            ax.add_patch(Rectangle((col - 0.5, -0.5), 1, 1, fill=False, hatch="///", edgecolor="0.55",
+                                   linewidth=0))
         for row, text in ((0, f"{own}+{seen}/{ex_total}" if seen else f"{own}/{ex_total}"),
                           (1, f"{q_done}/{q_total}")):
             ax.text(col, row, text, ha="center", va="center", fontsize=8,
                     color=_text_colour(image.cmap(image.norm(done[row][col]))))
     ax.set_xticks(range(len(numbers)), [f"{n:02d}" for n in numbers], fontsize=8)
     ax.set_yticks([0, 1], ["exercises passed", "quiz answered right"], fontsize=8)
-    ax.set_xlabel("chapter   (a+b/n: a on your own, b after viewing the solution, of n)", fontsize=8)
+    ax.set_xlabel("chapter   (a+b/n, hatched: a passed on your own, b after viewing the solution, of n)", fontsize=8)
     ax.tick_params(length=0)
     where = str(record.path).replace(str(Path.home()), "~", 1)
     title = f"Your progress (saved in {where})"
