@@ -33,7 +33,8 @@ def ref(ex):
 def progress_file(tmp_path, monkeypatch):
     path = tmp_path / "progress.json"
     monkeypatch.setenv("COURSE_PROGRESS", str(path))
-    monkeypatch.setattr(sys.modules["course.selftest.exercises"], "_VIEWED", set(), raising=False)          # solutions viewed by other tests do not count
+    # solutions viewed by other tests do not count
+    monkeypatch.setattr(sys.modules["course.selftest.exercises"], "_VIEWED", set(), raising=False)
     return path
 
 

@@ -254,7 +254,8 @@ class Exercise:
     def _result_problem(self, got, expected) -> str | None:
         """A sentence when ``got`` is not even the kind of thing expected, else None."""
         if got is None:
-            return (f"✗ Your function returned None — is a `return` missing? Expected {_expected(expected, self._exact())}.")
+            return (f"✗ Your function returned None — is a `return` missing? "
+                    f"Expected {_expected(expected, self._exact())}.")
         if _is_number(expected):
             value = _as_number(got)
             if value is None:
