@@ -70,6 +70,24 @@ def test_display_order_is_deterministic_and_independent_of_authoring_order():
     assert display_order("04.q1", 4, correct=0, slot=3)[3] == 0
 
 
+def test_positions_stay_balanced_as_the_bank_grows():
+    import random
+    from course.selftest import Option, Question, Quiz
+    rng = random.Random(0)
+    counts, total = Counter(), 0
+    for chapter in range(1, 51):
+        questions = []
+        for i in range(rng.randint(3, 6)):
+            n = rng.choice((3, 4))
+            correct = rng.choice((0, 1)) if rng.random() < 0.9 else rng.randrange(n)    # authors' habit
+            questions.append(Question(f"{chapter:02d}.q{i + 1}", "?",
+                                      tuple(Option(str(j), j == correct, "because") for j in range(n))))
+        for q in Quiz(questions).questions:
+            counts[q.answer] += 1
+            total += 1
+    assert max(counts.values()) / total <= 0.40, counts
+
+
 # ---- exercises -----------------------------------------------------------------------------------
 @pytest.mark.parametrize("ex", EXERCISES, ids=[e.key for e in EXERCISES])
 def test_every_exercise_states_its_task(ex):
