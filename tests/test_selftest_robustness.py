@@ -245,6 +245,15 @@ def test_an_error_points_at_the_learners_own_line():
     assert "exercises.py" not in verdict.message
 
 
+def test_an_error_inside_torch_python_code_still_points_at_the_learners_line():
+    def softmax(x, dim=-1):
+        # the IndexError is raised inside torch.nn.functional, a frame below this line
+        return torch.nn.functional.softmax(x, dim=dim + 7)
+    verdict = exercise("04.softmax").check(softmax, seed=0, record=False)
+    assert f"{__file__}, line {softmax.__code__.co_firstlineno + 2}" in verdict.message, verdict.message
+    assert "functional.py" not in verdict.message
+
+
 def test_an_error_in_a_notebook_cell_names_the_cell():
     from IPython.core.interactiveshell import InteractiveShell
     shell = InteractiveShell.instance()

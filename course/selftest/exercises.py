@@ -133,8 +133,9 @@ def _close(a: list[torch.Tensor], b: list[torch.Tensor], rtol: float, atol: floa
 def _library_dirs() -> tuple[str, ...]:
     paths = sysconfig.get_paths()
     dirs = {paths.get(k) for k in ("stdlib", "platstdlib", "purelib", "platlib")}
-    dirs |= {str(Path(torch.__file__).parent), str(Path(__file__).resolve().parents[1])}
-    return tuple(sorted(d for d in dirs if d))
+    dirs |= {str(Path(torch.__file__).parent), str(Path(__file__).parents[1])}
+    # both spellings: a virtualenv reached through a symlink gives frames either path
+    return tuple(sorted({p for d in dirs if d for p in (d, str(Path(d).resolve()))}))
 
 
 def _cell_name(filename: str) -> str | None:
@@ -149,8 +150,8 @@ def _where(err: BaseException) -> str:
     """The learner's own line the exception came from: the last frame outside torch, Python and us."""
     frames = traceback.extract_tb(err.__traceback__)
     lib = _library_dirs()
-    own = [f for f in frames if not str(Path(f.filename).resolve()).startswith(lib)
-           and not f.filename.startswith("<frozen")]
+    own = [f for f in frames if not f.filename.startswith(lib) and not f.filename.startswith("<frozen")
+           and not str(Path(f.filename).resolve()).startswith(lib)]
     if not own:
         return ""
     frame = own[-1]
