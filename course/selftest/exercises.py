@@ -363,7 +363,8 @@ class Exercise:
         if self.task:
             lines += ["", self.task.strip()]
         lines += ["", f"Check it with `exercise(\"{self.key}\").check({self.name})`: it is called with these "
-                      f"parameter names, on fresh random inputs."]
+                      f"parameter names, on fresh random inputs. Stuck? `exercise(\"{self.key}\").show_solution()` "
+                      f"shows a reference; a pass after that is marked as such in your progress."]
         return "\n".join(lines)
 
     def __repr__(self) -> str:
