@@ -348,12 +348,16 @@ class Exercise:
             or getattr(inspect.unwrap(fn), "__code__", None) is getattr(reference, "__code__", False))
         after_solution = self.key in _VIEWED or is_reference
         if verdict.passed and is_reference:
-            verdict.message += " (That is the reference solution itself: recorded as passed after the solution.)"
+            verdict.message += " (That is the reference solution itself.)"
         if record and verdict.attempted:
             try:
-                Progress().record_exercise(self.key, verdict.passed, after_solution=after_solution)
+                entry = Progress().record_exercise(self.key, verdict.passed, after_solution=after_solution)
             except OSError as err:   # an unwritable home folder must not hide the verdict
                 verdict.message += f"\n\n(Progress not saved: {err})"
+            else:
+                if verdict.passed and entry.get("after_solution"):
+                    verdict.message += (" Recorded as passed after viewing the solution: try the next "
+                                        "exercise before opening its solution.")
         return verdict
 
     # -- what the learner reads ------------------------------------------------------------------

@@ -192,16 +192,17 @@ class Progress:
             self.save(data)
         return entry
 
-    def _record(self, section: str, key: str, passed: bool, after_solution: bool = False) -> None:
+    def _record(self, section: str, key: str, passed: bool, after_solution: bool = False) -> dict:
         def change(entry):
             entry["attempts"] += 1
             if passed and not entry["passed"]:       # the first pass decides: own work or after the solution
                 entry["after_solution"] = bool(after_solution or entry.get("solution_viewed", False))
             entry["passed"] = entry["passed"] or bool(passed)      # once passed, stays passed
-        self._update(section, key, change)
+        return self._update(section, key, change)
 
-    def record_exercise(self, key: str, passed: bool, *, after_solution: bool = False) -> None:
-        self._record("exercises", key, passed, after_solution)
+    def record_exercise(self, key: str, passed: bool, *, after_solution: bool = False) -> dict:
+        """Record one attempt; returns the entry as saved."""
+        return self._record("exercises", key, passed, after_solution)
 
     def record_quiz(self, key: str, correct: bool) -> None:
         self._record("quizzes", key, correct)
