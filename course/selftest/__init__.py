@@ -4,11 +4,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from .exercises import Exercise, Mistake, Verdict
-from .progress import Progress, ProgressWarning, progress_path
+from .progress import Progress, ProgressError, ProgressWarning, progress_path
 from .quiz import Option, Question, Quiz
 from . import bank
 
-__all__ = ["Exercise", "Mistake", "Verdict", "Progress", "ProgressWarning", "progress_path", "Option",
+__all__ = ["Exercise", "Mistake", "Verdict", "Progress", "ProgressError", "ProgressWarning", "progress_path", "Option",
            "Question", "Quiz", "exercise", "exercises", "quiz", "all_exercises", "dashboard"]
 
 
@@ -34,30 +34,64 @@ def all_exercises() -> list[Exercise]:
     return [e for n in bank.CHAPTERS_WITH_SELFTEST for e in exercises(n)]
 
 
+def _text_colour(rgba) -> str:
+    """Black or white, whichever reads better on a cell of colour ``rgba`` (WCAG relative luminance)."""
+    def linear(c):
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (linear(c) for c in rgba[:3])
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    # contrast with black (L + .05)/.05 against white 1.05/(L + .05): pick the larger
+    return "black" if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) else "white"
+
+
 def dashboard():
-    """A figure of your progress: exercises passed and quiz questions answered right, per chapter."""
+    """A figure of your progress: exercises passed and quiz questions answered right, per chapter.
+
+    An exercise passed only after its solution was shown counts half in the colour, hatches its cell
+    and is listed after a "+" (``1+1/2``: one passed on your own, one after viewing the solution, of
+    two). Text is black or white, whichever contrasts more with its cell.
+    """
+    import warnings
+
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
 
     record = Progress()
-    passed_ex, passed_q = record.passed("exercises"), record.passed("quizzes")
+    with warnings.catch_warnings(record=True) as problems:      # a folder, an unreadable file: say it
+        warnings.simplefilter("always", ProgressWarning)
+        ex_entries, q_entries = record.entries("exercises"), record.entries("quizzes")
     numbers = list(bank.CHAPTERS_WITH_SELFTEST)
     rows = []
     for n in numbers:
         ex_keys = [e.key for e in exercises(n)]
         q_keys = [q.key for q in quiz(n).questions]
-        rows.append((sum(k in passed_ex for k in ex_keys), len(ex_keys),
-                     sum(k in passed_q for k in q_keys), len(q_keys)))
-    done = [[r[0] / r[1] for r in rows], [r[2] / r[3] for r in rows]]            # (2, chapters)
-    fig, ax = plt.subplots(figsize=(max(5.0, 0.55 * len(numbers) + 1.6), 2.2))
-    ax.imshow(done, cmap="Greens", vmin=0, vmax=1.25, aspect="auto")
-    for col, (ex_done, ex_total, q_done, q_total) in enumerate(rows):
-        ax.text(col, 0, f"{ex_done}/{ex_total}", ha="center", va="center", fontsize=8)
-        ax.text(col, 1, f"{q_done}/{q_total}", ha="center", va="center", fontsize=8)
+        own = sum(ex_entries.get(k, {}).get("passed", False) and not ex_entries[k].get("after_solution", False)
+                  for k in ex_keys)
+        seen = sum(ex_entries.get(k, {}).get("passed", False) and ex_entries[k].get("after_solution", False)
+                   for k in ex_keys)
+        rows.append((own, seen, len(ex_keys), sum(q_entries.get(k, {}).get("passed", False) for k in q_keys),
+                     len(q_keys)))
+    done = [[(r[0] + 0.5 * r[1]) / r[2] for r in rows], [r[3] / r[4] for r in rows]]      # (2, chapters)
+    fig, ax = plt.subplots(figsize=(max(5.0, 0.62 * len(numbers) + 1.6), 2.3))
+    image = ax.imshow(done, cmap="Greens", vmin=0, vmax=1, aspect="auto")
+    for col, (own, seen, ex_total, q_done, q_total) in enumerate(rows):
+        if seen:      # hatched: some of these passes came after viewing the solution
+            ax.add_patch(Rectangle((col - 0.5, -0.5), 1, 1, fill=False, hatch="///", edgecolor="0.55",
+                                   linewidth=0))
+        for row, text in ((0, f"{own}+{seen}/{ex_total}" if seen else f"{own}/{ex_total}"),
+                          (1, f"{q_done}/{q_total}")):
+            ax.text(col, row, text, ha="center", va="center", fontsize=8,
+                    color=_text_colour(image.cmap(image.norm(done[row][col]))))
     ax.set_xticks(range(len(numbers)), [f"{n:02d}" for n in numbers], fontsize=8)
     ax.set_yticks([0, 1], ["exercises passed", "quiz answered right"], fontsize=8)
-    ax.set_xlabel("chapter")
+    ax.set_xlabel("chapter   (a+b/n, hatched: a passed on your own, b after viewing the solution, of n)", fontsize=8)
     ax.tick_params(length=0)
     where = str(record.path).replace(str(Path.home()), "~", 1)
-    ax.set_title(f"Your progress (saved in {where})", fontsize=9)
+    title = f"Your progress (saved in {where})"
+    if problems:
+        title += "\n" + "could not read it: see the warning below"
+        for problem in problems:
+            warnings.warn(problem.message, ProgressWarning, stacklevel=2)
+    ax.set_title(title, fontsize=9)
     fig.tight_layout()
     return fig

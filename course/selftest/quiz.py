@@ -1,16 +1,19 @@
 """Multiple-choice quizzes with an explanation for every option.
 
-In JupyterLab each question is an ipywidgets form; where widgets cannot render (a notebook executed
-headless, a plain console) the same quiz shows as text, and ``quiz.answer(...)`` works anywhere.
+In JupyterLab each question is a form; where widgets cannot render (a notebook executed headless, a
+plain console) the same quiz shows as text, and ``quiz.answer(...)`` works anywhere. Both show the
+options in the same shuffled order, so a letter always means the option the learner saw.
 """
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import html
 from dataclasses import dataclass
 
 from .progress import Progress
 
-__all__ = ["Option", "Question", "Quiz"]
+__all__ = ["Option", "Question", "Quiz", "display_order"]
 
 LETTERS = "abcdefgh"
 
@@ -22,12 +25,34 @@ class Option:
     why: str
 
 
+def _digest(text: str) -> int:
+    """A hash that is the same in every process and on every machine (unlike ``hash``)."""
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
+
+
+def display_order(key: str, n_options: int, correct: int, slot: int) -> tuple[int, ...]:
+    """The authored option indices in the order they are shown.
+
+    Authors tend to list the right answer first or second; learners learn that pattern, not the topic.
+    So the correct option goes to position ``slot`` (the quiz rotates it over its questions, which keeps
+    every position about equally often right however the bank grows) and the distractors fill the
+    other positions in an order permuted by a hash of the question key: stable, so a letter typed in
+    the text fallback means what the form shows, and unrelated to how they were authored.
+    """
+    others = sorted((i for i in range(n_options) if i != correct), key=lambda i: _digest(f"{key}/{i}"))
+    slot %= n_options
+    return tuple(others[:slot] + [correct] + others[slot:])
+
+
 @dataclass(frozen=True)
 class Question:
     key: str                 # "04.q1"
     prompt: str
-    options: tuple[Option, ...]
-    misconception: bool = False   # True for the question built on the seed answer's error
+    options: tuple[Option, ...]   # as authored: the correct one may be anywhere
+    misconception: bool = False   # True for the question built on the common answer's error
+    # shown[i] = the authored index of the option displayed as letter i; None = authored order.
+    # Set by Quiz, which knows the question's place in its chapter.
+    shown: tuple[int, ...] | None = None
 
     def __post_init__(self):
         n_correct = sum(o.correct for o in self.options)
@@ -35,20 +60,55 @@ class Question:
             raise ValueError(f"question {self.key} must have exactly one correct option, has {n_correct}")
         if not 2 <= len(self.options) <= len(LETTERS):
             raise ValueError(f"question {self.key} must have 2..{len(LETTERS)} options")
+        if self.shown is not None and sorted(self.shown) != list(range(len(self.options))):
+            raise ValueError(f"question {self.key}: shown must be a permutation of the option indices")
+
+    @property
+    def displayed(self) -> tuple[Option, ...]:
+        """The options in the order the learner sees them, letter (a) first."""
+        order = self.shown if self.shown is not None else range(len(self.options))
+        return tuple(self.options[i] for i in order)
+
+    @property
+    def letters(self) -> str:
+        return LETTERS[:len(self.options)]
 
     @property
     def answer(self) -> str:
-        return LETTERS[[o.correct for o in self.options].index(True)]
+        """The letter of the correct option as displayed."""
+        return LETTERS[[o.correct for o in self.displayed].index(True)]
+
+    def letter(self, choice) -> str:
+        """``choice`` as one valid letter; anything else ("", "ab", 2, None) is a clear ValueError."""
+        letter = choice.strip().lower() if isinstance(choice, str) else None
+        if letter is None or len(letter) != 1 or letter not in self.letters:
+            raise ValueError(f"choice must be one of {', '.join(self.letters)}, got {choice!r}")
+        return letter
 
     def feedback(self, choice: str) -> tuple[bool, str]:
-        option = self.options[LETTERS.index(choice)]
+        option = self.displayed[LETTERS.index(self.letter(choice))]
         mark = "✓ Correct." if option.correct else "✗ Not quite."
         return option.correct, f"{mark} {option.why}"
 
     def as_text(self, number: int) -> str:
         lines = [f"Q{number}. {self.prompt}"]
-        lines += [f"   ({LETTERS[i]}) {o.text}" for i, o in enumerate(self.options)]
+        lines += [f"   ({LETTERS[i]}) {o.text}" for i, o in enumerate(self.displayed)]
         return "\n".join(lines)
+
+
+# Radio labels of ipywidgets have a fixed height and put the button after the text: a long option
+# wraps onto the next option's line. These rules let a label grow with its text, keep its button
+# on the left of the first line, and leave the whole label clickable (it is a <label>).
+_QUIZ_CSS = """<style>
+.course-quiz .widget-radio-box label, .course-quiz .jupyter-widget-radio-box label {
+  height: auto; line-height: 1.4; display: flex; flex-direction: row-reverse;
+  justify-content: flex-end; align-items: flex-start; white-space: normal; margin: 2px 0 6px 0;
+  cursor: pointer; }
+.course-quiz .widget-radio-box input, .course-quiz .jupyter-widget-radio-box input {
+  float: none; flex: none; height: auto; margin: 0.2em 0.6em 0 1px; }
+.course-quiz .widget-radio-box, .course-quiz .jupyter-widget-radio-box { min-width: 0; }
+.course-quiz .widget-radio, .course-quiz .jupyter-widget-radio { width: auto; max-width: 100%; }
+</style>"""
 
 
 class Quiz:
@@ -57,21 +117,22 @@ class Quiz:
     def __init__(self, questions: list[Question]):
         if len(questions) < 1:
             raise ValueError("a quiz needs at least one question")
-        self.questions = list(questions)
+        offset = _digest(questions[0].key.split(".")[0])       # per chapter: not every quiz starts at (a)
+        self.questions = [
+            dataclasses.replace(q, shown=display_order(q.key, len(q.options),
+                                                       [o.correct for o in q.options].index(True), offset + i))
+            for i, q in enumerate(questions)]
         self._widget = None
 
     def _question(self, number: int) -> Question:
-        if not isinstance(number, int) or not 1 <= number <= len(self.questions):
+        if not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= len(self.questions):
             raise ValueError(f"number must be a question number 1..{len(self.questions)}, got {number!r}")
         return self.questions[number - 1]
 
     def answer(self, number: int, choice: str, *, record: bool = True) -> str:
-        """Answer question ``number`` (1-based) with a letter; returns (and records) the feedback."""
+        """Answer question ``number`` (1-based) with a letter as shown; returns (and records) the feedback."""
         question = self._question(number)
-        letters = LETTERS[:len(question.options)]
-        if not isinstance(choice, str) or choice.lower() not in letters:
-            raise ValueError(f"choice must be one of {', '.join(letters)}, got {choice!r}")
-        correct, text = question.feedback(choice.lower())
+        correct, text = question.feedback(question.letter(choice))
         if record:
             try:
                 Progress().record_quiz(question.key, correct)
@@ -88,19 +149,20 @@ class Quiz:
         if self._widget is None:
             import ipywidgets as w
 
-            boxes = []
+            boxes = [w.HTML(_QUIZ_CSS)]
             for i, q in enumerate(self.questions):
                 choices = w.RadioButtons(options=[(f"({LETTERS[j]}) {o.text}", LETTERS[j])
-                                                  for j, o in enumerate(q.options)],
-                                         value=None, layout=w.Layout(width="auto"))
+                                                  for j, o in enumerate(q.displayed)],
+                                         value=None, layout=w.Layout(width="auto", max_width="100%"))
+                choices.add_class("course-quiz-options")
                 button = w.Button(description="Check", button_style="primary")
-                feedback = w.HTML()
+                feedback = w.HTML(layout=w.Layout(flex="1 1 auto", min_width="0"))
 
                 def on_click(_, number=i + 1, choices=choices, feedback=feedback):
                     if choices.value is None:
                         feedback.value = "<i>Pick an option first.</i>"
                         return
-                    ok = self._question(number).options[LETTERS.index(choices.value)].correct
+                    ok = self._question(number).answer == choices.value
                     text = self.answer(number, choices.value)
                     color = "#1a7f37" if ok else "#b35900"
                     feedback.value = f"<div style='color:{color}'>{html.escape(text)}</div>"
@@ -110,6 +172,7 @@ class Quiz:
                                      w.HBox([button, feedback])],
                                     layout=w.Layout(margin="0 0 12px 0")))
             self._widget = w.VBox(boxes, layout=w.Layout(max_width="900px"))
+            self._widget.add_class("course-quiz")
         return self._widget
 
     def _repr_mimebundle_(self, include=None, exclude=None):
