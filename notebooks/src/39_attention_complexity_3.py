@@ -36,11 +36,14 @@
 # | (missing) | — | The inference bottleneck is often **memory**: the KV cache holds 2 · layers · KV heads · head size · tokens · batch values. At batch 1 the weights dominate; the cache is what grows with context and batch. | Labs 1, 3 |
 
 # %%
+from dataclasses import replace
+
 import matplotlib.pyplot as plt
 import torch
+from torch.utils.flop_counter import FlopCounterMode
 
 from course.models import GPT, GPTConfig
-from course.nn import KVCache
+from course.nn import KVCache, record_attention
 from course.runtime import Timer, get_device, seed_everything
 
 device = get_device()
@@ -152,29 +155,47 @@ fig.tight_layout()
 # attention (Shazeer, 2019), 1 < `n_kv_heads` < H grouped-query attention (Ainslie et al., 2023). In the
 # course's `MultiHeadAttention`, query heads 0 … H/G−1 use KV head 0, the next H/G use KV head 1, and so on;
 # only the G KV heads are projected and cached. We build the same GPT with 8, 2 and 1 KV heads, measure the
-# cache it actually stores after the prompt, and time decoding steps at a context of 512 with batch 1 and
-# batch 32 (the cache filled with random numbers: a step's cost does not depend on the values).
+# cache it actually stores after the prompt, count one decoding step's FLOPs with PyTorch's
+# `FlopCounterMode`, and time decoding steps at a context of 512 with batch 1 and batch 32 (the cache filled
+# with random numbers: a step's cost does not depend on the values).
 
 # %%
 # NBVAL_CHECK_OUTPUT
-variants = {kv: GPT(GPTConfig(**{**cfg.__dict__, "n_kv_heads": kv})).to(device).eval() for kv in (8, 2, 1)}
+def random_cache(model, batch, context):
+    """Per layer, keys and values (batch, KV heads, context, head size) of random numbers."""
+    c = model.config
+    shape = (batch, c.kv_heads, context, c.d_model // c.n_heads)
+    return [KVCache(torch.randn(shape, device=device), torch.randn(shape, device=device)) for _ in range(c.n_layers)]
+
+
+def step_flops(model, context=512):
+    """FLOPs of one decoding step (batch 1, `context` cached tokens): attention matmuls, linear layers.
+    Recording attention selects the written-out path, whose matmuls the counter can see."""
+    token = torch.zeros(1, 1, dtype=torch.long, device=device)
+    with torch.inference_mode(), record_attention(model), FlopCounterMode(display=False) as counter:
+        model(token, cache=random_cache(model, 1, context), use_cache=True)
+    counts = {str(op): n for op, n in counter.get_flop_counts()["Global"].items()}
+    return counts.get("aten.bmm", 0), counts.get("aten.addmm", 0) + counts.get("aten.mm", 0)
+
+
+variants = {kv: GPT(replace(cfg, n_kv_heads=kv)).to(device).eval() for kv in (8, 2, 1)}
 head_dim = cfg.d_model // cfg.n_heads
-print(f"{'KV heads':>8} {'parameters':>11} {'cache after the prompt':>23} {'= formula':>10}")
+print(f"{'KV heads':>8} {'parameters':>11} {'cache after prompt':>19} {'= formula':>10} "
+      f"{'FLOPs/step: attention':>22} {'linear':>10}")
 for kv, m in variants.items():
     with torch.inference_mode():
         cache = m(prompt, use_cache=True).cache
     stored = sum(c.k.nbytes + c.v.nbytes for c in cache)
     formula = kv_cache_bytes(cfg.n_layers, kv, head_dim, prompt.shape[1], bytes_per_value=4)
-    print(f"{kv:>8} {sum(p.numel() for p in m.parameters()):>11,} {stored / 1024:>19.0f} KiB "
-          f"{str(stored == formula):>10}")
+    attention, linear = step_flops(m)
+    print(f"{kv:>8} {sum(p.numel() for p in m.parameters()):>11,} {stored / 1024:>15.0f} KiB "
+          f"{str(stored == formula):>10} {attention:>22,} {linear:>10,}")
 
 
 # %%
 def step_ms(model, batch, context=512, steps=7):
     """Milliseconds of one decoding step with `context` cached tokens for `batch` sequences (best of `steps`)."""
-    c = model.config
-    shape = (batch, c.kv_heads, context, c.d_model // c.n_heads)
-    cache = [KVCache(torch.randn(shape, device=device), torch.randn(shape, device=device)) for _ in range(c.n_layers)]
+    cache = random_cache(model, batch, context)
     token = torch.zeros(batch, 1, dtype=torch.long, device=device)
     times = []
     with torch.inference_mode():
@@ -188,18 +209,21 @@ def step_ms(model, batch, context=512, steps=7):
 weights_mib = sum(p.nbytes for p in model.parameters()) / MiB
 speed = {kv: {b: step_ms(m, b) for b in (1, 32)} for kv, m in variants.items()}
 print(f"weights: {weights_mib:.1f} MiB")
-print(f"{'KV heads':>8} {'cache, batch 32':>16} {'step, batch 1':>14} {'step, batch 32':>15} {'speed-up at 32':>15}")
+print(f"{'KV heads':>8} {'cache, batch 32':>16} {'step, batch 1':>14} {'step, batch 32':>15} {'speed-up at 1':>14} "
+      f"{'at 32':>6}")
 for kv, t in speed.items():
     cache_mib = kv_cache_bytes(cfg.n_layers, kv, head_dim, 512, batch=32, bytes_per_value=4) / MiB
-    print(f"{kv:>8} {cache_mib:>12.0f} MiB {t[1]:>11.1f} ms {t[32]:>12.1f} ms {speed[8][32] / t[32]:>14.1f}×")
+    print(f"{kv:>8} {cache_mib:>12.0f} MiB {t[1]:>11.1f} ms {t[32]:>12.1f} ms {speed[8][1] / t[1]:>13.1f}× "
+          f"{speed[8][32] / t[32]:>5.1f}×")
 
 # %% [markdown]
 # The stored cache shrinks exactly by H/G: 4× for 2 KV heads, 8× for one, and the parameter count only a
 # little (W_k and W_v shrink; W_q and W_o do not). At batch 1 the cache (2 MiB at 512 tokens) is small next to
-# the weights a step must read, and the three variants decode at about the same speed. At batch 32 the
-# cache is 64 MiB with 8 KV heads, several times the weights, and reading and extending it dominates the
-# step: sharing KV heads makes each step several times faster. The score FLOPs did not change — every query
-# head still scores every cached key — so what GQA saves is memory and memory traffic.
+# the weights a step must read, and sharing KV heads gains little — far less than the 4× and 8× by which the
+# caches differ. At batch 32 the cache is 64 MiB with 8 KV heads, several times the weights, and reading and
+# extending it dominates the step: sharing KV heads makes each step several times faster. Yet the attention
+# FLOPs are the same for all three — every query head still scores every cached key — and the linear layers'
+# FLOPs drop only by the smaller W_k and W_v: what GQA saves is memory and memory traffic, not arithmetic.
 #
 # Quality is not measured here: Ainslie et al. (2023) report that multi-query attention loses some quality
 # against multi-head, and grouped-query attention with 8 groups comes close to multi-head while decoding

@@ -151,8 +151,8 @@ QUIZ = Quiz([
     Question("39.q3", "A model with 64 query heads switches to grouped-query attention with 8 KV heads. What "
                       "changes?", (
         Option("The KV cache and the attention-score FLOPs both shrink 8×", False,
-               "Every query head still scores every cached key: the score FLOPs stay the same. What shrinks is "
-               "what is stored and read (Lab 3)."),
+               "Every query head still scores every cached key: Lab 3 counts the same attention FLOPs per step "
+               "for 8, 2 and 1 KV heads. What shrinks is what is stored and read."),
         Option("The KV cache shrinks 8×; the attention-score FLOPs stay the same", True,
                "Lab 3 measures the stored cache shrinking by H/G; each of the 64 query heads still computes "
                "its own scores against its group's keys."),
@@ -162,7 +162,8 @@ QUIZ = Quiz([
     )),
     Question("39.q4", "In Lab 3, why does sharing KV heads speed up decoding at batch 32 but hardly at batch 1?", (
         Option("Fewer KV heads mean fewer FLOPs, and FLOPs only matter at a large batch", False,
-               "The score FLOPs do not change with the number of KV heads (q3); the saving is in memory read."),
+               "Lab 3 counts the same attention FLOPs for every number of KV heads, and only slightly fewer "
+               "linear-layer FLOPs; the saving is in memory read."),
         Option("At batch 1 a step mostly reads weights; the cache is a small part", True,
                "Lab 3: at 512 tokens one sequence's cache is 2 MiB against about 7 MiB of weights; at batch 32 "
                "it is 64 MiB, and reading and extending it dominates the step."),
