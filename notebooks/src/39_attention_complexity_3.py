@@ -180,16 +180,17 @@ def step_flops(model, context=512):
 
 variants = {kv: GPT(replace(cfg, n_kv_heads=kv)).to(device).eval() for kv in (8, 2, 1)}
 head_dim = cfg.d_model // cfg.n_heads
-print(f"{'KV heads':>8} {'parameters':>11} {'cache after prompt':>19} {'= formula':>10} "
-      f"{'FLOPs/step: attention':>22} {'linear':>10}")
+rows = [f"{'KV heads':>8} {'parameters':>11} {'cache after prompt':>19} {'= formula':>10} "
+        f"{'FLOPs/step: attention':>22} {'linear':>10}"]
 for kv, m in variants.items():
     with torch.inference_mode():
         cache = m(prompt, use_cache=True).cache
     stored = sum(c.k.nbytes + c.v.nbytes for c in cache)
     formula = kv_cache_bytes(cfg.n_layers, kv, head_dim, prompt.shape[1], bytes_per_value=4)
     attention, linear = step_flops(m)
-    print(f"{kv:>8} {sum(p.numel() for p in m.parameters()):>11,} {stored / 1024:>15.0f} KiB "
-          f"{str(stored == formula):>10} {attention:>22,} {linear:>10,}")
+    rows.append(f"{kv:>8} {sum(p.numel() for p in m.parameters()):>11,} {stored / 1024:>15.0f} KiB "
+                f"{str(stored == formula):>10} {attention:>22,} {linear:>10,}")
+print("\n".join(rows))
 
 
 # %%
