@@ -32,7 +32,7 @@
 # |---|---|---|---|
 # | “计算复杂度为 O(n²)” (as the whole story) | incomplete | Over a whole sequence, attention scores cost O(n²·d) next to the projections' O(n·d²). In **decoding**, each new token has one query: with a KV cache a step costs O(n·d) attention; without one, every step reruns the whole prefix through all layers. | Lab 2 |
 # | “可以在不同时间步和注意力头上同时进行计算” | **wrong for generation** | All time steps run at once only when all tokens are known: in training and in the **prefill** of the prompt. Generation is **sequential**: token t+1 needs token t, so each new token is one more forward pass. | Lab 2 |
-# | “多个头的计算复杂度为 O(n²×h)”, “增加注意力头数…增加计算复杂度” | **wrong** | At a fixed d_model each head works in d/h dimensions: score FLOPs stay n²·d for any h ([chapter 29](29_attention_complexity_1.ipynb)). What heads change at inference is how many **key/value** heads must be stored and read: multi-query and grouped-query attention share them. | Lab 3 |
+# | “多个头的计算复杂度为 O(n²×h)”, “增加注意力头数…增加计算复杂度” | **wrong** | At a fixed d_model each head works in d/h dimensions: score FLOPs stay n²·d for any h ([chapters 17](17_multi_head_attention.ipynb) and [29](29_attention_complexity_1.ipynb)). What heads change at inference is how many **key/value** heads must be stored and read: multi-query and grouped-query attention share them. | Lab 3 |
 # | (missing) | — | The inference bottleneck is often **memory**: the KV cache holds 2 · layers · KV heads · head size · tokens · batch values. At batch 1 the weights dominate; the cache is what grows with context and batch. | Labs 1, 3 |
 
 # %%
@@ -83,7 +83,7 @@ for name, (layers, kv_heads, head_dim, context, params) in models.items():
 # the cache: linearly with context and with batch, and a server runs many sequences at once to use its
 # hardware. At a few dozen sequences GPT-3's cache outweighs its weights. LLaMA-2 70B stores 8 KV heads
 # instead of 64, so a sequence's cache is 8× smaller — smaller than that of the 10× smaller LLaMA-2 7B —
-# and the batch that fits grows 8-fold.
+# and the batch at which the cache catches up with the weights grows 8-fold, from 13 to 103.
 #
 # ## Lab 2 — Decoding is sequential; the cache makes each step cheap
 #
@@ -100,7 +100,9 @@ prompt = torch.randint(0, cfg.vocab_size, (1, 64), generator=generator).to(devic
 
 
 def decode(model, prompt, n_new, use_cache):
-    """Greedy decoding, timed step by step -> (tokens (1, T + n_new), seconds per step)."""
+    """Greedy decoding, timed step by step -> (tokens (1, T + n_new), seconds per step).
+
+    The loop of `course.generate.generate`, written out here so that each step can be timed."""
     idx, cache, seconds = prompt, None, []
     with torch.inference_mode():
         for _ in range(n_new):
