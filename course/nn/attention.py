@@ -49,7 +49,8 @@ def scaled_dot_product_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tens
 
     Args:
         q: (B, H, Tq, dk) queries;  k: (B, H_kv, Tk, dk) keys;  v: (B, H_kv, Tk, dv) values. H_kv < H is
-            grouped-query attention: query heads h·H_kv/H .. share KV head h (H_kv = 1: multi-query).
+            grouped-query attention: KV head j serves query heads j·H/H_kv … (j+1)·H/H_kv − 1
+            (H_kv = 1: multi-query).
         mask: bool, broadcastable to (B, H, Tq, Tk); True where a query may attend to a key.
         causal: also hide future keys; the queries are the last Tq of the Tk positions (KV cache).
         need_weights: True takes the manual path and returns the weights; False the fused path.
