@@ -222,8 +222,8 @@ for kv, t in speed.items():
 # %% [markdown]
 # The stored cache shrinks exactly by H/G: 4× for 2 KV heads, 8× for one, and the parameter count only a
 # little (W_k and W_v shrink; W_q and W_o do not). At batch 1 the cache (2 MiB at 512 tokens) is small next to
-# the weights a step must read, and sharing KV heads gains little — far less than the 4× and 8× by which the
-# caches differ. At batch 32 the cache is 64 MiB with 8 KV heads, several times the weights, and reading and
+# the weights a step must read, and sharing KV heads gains much less than the 4× and 8× by which the caches
+# differ. At batch 32 the cache is 64 MiB with 8 KV heads, several times the weights, and reading and
 # extending it dominates the step: sharing KV heads makes each step several times faster. Yet the attention
 # FLOPs are the same for all three — every query head still scores every cached key — and the linear layers'
 # FLOPs drop only by the smaller W_k and W_v: what GQA saves is memory and memory traffic, not arithmetic.

@@ -160,7 +160,8 @@ QUIZ = Quiz([
                "64× would be multi-query attention (one KV head). With 8 KV heads the cache is 8 / 64 of "
                "multi-head's: 8× smaller."),
     )),
-    Question("39.q4", "In Lab 3, why does sharing KV heads speed up decoding at batch 32 but hardly at batch 1?", (
+    Question("39.q4", "In Lab 3, why does sharing KV heads speed up decoding several-fold at batch 32 but much less "
+                      "at batch 1?", (
         Option("Fewer KV heads mean fewer FLOPs, and FLOPs only matter at a large batch", False,
                "Lab 3 counts the same attention FLOPs for every number of KV heads, and only slightly fewer "
                "linear-layer FLOPs; the saving is in memory read."),
