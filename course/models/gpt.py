@@ -30,6 +30,7 @@ class GPTConfig:
     tie_weights: bool = True     # output projection shares the token-embedding matrix
     norm_eps: float = 1e-5
     window: int | None = None    # sliding-window attention: each token sees at most this many (itself included)
+    n_kv_heads: int | None = None  # key/value heads, default n_heads; fewer = grouped-query, 1 = multi-query
 
     def __post_init__(self):
         for name in ("vocab_size", "context", "n_layers", "n_heads", "d_model"):
@@ -41,16 +42,24 @@ class GPTConfig:
         check_in("norm", self.norm, ("layer", "rms"))
         if self.window is not None:
             check_int("window", self.window, minimum=1)
+        check_int("n_kv_heads", self.kv_heads, minimum=1)
+        if self.n_heads % self.kv_heads:
+            raise ValueError(f"n_heads ({self.n_heads}) must be divisible by n_kv_heads ({self.n_kv_heads})")
 
     @property
     def ff_dim(self) -> int:
         return self.d_ff or 4 * self.d_model
 
+    @property
+    def kv_heads(self) -> int:
+        return self.n_heads if self.n_kv_heads is None else self.n_kv_heads
+
     def n_params(self, include_embeddings: bool = True) -> int:
         """Parameter count from the config alone (equals ``count_parameters(GPT(cfg))``)."""
         d, f, b = self.d_model, self.ff_dim, int(self.bias)
         norm = 2 * d if self.norm == "layer" else d      # LayerNorm has γ and β, RMSNorm γ only
-        attn = 4 * d * d + 4 * d * b
+        kv = self.kv_heads * (d // self.n_heads)          # width of K (and of V): d unless grouped
+        attn = 2 * d * d + 2 * d * kv + (2 * d + 2 * kv) * b   # W_q, W_o (d×d); W_k, W_v (d×kv)
         ffn = 2 * d * f + (f + d) * b
         per_layer = attn + ffn + 2 * norm
         emb = self.vocab_size * d + (self.context * d if self.positions == "learned" else 0)
@@ -93,7 +102,8 @@ class GPT(nn.Module):
         self.blocks = nn.ModuleList(
             TransformerBlock(c.d_model, c.n_heads, c.ff_dim, dropout=c.dropout, causal=True,
                              norm=c.norm, activation=c.activation, bias=c.bias,
-                             rotary=c.positions == "rope", norm_eps=c.norm_eps, window=c.window)
+                             rotary=c.positions == "rope", norm_eps=c.norm_eps, window=c.window,
+                             n_kv_heads=c.kv_heads)
             for _ in range(c.n_layers))
         self.norm = make_norm(c.norm, c.d_model, c.norm_eps)
         self.head = nn.Linear(c.d_model, c.vocab_size, bias=False)

@@ -48,7 +48,9 @@ def scaled_dot_product_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tens
     """Scaled dot-product attention.
 
     Args:
-        q: (B, H, Tq, dk) queries;  k: (B, H, Tk, dk) keys;  v: (B, H, Tk, dv) values.
+        q: (B, H, Tq, dk) queries;  k: (B, H_kv, Tk, dk) keys;  v: (B, H_kv, Tk, dv) values. H_kv < H is
+            grouped-query attention: KV head j serves query heads j·H/H_kv … (j+1)·H/H_kv − 1
+            (H_kv = 1: multi-query).
         mask: bool, broadcastable to (B, H, Tq, Tk); True where a query may attend to a key.
         causal: also hide future keys; the queries are the last Tq of the Tk positions (KV cache).
         need_weights: True takes the manual path and returns the weights; False the fused path.
@@ -63,24 +65,31 @@ def scaled_dot_product_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tens
     if k.shape[-2] != v.shape[-2]:
         raise ValueError(f"k and v must have the same number of keys (dim -2), got "
                          f"{k.shape[-2]} and {v.shape[-2]}")
+    if q.shape[1] % k.shape[1] or v.shape[1] != k.shape[1]:
+        raise ValueError(f"k and v must have the same number of heads, and q's heads a multiple of it "
+                         f"(grouped-query attention); got q {q.shape[1]}, k {k.shape[1]}, v {v.shape[1]}")
     check_mask("mask", mask, (*q.shape[:-1], k.shape[-2]))
     check_probability("dropout_p", dropout_p, open_right=True)
     scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
     t_q, t_k = q.shape[-2], k.shape[-2]
+    grouped = q.shape[1] != k.shape[1]
     if not need_weights and causal and mask is None and t_q == t_k:
         # the fused kernel's own causal path: no mask tensor to build or read
-        out = F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=scale,
+        out = F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=scale, enable_gqa=grouped,
                                              dropout_p=dropout_p if training else 0.0)
         return out, None
     if causal:
         past = causal_mask(t_q, t_k, device=q.device)
         mask = past if mask is None else mask & past
     if not need_weights:
-        out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=scale,
+        out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=scale, enable_gqa=grouped,
                                              dropout_p=dropout_p if training else 0.0)
         if mask is not None:  # match the manual path on fully masked rows (SDPA gives NaN there)
             out = out.masked_fill(~mask.any(-1, keepdim=True), 0.0)
         return out, None
+    if grouped:   # each KV head serves q.shape[1] // k.shape[1] consecutive query heads
+        rep = q.shape[1] // k.shape[1]
+        k, v = k.repeat_interleave(rep, dim=1), v.repeat_interleave(rep, dim=1)
     scores = (q @ k.transpose(-2, -1)) * scale          # (B, H, Tq, Tk)
     return attention_from_scores(scores, v, mask, dropout_p, training)
 

@@ -44,11 +44,12 @@ class TransformerBlock(nn.Module):
     def __init__(self, d_model: int, n_heads: int, d_ff: int, *, dropout: float = 0.0,
                  causal: bool = False, cross_attention: bool = False, norm_first: bool = True,
                  norm: str = "layer", activation: str = "gelu", bias: bool = True,
-                 rotary: bool = False, norm_eps: float = 1e-5, window: int | None = None):
+                 rotary: bool = False, norm_eps: float = 1e-5, window: int | None = None,
+                 n_kv_heads: int | None = None):
         super().__init__()
         self.norm_first = norm_first
         self.self_attn = MultiHeadAttention(d_model, n_heads, dropout, bias, rotary=rotary, causal=causal,
-                                            window=window)
+                                            window=window, n_kv_heads=n_kv_heads)
         self.norm1 = make_norm(norm, d_model, norm_eps)
         self.cross_attn = MultiHeadAttention(d_model, n_heads, dropout, bias) if cross_attention else None
         self.norm_cross = make_norm(norm, d_model, norm_eps) if cross_attention else None

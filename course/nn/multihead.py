@@ -17,7 +17,7 @@ __all__ = ["MultiHeadAttention", "AdditiveAttention", "KVCache", "record_attenti
 
 @dataclass
 class KVCache:
-    """Keys and values of the tokens seen so far, each (B, H, T_past, head_dim)."""
+    """Keys and values of the tokens seen so far, each (B, H_kv, T_past, head_dim)."""
     k: torch.Tensor
     v: torch.Tensor
 
@@ -32,10 +32,15 @@ class MultiHeadAttention(nn.Module):
     forward(x (B, Tq, d_model), context (B, Tk, d_model) or None for self-attention, mask) -> (B, Tq, d_model).
     The weights of the last call are kept in ``self.last_weights`` (B, H, Tq, Tk) while ``self.record``
     is True (see :func:`record_attention`); otherwise the fused kernel runs and no weights exist.
+
+    ``n_kv_heads`` < ``n_heads`` gives grouped-query attention (Ainslie et al., 2023): only n_kv_heads
+    key/value heads are projected and cached, each shared by n_heads/n_kv_heads consecutive query heads;
+    ``n_kv_heads=1`` is multi-query attention (Shazeer, 2019). The default is ordinary multi-head attention.
     """
 
     def __init__(self, d_model: int, n_heads: int, dropout: float = 0.0, bias: bool = True,
-                 rotary: bool = False, causal: bool = False, window: int | None = None):
+                 rotary: bool = False, causal: bool = False, window: int | None = None,
+                 n_kv_heads: int | None = None):
         super().__init__()
         check_int("d_model", d_model, minimum=1)
         check_int("n_heads", n_heads, minimum=1)
@@ -43,13 +48,18 @@ class MultiHeadAttention(nn.Module):
             raise ValueError(f"d_model ({d_model}) must be divisible by n_heads ({n_heads})")
         check_probability("dropout", dropout, open_right=True)
         self.d_model, self.n_heads, self.head_dim = d_model, n_heads, d_model // n_heads
+        self.n_kv_heads = n_heads if n_kv_heads is None else check_int("n_kv_heads", n_kv_heads, minimum=1)
+        if n_heads % self.n_kv_heads:
+            raise ValueError(f"n_heads ({n_heads}) must be divisible by n_kv_heads ({n_kv_heads}): "
+                             f"each key/value head serves an equal group of query heads")
         if window is not None:
             check_int("window", window, minimum=1)
             if not causal:
                 raise ValueError("window (sliding-window attention) needs causal=True")
         self.causal, self.dropout, self.window = causal, dropout, window
-        # W_q, W_k and W_v stacked in one (3·d_model, d_model) matrix: one matmul for self-attention
-        self.qkv_proj = nn.Linear(d_model, 3 * d_model, bias=bias)
+        # W_q, W_k and W_v stacked in one (d_model + 2·kv_dim, d_model) matrix: one matmul for self-attention
+        self.kv_dim = self.n_kv_heads * self.head_dim     # = d_model unless keys/values are grouped
+        self.qkv_proj = nn.Linear(d_model, d_model + 2 * self.kv_dim, bias=bias)
         self.out_proj = nn.Linear(d_model, d_model, bias=bias)
         self.rotary = RotaryEmbedding(self.head_dim) if rotary else None
         self.record = False
@@ -57,18 +67,19 @@ class MultiHeadAttention(nn.Module):
         self.head_mask: torch.Tensor | None = None   # (H,) multipliers, for head-ablation experiments
 
     def _split(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, T, d_model) -> (B, H, T, head_dim)."""
+        """(B, T, heads · head_dim) -> (B, heads, T, head_dim)."""
         b, t, _ = x.shape
-        return x.view(b, t, self.n_heads, self.head_dim).transpose(1, 2)
+        return x.view(b, t, -1, self.head_dim).transpose(1, 2)
 
     def project(self, x: torch.Tensor, context: torch.Tensor | None = None):
-        """Queries from x; keys and values from context (x itself for self-attention). Each (B, H, T, hd)."""
+        """Queries (B, H, Tq, hd) from x; keys and values (B, H_kv, Tk, hd) from context (x itself for
+        self-attention)."""
+        d, kv = self.d_model, self.kv_dim
         if context is None:
-            return [self._split(t) for t in self.qkv_proj(x).chunk(3, dim=-1)]
+            return [self._split(t) for t in self.qkv_proj(x).split([d, kv, kv], dim=-1)]
         w, b = self.qkv_proj.weight, self.qkv_proj.bias
-        d = self.d_model
         q = F.linear(x, w[:d], None if b is None else b[:d])
-        k, v = F.linear(context, w[d:], None if b is None else b[d:]).chunk(2, dim=-1)
+        k, v = F.linear(context, w[d:], None if b is None else b[d:]).split([kv, kv], dim=-1)
         return self._split(q), self._split(k), self._split(v)
 
     def forward(self, x: torch.Tensor, context: torch.Tensor | None = None,

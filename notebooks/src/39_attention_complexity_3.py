@@ -11,45 +11,52 @@
 # **Time:** about 20 minutes · **Prerequisites:** [14 · GPT's generation process](14_gpt_generation.ipynb), [29](29_attention_complexity_1.ipynb)
 #
 # **Objectives**
-# - Explain what the KV cache stores and what it saves at each decoding step.
-# - Compute KV-cache memory for real models from their configurations.
-# - Measure decoding speed with and without the cache.
-# - Implement grouped-query attention and see how it shrinks the cache.
+# - Explain why decoding is sequential, what the KV cache stores, and what it saves at each step.
+# - Compute KV-cache memory for real models and compare it with their weights, at batch 1 and when serving.
+# - Measure cache memory and decoding speed of multi-head, grouped-query and multi-query attention.
 
 # %% [markdown]
 # ## Try first
 #
 # When a model generates its 1,000th token, which attention work is new and which could be reused? How
-# much memory does that reuse cost for a 70B model at a 4,096-token context?
+# much memory does that reuse cost for a 70B model at a 4,096-token context — and is that more or less
+# than the weights? Write your answer in the cell below, then read on.
+
+# %%
+# Your answer (notes are fine; nothing checks this cell):
 
 # %% [markdown]
 # ## What the common answer gets wrong
 #
 # | claim | verdict | what is true | shown in |
 # |---|---|---|---|
-# | “计算复杂度为 O(n²)” (as the whole story) | incomplete | In autoregressive **decoding** each new token has one query: with a KV cache a step costs O(n·d) attention, so generating n tokens costs O(n²·d) in total — but without a cache every step reruns the whole prefix through all layers. | Lab 2 |
-# | (missing) | — | The inference bottleneck is often **memory**: the KV cache holds 2 · layers · KV heads · head size · tokens · batch values, growing linearly with context and batch. | Lab 1 |
-# | “增加注意力头数…增加计算复杂度” | **wrong** | Heads do not add FLOPs (chapter 29). What does change inference cost is how many *key/value* heads are stored: multi-query and grouped-query attention share them across query heads. | Lab 3 |
+# | “计算复杂度为 O(n²)” (as the whole story) | incomplete | Over a whole sequence, attention scores cost O(n²·d) next to the projections' O(n·d²). In **decoding**, each new token has one query: with a KV cache a step costs O(n·d) attention; without one, every step reruns the whole prefix through all layers. | Lab 2 |
+# | “可以在不同时间步和注意力头上同时进行计算” | **wrong for generation** | All time steps run at once only when all tokens are known: in training and in the **prefill** of the prompt. Generation is **sequential**: token t+1 needs token t, so each new token is one more forward pass. | Lab 2 |
+# | “多个头的计算复杂度为 O(n²×h)”, “增加注意力头数…增加计算复杂度” | **wrong** | At a fixed d_model each head works in d/h dimensions: score FLOPs stay n²·d for any h ([chapters 17](17_multi_head_attention.ipynb) and [29](29_attention_complexity_1.ipynb)). What heads change at inference is how many **key/value** heads must be stored and read: multi-query and grouped-query attention share them. | Lab 3 |
+# | (missing) | — | The inference bottleneck is often **memory**: the KV cache holds 2 · layers · KV heads · head size · tokens · batch values. At batch 1 the weights dominate; the cache is what grows with context and batch. | Labs 1, 3 |
 
 # %%
+from dataclasses import replace
+
 import matplotlib.pyplot as plt
 import torch
+from torch.utils.flop_counter import FlopCounterMode
 
-from course.generate import generate
 from course.models import GPT, GPTConfig
-from course.nn import scaled_dot_product_attention
+from course.nn import KVCache, record_attention
 from course.runtime import Timer, get_device, seed_everything
 
 device = get_device()
 generator = seed_everything(0)
 
 # %% [markdown]
-# ## Lab 1 — KV-cache memory of real models
+# ## Lab 1 — KV-cache memory of real models, next to their weights
 #
 # bytes = 2 (K and V) × layers × KV heads × head size × tokens × batch × bytes per value. Configurations from
-# the papers: GPT-3 175B (Brown et al., 2020: 96 layers, d = 12288, 96 heads, 2,048 tokens), LLaMA-2 7B and
-# 70B (Touvron et al., 2023: 32 layers × 32 heads × 128; 80 layers × 64 heads × 128 with **8 KV heads**,
-# 4,096 tokens). Values in fp16 (2 bytes), one sequence at the full context:
+# the papers: GPT-2 small (Radford et al., 2019), GPT-3 175B (Brown et al., 2020: 96 layers, d = 12288,
+# 96 heads, 2,048 tokens), LLaMA-2 7B and 70B (Touvron et al., 2023: 32 layers × 32 heads × 128; 80 layers ×
+# 64 heads × 128 with **8 KV heads**, 4,096 tokens). Everything in fp16 (2 bytes per value), one sequence at
+# the full context; the last column is the batch at which the cache would weigh as much as the weights.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -57,116 +64,209 @@ def kv_cache_bytes(n_layers, n_kv_heads, head_dim, seq_len, batch=1, bytes_per_v
     return 2 * n_layers * n_kv_heads * head_dim * seq_len * batch * bytes_per_value
 
 
-models = {   # layers, query heads, KV heads, head size, context, parameters
-    "GPT-2 small": (12, 12, 12, 64, 1024, 124e6),
-    "GPT-3 175B": (96, 96, 96, 128, 2048, 175e9),
-    "LLaMA-2 7B": (32, 32, 32, 128, 4096, 6.7e9),
-    "LLaMA-2 70B (GQA)": (80, 64, 8, 128, 4096, 70e9),
+GiB, MiB = 2**30, 2**20
+models = {   # layers, KV heads, head size, context, parameters
+    "GPT-2 small": (12, 12, 64, 1024, 124e6),
+    "GPT-3 175B": (96, 96, 128, 2048, 175e9),
+    "LLaMA-2 7B": (32, 32, 128, 4096, 6.7e9),
+    "LLaMA-2 70B (GQA)": (80, 8, 128, 4096, 69e9),
+    "  same, if MHA": (80, 64, 128, 4096, 69e9),
 }
-print(f"{'model':<18} {'KV cache / sequence':>20} {'per token':>10} {'weights (fp16)':>15}")
-for name, (layers, heads, kv_heads, head_dim, context, params) in models.items():
-    total = kv_cache_bytes(layers, kv_heads, head_dim, context)
-    print(f"{name:<18} {total / 2**30:>17.2f} GB {total / context / 2**20:>7.2f} MB {params * 2 / 2**30:>12.1f} GB")
-gpt3_batch = kv_cache_bytes(96, 96, 128, 2048, batch=32)
-print(f"GPT-3, a batch of 32 full-context sequences: {gpt3_batch / 2**30:.0f} GB of cache")
+print(f"{'model':<18} {'cache/sequence':>14} {'per token':>10} {'weights':>10} {'cache = weights at batch':>25}")
+for name, (layers, kv_heads, head_dim, context, params) in models.items():
+    cache, weights = kv_cache_bytes(layers, kv_heads, head_dim, context), params * 2
+    print(f"{name:<18} {cache / GiB:>10.2f} GiB {cache / context / MiB:>6.2f} MiB "
+          f"{weights / GiB:>6.1f} GiB {weights / cache:>25.0f}")
 
 # %% [markdown]
-# The cache grows linearly with context and batch: for a served batch (last line) it rivals the weights
-# themselves. LLaMA-2 70B stores 8 KV heads instead of 64, so its cache is 8× smaller than full multi-head
-# attention would need — smaller, per sequence, than that of the 10× smaller LLaMA-2 7B.
+# One sequence's cache is small next to the weights: GPT-3's 9 GiB is 3 % of its 326 GiB. What grows is
+# the cache: linearly with context and with batch, and a server runs many sequences at once to use its
+# hardware. At a few dozen sequences GPT-3's cache outweighs its weights. LLaMA-2 70B stores 8 KV heads
+# instead of 64, so a sequence's cache is 8× smaller — smaller than that of the 10× smaller LLaMA-2 7B —
+# and the batch at which the cache catches up with the weights grows 8-fold, from 13 to 103.
 #
-# ## Lab 2 — What the cache saves, measured
+# ## Lab 2 — Decoding is sequential; the cache makes each step cheap
 #
-# Without a cache, step t reruns all t tokens through every layer. With it, step t feeds one token and
-# reads the stored keys and values. Same tokens out, very different time:
+# A course GPT (2 layers, d = 256, 8 heads; untrained: time and memory do not depend on the weights' values)
+# gets a 64-token prompt and generates 96 tokens greedily, once with the KV cache and once recomputing the
+# whole sequence at every step. We time every step. With the cache, the first step is the **prefill**: the
+# whole prompt in one parallel pass. Every later step feeds one token, because it needs the one before.
 
 # %%
+cfg = GPTConfig(vocab_size=65, context=1024, n_layers=2, n_heads=8, d_model=256)
 torch.manual_seed(0)
-model = GPT(GPTConfig.preset("small", vocab_size=512, context=1024)).to(device).eval()
-prompt = torch.randint(0, 512, (1, 16), device=device)
-lengths = [32, 64, 128, 256]
-speed = {"with KV cache": [], "recompute every step": []}
-for n in lengths:
-    for name, use_cache in (("with KV cache", True), ("recompute every step", False)):
-        with Timer() as t:
-            out = generate(model, prompt, n, greedy=True, use_cache=use_cache)
-        speed[name].append(n / t.seconds)
-same = torch.equal(generate(model, prompt, 64, greedy=True, use_cache=True),
-                   generate(model, prompt, 64, greedy=True, use_cache=False))
-print("identical tokens with and without the cache:", same)
-print("speed-up at", lengths[-1], "tokens:", round(speed["with KV cache"][-1] / speed["recompute every step"][-1], 1), "×")
+model = GPT(cfg).to(device).eval()
+prompt = torch.randint(0, cfg.vocab_size, (1, 64), generator=generator).to(device)
+
+
+def decode(model, prompt, n_new, use_cache):
+    """Greedy decoding, timed step by step -> (tokens (1, T + n_new), seconds per step).
+
+    The loop of `course.generate.generate`, written out here so that each step can be timed."""
+    idx, cache, seconds = prompt, None, []
+    with torch.inference_mode():
+        for _ in range(n_new):
+            with Timer() as t:
+                out = model(idx if cache is None else idx[:, -1:], cache=cache, use_cache=use_cache)
+            cache = out.cache
+            idx = torch.cat([idx, out.logits[:, -1:].argmax(-1)], dim=1)
+            seconds.append(t.seconds)
+    return idx, seconds
+
+
+n_new = 96
+cached_tokens, cached = decode(model, prompt, n_new, use_cache=True)
+full_tokens, full = decode(model, prompt, n_new, use_cache=False)
+print("identical tokens with and without the cache:", torch.equal(cached_tokens, full_tokens))
+print(f"prefill: {prompt.shape[1]} prompt tokens in one pass: {cached[0] * 1e3:.1f} ms "
+      f"({cached[0] / prompt.shape[1] * 1e3:.2f} ms per token)")
+print(f"decoding: {n_new - 1} more tokens, one pass each: {sum(cached[1:]) * 1e3:.0f} ms "
+      f"({sum(cached[1:]) / (n_new - 1) * 1e3:.2f} ms per token)")
+print(f"without the cache the {n_new} steps take {sum(full) / sum(cached):.1f}× longer")
+for name, secs in (("recompute", full), ("KV cache", cached)):
+    print(f"{name:>10}: mean step {sum(secs[1:17]) / 16 * 1e3:5.1f} ms over steps 2-17, "
+          f"{sum(secs[-16:]) / 16 * 1e3:5.1f} ms over the last 16")
 
 # %%
-fig, ax = plt.subplots(figsize=(5.5, 3.4))
-for name, ys in speed.items():
-    ax.plot(lengths, ys, marker="o", label=name)
-ax.set(xscale="log", xlabel="tokens generated", ylabel="tokens per second", title="Greedy decoding, 6-layer GPT")
-ax.set_xticks(lengths, [str(n) for n in lengths])
-ax.minorticks_off()
+def smoothed_ms(seconds):
+    """Decoding steps 2… in ms, each the median of 5 neighbours: other processes' noise hides less of the trend."""
+    return torch.tensor(seconds[1:]).mul(1e3).unfold(0, 5, 1).median(-1).values
+
+
+fig, ax = plt.subplots(figsize=(6, 3.4))
+centre = range(4, n_new - 1)      # step numbers at the centre of each window of 5
+ax.plot(centre, smoothed_ms(full), label="recompute every step", color="tab:red")
+ax.plot(centre, smoothed_ms(cached), label="with KV cache", color="tab:blue")
+ax.scatter([1], [cached[0] * 1e3], color="tab:blue", marker="s", label=f"prefill: {prompt.shape[1]} tokens in one pass")
+ax.set(xlabel="decoding step", ylabel="ms per step (median of 5)", title="Greedy decoding, one pass per new token")
+ax.set_ylim(bottom=0)
 ax.legend(fontsize=8)
 ax.grid(alpha=0.3)
 fig.tight_layout()
 
 # %% [markdown]
-# With the cache, speed stays roughly flat (each step's attention grows only linearly with the prefix);
-# without it, every step redoes the whole prefix and throughput collapses as the text grows.
+# Without the cache, each step reruns the prompt and every token generated so far, so its time grows with the
+# text; with it, a step reads the stored keys and values and costs about the same at every position. The
+# prefill's cost per token is a small fraction of a decoding step's: positions known in advance are
+# processed in parallel, but the tokens being generated cannot be, since each one is the input of the next.
+# That is why training and prefill are fast and generation is slow.
 #
-# ## Lab 3 — Multi-query and grouped-query attention
+# ## Lab 3 — Multi-query and grouped-query attention, measured
 #
-# Keep all query heads, but let groups of them share one key/value head (Shazeer, 2019: one KV head; Ainslie
-# et al., 2023: G groups). In code, each stored K/V head is repeated for the query heads of its group:
-
-# %%
-def grouped_query_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, causal: bool = True):
-    """q (B, H, T, d); k, v (B, G, T, d) with H divisible by G -> (B, H, T, d)."""
-    n_rep = q.shape[1] // k.shape[1]
-    k, v = k.repeat_interleave(n_rep, dim=1), v.repeat_interleave(n_rep, dim=1)   # heads 0..n_rep−1 share group 0
-    return scaled_dot_product_attention(q, k, v, causal=causal, need_weights=False)[0]
-
+# Keep all H query heads, but let groups of them share one key/value head: `n_kv_heads = 1` is multi-query
+# attention (Shazeer, 2019), 1 < `n_kv_heads` < H grouped-query attention (Ainslie et al., 2023). In the
+# course's `MultiHeadAttention`, query heads 0 … H/G−1 use KV head 0, the next H/G use KV head 1, and so on;
+# only the G KV heads are projected and cached. We build the same GPT with 8, 2 and 1 KV heads, measure the
+# cache it actually stores after the prompt, count one decoding step's FLOPs with PyTorch's
+# `FlopCounterMode`, and time decoding steps at a context of 512 with batch 1 and batch 32 (the cache filled
+# with random numbers: a step's cost does not depend on the values).
 
 # %%
 # NBVAL_CHECK_OUTPUT
-B, H, T, d = 1, 8, 10, 16
-q = torch.randn(B, H, T, d, generator=generator)
-k, v = torch.randn(B, H, T, d, generator=generator), torch.randn(B, H, T, d, generator=generator)
-mha = scaled_dot_product_attention(q, k, v, causal=True, need_weights=False)[0]
-print("G = H (multi-head) equals ordinary attention:", torch.allclose(grouped_query_attention(q, k, v), mha, atol=1e-6))
-for groups in (8, 2, 1):
-    kg, vg = k[:, :groups], v[:, :groups]
-    out = grouped_query_attention(q, kg, vg)
-    print(f"G = {groups}: output {tuple(out.shape)}, cache holds {2 * groups * T * d} values "
-          f"({groups}/{H} of multi-head's)")
+def random_cache(model, batch, context):
+    """Per layer, keys and values (batch, KV heads, context, head size) of random numbers."""
+    c = model.config
+    shape = (batch, c.kv_heads, context, c.d_model // c.n_heads)
+    return [KVCache(torch.randn(shape, device=device), torch.randn(shape, device=device)) for _ in range(c.n_layers)]
+
+
+def step_flops(model, context=512):
+    """FLOPs of one decoding step (batch 1, `context` cached tokens): attention matmuls, linear layers.
+    Recording attention selects the written-out path, whose matmuls the counter can see."""
+    token = torch.zeros(1, 1, dtype=torch.long, device=device)
+    with torch.inference_mode(), record_attention(model), FlopCounterMode(display=False) as counter:
+        model(token, cache=random_cache(model, 1, context), use_cache=True)
+    counts = {str(op): n for op, n in counter.get_flop_counts()["Global"].items()}
+    return counts.get("aten.bmm", 0), counts.get("aten.addmm", 0) + counts.get("aten.mm", 0)
+
+
+variants = {kv: GPT(replace(cfg, n_kv_heads=kv)).to(device).eval() for kv in (8, 2, 1)}
+head_dim = cfg.d_model // cfg.n_heads
+rows = [f"{'KV heads':>8} {'parameters':>11} {'cache after prompt':>19} {'= formula':>10} "
+        f"{'FLOPs/step: attention':>22} {'linear':>10}"]
+for kv, m in variants.items():
+    with torch.inference_mode():
+        cache = m(prompt, use_cache=True).cache
+    stored = sum(c.k.nbytes + c.v.nbytes for c in cache)
+    formula = kv_cache_bytes(cfg.n_layers, kv, head_dim, prompt.shape[1], bytes_per_value=4)
+    attention, linear = step_flops(m)
+    rows.append(f"{kv:>8} {sum(p.numel() for p in m.parameters()):>11,} {stored / 1024:>15.0f} KiB "
+                f"{str(stored == formula):>10} {attention:>22,} {linear:>10,}")
+print("\n".join(rows))
+
+
+# %%
+def step_ms(model, batch, context=512, steps=7):
+    """Milliseconds of one decoding step with `context` cached tokens for `batch` sequences (best of `steps`)."""
+    cache = random_cache(model, batch, context)
+    token = torch.zeros(batch, 1, dtype=torch.long, device=device)
+    times = []
+    with torch.inference_mode():
+        for _ in range(steps):
+            with Timer() as t:
+                model(token, cache=cache, use_cache=True)
+            times.append(t.seconds)
+    return min(times) * 1e3
+
+
+weights_mib = sum(p.nbytes for p in model.parameters()) / MiB
+speed = {kv: {b: step_ms(m, b) for b in (1, 32)} for kv, m in variants.items()}
+print(f"weights: {weights_mib:.1f} MiB")
+print(f"{'KV heads':>8} {'cache, batch 32':>16} {'step, batch 1':>14} {'step, batch 32':>15} {'speed-up at 1':>14} "
+      f"{'at 32':>6}")
+for kv, t in speed.items():
+    cache_mib = kv_cache_bytes(cfg.n_layers, kv, head_dim, 512, batch=32, bytes_per_value=4) / MiB
+    print(f"{kv:>8} {cache_mib:>12.0f} MiB {t[1]:>11.1f} ms {t[32]:>12.1f} ms {speed[8][1] / t[1]:>13.1f}× "
+          f"{speed[8][32] / t[32]:>5.1f}×")
 
 # %% [markdown]
-# Fewer KV heads mean a smaller cache and less memory traffic per decoding step, at a small cost in quality
-# that grouped-query attention mostly recovers (Ainslie et al., 2023) — which is why LLaMA-2 70B, Mistral
-# and most recent models use it.
+# The stored cache shrinks exactly by H/G: 4× for 2 KV heads, 8× for one, and the parameter count only a
+# little (W_k and W_v shrink; W_q and W_o do not). At batch 1 the cache (2 MiB at 512 tokens) is small next to
+# the weights a step must read, and sharing KV heads gains much less than the 4× and 8× by which the caches
+# differ. At batch 32 the cache is 64 MiB with 8 KV heads, several times the weights, and reading and
+# extending it dominates the step: sharing KV heads makes each step several times faster. Yet the attention
+# FLOPs are the same for all three — every query head still scores every cached key — and the linear layers'
+# FLOPs drop only by the smaller W_k and W_v: what GQA saves is memory and memory traffic, not arithmetic.
+#
+# Quality is not measured here: Ainslie et al. (2023) report that multi-query attention loses some quality
+# against multi-head, and grouped-query attention with 8 groups comes close to multi-head while decoding
+# almost as fast as multi-query — which is why LLaMA-2 70B, Mistral 7B and most recent models use it. They
+# also show how to turn a multi-head checkpoint into a grouped one: average each group's key and value
+# heads, then train a little longer ("uptraining").
 #
 # ## Self-test
 #
-# **Exercise 1.** The size of a KV cache in bytes.
+# **Exercise 1** uses the formula of Lab 1 for a serving decision: how many sequences fit on one GPU?
 
 # %%
 from course.selftest import exercise
 
+exercise("39.max_batch")
 
-def kv_cache_size(n_layers, n_kv_heads, head_dim, seq_len, batch, bytes_per_value):
-    # your code here
-    raise NotImplementedError
-
-
-exercise("39.kv_cache_bytes").check(kv_cache_size)
-
-# %% [markdown]
-# **Exercise 2.** Repeat G key heads for grouped-query attention.
 
 # %%
-def repeat_kv(k, n_rep):
+def max_batch(memory_bytes, n_params, n_layers, n_kv_heads, head_dim, seq_len, bytes_per_value):
     # your code here
     raise NotImplementedError
 
 
-exercise("39.repeat_kv").check(repeat_kv)
+exercise("39.max_batch").check(max_batch)
+
+# %% [markdown]
+# **Exercise 2.** Lab 3 used the package's grouped-query attention. Write it yourself, without making H/G
+# copies of the keys and values.
+
+# %%
+exercise("39.grouped_attention")
+
+
+# %%
+def grouped_attention(q, k, v):
+    # your code here
+    raise NotImplementedError
+
+
+exercise("39.grouped_attention").check(grouped_attention)
 
 # %% [markdown]
 # **Quiz.**
@@ -179,19 +279,21 @@ quiz(39)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** 自回归生成时，每一步只有一个新 token 的查询；之前所有 token 的 K、V 不会变，可以缓存（KV cache）。有缓存时
-# 每步注意力是 O(n·d)，无需把整个前缀重新过一遍所有层，实测速度相差数倍到十几倍，输出完全相同。代价是显存：
-# 2 × 层数 × KV 头数 × 头维度 × 序列长度 × batch × 每值字节数，随上下文和 batch 线性增长，长上下文时可与模型权重相当
-# （GPT-3 一条 2048 长度序列约 9 GB）。多查询注意力（MQA）和分组查询注意力（GQA）让多个查询头共享 K/V 头，
-# 把缓存缩小 H/G 倍（LLaMA-2 70B 用 8 个 KV 头）。头数本身不增加 FLOPs。
+# **中文：** 训练和预填充（prefill）时所有位置已知，可以并行计算；生成时第 t+1 个 token 依赖第 t 个，只能逐个
+# 解码，每个 token 一次前向。之前 token 的 K、V 不变，可以缓存（KV cache）：每步注意力只需 O(n·d)，不必把整个
+# 前缀重算一遍，输出完全相同（实验 2 中生成 96 个 token 快约 5 倍，文本越长差距越大）。代价是显存：2 × 层数 × KV 头数 × 头维度 × 长度 ×
+# batch × 字节数。batch 为 1 时权重占大头（GPT-3 一条 2048 序列约 9 GiB，权重 326 GiB）；随上下文和 batch
+# 线性增长的是缓存，几十条序列就超过权重。MQA/GQA 让多个查询头共享 K/V 头，缓存缩小 H/G 倍（LLaMA-2 70B
+# 用 8 个 KV 头），大 batch 时解码明显加快（实验 3），注意力 FLOPs 不变。头数本身不增加 FLOPs。
 #
-# **English:** In autoregressive decoding each step has one new query, while the keys and values of earlier
-# tokens never change, so they are cached. With a KV cache a step costs O(n·d) attention instead of rerunning
-# the whole prefix through every layer — several to tens of times faster, identical tokens. The price is
-# memory: 2 × layers × KV heads × head size × tokens × batch × bytes, linear in context and batch, and for
-# long contexts comparable to the weights (GPT-3: about 9 GB for one 2,048-token sequence). Multi-query and
-# grouped-query attention share K/V heads across query heads, shrinking the cache H/G times (LLaMA-2 70B
-# keeps 8 KV heads). The number of heads itself adds no FLOPs.
+# **English:** Training and prefill see all positions and run them in parallel; generation is sequential:
+# token t+1 needs token t, one forward pass each. Earlier tokens' keys and values never change, so they are
+# cached: a step then costs O(n·d) attention instead of rerunning the prefix, with identical tokens (about
+# 5× faster over 96 tokens in Lab 2, more for longer texts). The price is memory: 2 × layers × KV heads × head size × tokens ×
+# batch × bytes. At batch 1 the weights dominate (GPT-3: 9 GiB of cache per 2,048-token sequence, 326 GiB
+# of weights); what grows with context and batch is the cache, which passes the weights at a few dozen
+# sequences. MQA and GQA share K/V heads across query heads, shrinking the cache H/G times (LLaMA-2 70B: 8 KV
+# heads) and speeding up large-batch decoding (Lab 3) with unchanged attention FLOPs. More heads add no FLOPs.
 
 # %% [markdown]
 # ## Further reading
@@ -201,3 +303,8 @@ quiz(39)
 # - Ainslie et al. — *GQA: Training Generalized Multi-Query Transformer Models from Multi-Head Checkpoints* (2023).
 # - Touvron et al. — *Llama 2: Open Foundation and Fine-Tuned Chat Models* (2023).
 # - Kwon et al. — *Efficient Memory Management for Large Language Model Serving with PagedAttention* (2023).
+#
+# **Previous:** [38 · Batch normalization (3)](38_batch_norm_3.ipynb) · **Next:**
+# [40 · Choosing the loss (3)](40_choosing_loss_3.ipynb) · **Related:** [14 · GPT's generation process](14_gpt_generation.ipynb),
+# [17 · Multi-head attention](17_multi_head_attention.ipynb), [29](29_attention_complexity_1.ipynb),
+# [34](34_attention_complexity_2.ipynb)
