@@ -87,3 +87,16 @@ def test_without_internet_the_explorer_still_works_and_bertviz_says_why(open_not
               message="bertviz's offline note")
     page.locator(".course-bertviz").first.scroll_into_view_if_needed()
     screenshot(page, "04_offline")
+
+
+@pytest.mark.parametrize("name", ["01_llm_basics.ipynb", "04_how_attention_works.ipynb"])
+def test_a_reopened_notebook_shows_its_stored_widgets(open_notebook, name):
+    """Before anything runs, the quiz forms and explorers show from the state stored by the builder."""
+    page = open_notebook(name)
+    views = page.locator(".jp-OutputArea-output .widget-vbox")
+    _wait_for(lambda: views.count() >= 1, message="a stored widget")
+    _wait_for(lambda: page.locator(".widget-radio-box input").count() >= 3, message="a stored quiz form")
+    assert page.get_by_text("Error displaying widget").count() == 0
+    assert page.get_by_text("model not found").count() == 0
+    page.locator(".widget-radio-box").first.scroll_into_view_if_needed()
+    screenshot(page, f"{name.removesuffix('.ipynb')}_reopened")
