@@ -15,7 +15,7 @@ from course.selftest import bank
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
-from build_notebooks import ANSWER_CELL, CHECK_MARKER, CHECK_TAG, TRY_FIRST, out_of_sync  # noqa: E402
+from build_notebooks import ANSWER_CELL, CHECK_MARKER, CHECK_TAG, TRY_FIRST, SourceError, out_of_sync, parse  # noqa: E402
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 CHAPTER_NOTEBOOKS = [p for p in NOTEBOOKS if not p.name.startswith("00_")]
@@ -35,6 +35,20 @@ def _code(nb):
 def test_start_here_and_at_least_three_chapters_exist():
     assert (ROOT / "notebooks" / "00_start_here.ipynb").exists()
     assert len(CHAPTER_NOTEBOOKS) >= 3
+
+
+def test_builder_turns_the_check_marker_into_a_tag_and_gives_try_first_a_cell():
+    cells = parse("# %% [markdown]\n# ## Try first\n#\n# Write your answer.\n\n"
+                  f"# %%\n{CHECK_MARKER}\nprint(1)\n\n# %%\nprint(2)\n")
+    assert [c.cell_type for c in cells] == ["markdown", "markdown", "code", "code"]
+    assert cells[1].source == ANSWER_CELL
+    assert cells[2].source == "print(1)" and cells[2].metadata["tags"] == [CHECK_TAG]
+    assert "tags" not in cells[3].metadata
+
+
+def test_builder_names_the_cell_whose_marker_is_not_on_its_first_line():
+    with pytest.raises(SourceError, match=r"04_x\.py, cell at line 1: .* first line"):
+        parse(f"# %%\nx = 1\n{CHECK_MARKER}\nprint(x)\n", "04_x.py")
 
 
 def test_notebooks_match_their_sources():

@@ -89,7 +89,7 @@ def test_without_internet_the_explorer_still_works_and_bertviz_says_why(open_not
     screenshot(page, "04_offline")
 
 
-@pytest.mark.parametrize("name", ["01_llm_basics.ipynb", "04_how_attention_works.ipynb"])
+@pytest.mark.parametrize("name", ["00_start_here.ipynb", "01_llm_basics.ipynb", "04_how_attention_works.ipynb"])
 def test_a_reopened_notebook_shows_its_stored_widgets(open_notebook, name):
     """Before anything runs, the quiz forms and explorers show from the state stored by the builder."""
     page = open_notebook(name)
@@ -100,3 +100,20 @@ def test_a_reopened_notebook_shows_its_stored_widgets(open_notebook, name):
     assert page.get_by_text("model not found").count() == 0
     page.locator(".widget-radio-box").first.scroll_into_view_if_needed()
     screenshot(page, f"{name.removesuffix('.ipynb')}_reopened")
+
+
+def test_start_page_links_only_written_chapters_and_greys_out_the_rest(open_notebook, lab):
+    page = open_notebook("00_start_here.ipynb")
+    written = sorted(p.name for p in lab["dir"].glob("[0-9][0-9]_*.ipynb") if not p.name.startswith("00_"))
+    table = page.locator(".jp-RenderedMarkdown table", has_text="题目").first
+    table.wait_for(timeout=30_000)
+    links = sorted(a.get_attribute("href").split("/")[-1] for a in table.locator("a").all())
+    assert links == written
+    planned = table.locator("tr", has_text="(planned)")
+    assert planned.count() == 50 - len(written)
+    grey = planned.first.locator("span").first.evaluate("e => getComputedStyle(e).color")
+    assert grey == "rgb(153, 153, 153)", grey
+    start = page.get_by_role("link", name="Start with chapter 1 →")
+    assert start.get_attribute("href").endswith("01_llm_basics.ipynb")
+    table.scroll_into_view_if_needed()
+    screenshot(page, "00_chapter_map")
