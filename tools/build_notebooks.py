@@ -90,21 +90,25 @@ def build(source: Path) -> nbformat.NotebookNode:
     return nb
 
 
+def kernel_env(home: Path) -> dict:
+    """The kernel's environment: a fresh home, so that the stored notebooks show a new learner's view
+    (an empty progress file at ``~/.llm-interview-lab``, not the author's record or a temporary path).
+    Matplotlib keeps the author's font cache, so that finding the fonts is not redone on every build."""
+    import matplotlib
+
+    env = {**os.environ, "HOME": str(home), "MPLCONFIGDIR": os.environ.get("MPLCONFIGDIR", matplotlib.get_cachedir())}
+    env.pop("COURSE_PROGRESS", None)            # the default place under the fresh home
+    return env
+
+
 def execute(nb: nbformat.NotebookNode) -> float:
     from nbclient import NotebookClient
 
-    env_progress = os.environ.get("COURSE_PROGRESS")
-    os.environ["COURSE_PROGRESS"] = str(Path(tempfile.mkdtemp()) / "progress.json")  # not the author's
-    try:
+    with tempfile.TemporaryDirectory(prefix="course-build-home-") as home:
         start = time.perf_counter()
         NotebookClient(nb, timeout=600, kernel_name="python3", store_widget_state=True,
-                       resources={"metadata": {"path": str(OUT)}}).execute()
+                       resources={"metadata": {"path": str(OUT)}}).execute(env=kernel_env(Path(home)))
         return time.perf_counter() - start
-    finally:
-        if env_progress is None:
-            os.environ.pop("COURSE_PROGRESS", None)
-        else:
-            os.environ["COURSE_PROGRESS"] = env_progress
 
 
 def _is_progress_bar(output) -> bool:
