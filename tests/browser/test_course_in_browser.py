@@ -122,3 +122,22 @@ def test_start_page_links_only_written_chapters_and_greys_out_the_rest(open_note
     assert _file(start.get_attribute("href")) == "01_llm_basics.ipynb"
     table.scroll_into_view_if_needed()
     screenshot(page, "00_chapter_map")
+
+
+def test_try_first_has_a_cell_to_write_in(open_notebook):
+    page = open_notebook("07_gradient_clipping.ipynb")
+    cells = page.locator(".jp-Notebook .jp-Cell")
+    _wait_for(lambda: any("Your answer" in t for t in cells.all_inner_texts()), message="the answer cell")
+    cell = cells.nth([i for i, t in enumerate(cells.all_inner_texts()) if "Your answer" in t][0])
+    assert "Try first" in cells.nth(cells.all_inner_texts().index(cell.inner_text()) - 1).inner_text()
+    cell.scroll_into_view_if_needed()
+    cell.dblclick()
+    editor = cell.locator(".cm-content")
+    editor.wait_for(timeout=10_000)
+    editor.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("Clipping caps the global gradient norm; it cannot cure vanishing gradients.")
+    page.keyboard.press("Shift+Enter")
+    _wait_for(lambda: "cannot cure vanishing" in cell.locator(".jp-RenderedMarkdown").inner_text(),
+              message="the learner's answer rendered")
+    screenshot(page, "07_try_first")
