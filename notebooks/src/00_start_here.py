@@ -95,8 +95,9 @@ exercise("04.softmax").check(my_softmax, seed=0, record=False)
 # `record=False` above keeps this demonstration out of your record.
 #
 # A quiz shows as a form in JupyterLab: pick an option and press *Check*; every option explains why
-# it is right or wrong. Here is a question about the course itself (the chapters' questions are left
-# for the chapters):
+# it is right or wrong. In a notebook you have just opened, the forms are the saved picture of the last
+# run (a small broken-link icon says so): run the cell, or the whole notebook, to bring them to life.
+# Here is a question about the course itself (the chapters' questions are left for the chapters):
 
 # %%
 from course.selftest import Option, Question, Quiz
