@@ -15,7 +15,8 @@ from course.selftest import bank
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
-from build_notebooks import ANSWER_CELL, CHECK_MARKER, CHECK_TAG, TRY_FIRST, SourceError, out_of_sync, parse  # noqa: E402
+from build_notebooks import (ANSWER_CELL, CHECK_MARKER, CHECK_TAG, TRY_FIRST, SourceError,  # noqa: E402
+                            out_of_sync, parse)
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 CHAPTER_NOTEBOOKS = [p for p in NOTEBOOKS if not p.name.startswith("00_")]
@@ -161,5 +162,5 @@ def test_chapter_links_point_at_registry_notebooks(path):
         number = names[name]
         said = re.match(r"\s*(?:chapter\s+)?(\d+)\b", text, re.I)
         if said and int(said.group(1)) != number:
-            problems.append(f"[{text}]({target}): the text says chapter {said.group(1)}, the link goes to {number}")
+            problems.append(f"[{text}]({target}): the text says chapter {said.group(1)}, the link is to {number}")
     assert problems == []

@@ -96,7 +96,8 @@ def kernel_env(home: Path) -> dict:
     Matplotlib keeps the author's font cache, so that finding the fonts is not redone on every build."""
     import matplotlib
 
-    env = {**os.environ, "HOME": str(home), "MPLCONFIGDIR": os.environ.get("MPLCONFIGDIR", matplotlib.get_cachedir())}
+    fonts = os.environ.get("MPLCONFIGDIR", matplotlib.get_cachedir())
+    env = {**os.environ, "HOME": str(home), "MPLCONFIGDIR": fonts}
     env.pop("COURSE_PROGRESS", None)            # the default place under the fresh home
     return env
 
