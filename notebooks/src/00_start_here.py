@@ -50,6 +50,7 @@ print("the labs will run on:", get_device().type)
 # angle, so re-reading a question teaches something new. Chapters not written yet are greyed out.
 
 # %%
+# NBVAL_CHECK_OUTPUT
 from IPython.display import Markdown
 
 from course.chapters import CHAPTERS, available_chapters, chapter_map_markdown
@@ -64,6 +65,7 @@ Markdown(f"**{len(written)} of the {len(CHAPTERS)} chapters are written so far.*
 # The terms the chapters use, in English and Chinese:
 
 # %%
+# NBVAL_CHECK_OUTPUT
 from course.glossary import glossary_markdown
 
 Markdown(glossary_markdown())
