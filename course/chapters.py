@@ -156,16 +156,22 @@ def chapter(number: int) -> Chapter:
     return CHAPTERS[number - 1]
 
 
-def chapter_map_markdown(available: set[int] | None = None, link_prefix: str = "notebooks/") -> str:
+def chapter_map_markdown(available: set[int] | None = None, link_prefix: str = "notebooks/", *,
+                         grey_planned: bool = False) -> str:
     """A Markdown table of all chapters; ``available`` marks which notebooks exist yet.
 
-    ``link_prefix`` is the notebooks folder as seen from the document ("" inside a notebook).
+    ``link_prefix`` is the notebooks folder as seen from the document ("" inside a notebook). Planned
+    chapters are never linked; ``grey_planned`` also greys their rows out (an inline colour that
+    JupyterLab keeps and GitHub drops, so it is off for the README).
     """
     rows = ["| # | question | 题目 | cluster |", "|---|---|---|---|"]
     for c in CHAPTERS:
         ready = available is None or c.number in available
-        title = f"[{c.title_en}]({link_prefix}{c.notebook})" if ready else f"{c.title_en} *(planned)*"
-        rows.append(f"| {c.number} | {title} | {c.title_zh} | {c.cluster} |")
+        cells = [str(c.number), f"[{c.title_en}]({link_prefix}{c.notebook})" if ready
+                 else f"{c.title_en} *(planned)*", c.title_zh, c.cluster]
+        if not ready and grey_planned:
+            cells = [f'<span style="color:#999999">{cell}</span>' for cell in cells]
+        rows.append(f"| {' | '.join(cells)} |")
     return "\n".join(rows)
 
 

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from course.chapters import CHAPTERS, DUPLICATE_GROUPS, chapter
+from course.chapters import CHAPTERS, DUPLICATE_GROUPS, chapter, chapter_map_markdown
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_bebe3b9c1c8fc1fd.txt"
 
@@ -44,3 +44,11 @@ def test_glossary_pairs_english_and_chinese_without_duplicates():
     assert len(english) == len(set(english)) >= 30
     assert all(any("\u4e00" <= ch <= "\u9fff" for ch in zh) for _, zh, _ in GLOSSARY)
     assert glossary_markdown().count("\n") == len(GLOSSARY) + 1
+
+
+def test_chapter_map_links_written_chapters_and_greys_out_planned_ones():
+    table = chapter_map_markdown({1, 4}, link_prefix="", grey_planned=True).splitlines()
+    assert "[What are the basic principles of large language models?](01_llm_basics.ipynb)" in table[2]
+    planned = table[3]                                      # chapter 2
+    assert ".ipynb" not in planned and "(planned)" in planned and planned.count("color:#999999") == 4
+    assert "color" not in chapter_map_markdown({1}, link_prefix="")        # GitHub drops inline styles

@@ -31,6 +31,9 @@ def test_figures_and_bertviz_html():
     h = History(step=[0, 1, 2], loss=[3.0, 2.0, 1.0], grad_norm=[1.0, 0.5, 0.2], lr=[0.1] * 3)
     assert len(plot_curves({"run": h}, ("loss", "grad_norm")).axes) == 2
     attn = [torch.rand(1, 2, 3, 3).softmax(-1)]
-    assert len(attention_grid(attn, ["x", "y", "z"]).axes) == 2
+    grid = attention_grid(attn, ["x", "y", "z"])
+    *panels, bar = grid.axes                                   # two heads and the shared colour bar
+    assert len(panels) == 2 and bar.get_ylabel() == "attention weight"
+    assert min(t.get_fontsize() for t in panels[0].get_xticklabels() + panels[0].get_yticklabels()) >= 8
     html = head_view_html(attn, ["x", "y", "z"])
     assert html.startswith('<div class="course-bertviz"><iframe srcdoc=') and "could not load" in html

@@ -6,6 +6,15 @@ Sources live in ``notebooks/src/NN_slug.py`` in the percent format that jupytext
     python tools/build_notebooks.py            # build and execute every notebook
     python tools/build_notebooks.py 04 07      # only these chapters
     python tools/build_notebooks.py --check    # fail if a notebook's cells differ from its source
+
+What the builder adds on the way:
+
+* a code cell whose first line is ``# NBVAL_CHECK_OUTPUT`` loses that line and gets nbval's cell tag
+  ``nbval-check-output`` instead (``--nbval-lax`` compares the stored output of tagged cells);
+* after the "## Try first" cell comes a Markdown cell for the learner's own answer;
+* the widgets' state is stored in the notebook's metadata (nbclient records it while executing), so
+  that a reopened notebook shows its quiz forms and explorers before it is run again. JupyterLab
+  renders stored widgets only in a *trusted* notebook: ``make lab`` runs ``jupyter trust`` first.
 """
 from __future__ import annotations
 
@@ -22,24 +31,49 @@ ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "notebooks" / "src"
 OUT = ROOT / "notebooks"
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+CHECK_MARKER = "# NBVAL_CHECK_OUTPUT"      # what authors write as a code cell's first line
+CHECK_TAG = "nbval-check-output"           # the cell tag nbval reads instead (nbval/plugin.py)
+TRY_FIRST = "## Try first"
+ANSWER_CELL = "*Your answer* (double-click here to write it; Shift+Enter shows it):"
 
 
-def parse(text: str) -> list:
-    """Percent-format text -> nbformat cells."""
-    cells, kind, lines = [], None, []
+class SourceError(ValueError):
+    """A source file the builder cannot turn into a notebook; the message names the file and cell."""
+
+
+def _code_cell(body: str, where: str) -> nbformat.NotebookNode:
+    """A code cell; a first-line check marker becomes nbval's cell tag."""
+    lines = body.splitlines()
+    tags = []
+    if lines and lines[0].strip() == CHECK_MARKER:
+        tags.append(CHECK_TAG)
+        body = "\n".join(lines[1:]).strip("\n")
+    if any(line.strip() == CHECK_MARKER for line in body.splitlines()):
+        raise SourceError(f"{where}: {CHECK_MARKER} must be the first line of its cell")
+    cell = nbformat.v4.new_code_cell(body)
+    if tags:
+        cell.metadata["tags"] = tags
+    return cell
+
+
+def parse(text: str, name: str = "<source>") -> list:
+    """Percent-format text -> nbformat cells (``name`` is the file, for error messages)."""
+    cells, kind, lines, start = [], None, [], 0
 
     def flush():
         body = "\n".join(lines).strip("\n")
         if kind == "markdown":
             body = "\n".join(l[2:] if l.startswith("# ") else l.lstrip("#") for l in body.splitlines())
             cells.append(nbformat.v4.new_markdown_cell(body))
+            if body.lstrip().startswith(TRY_FIRST):
+                cells.append(nbformat.v4.new_markdown_cell(ANSWER_CELL))
         elif kind == "code" and body.strip():
-            cells.append(nbformat.v4.new_code_cell(body))
+            cells.append(_code_cell(body, f"{name}, cell at line {start}"))
 
-    for line in text.splitlines():
+    for number, line in enumerate(text.splitlines(), 1):
         if line.startswith("# %%"):
             flush()
-            kind, lines = ("markdown" if "[markdown]" in line else "code"), []
+            kind, lines, start = ("markdown" if "[markdown]" in line else "code"), [], number
         else:
             lines.append(line)
     flush()
@@ -50,27 +84,32 @@ def build(source: Path) -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = KERNELSPEC
     nb.metadata["language_info"] = {"name": "python"}
-    nb.cells = parse(source.read_text(encoding="utf-8"))
+    nb.cells = parse(source.read_text(encoding="utf-8"), source.name)
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"{source.stem[:2]}-{i:02d}"     # stable ids: clean diffs between builds
     return nb
 
 
+def kernel_env(home: Path) -> dict:
+    """The kernel's environment: a fresh home, so that the stored notebooks show a new learner's view
+    (an empty progress file at ``~/.llm-interview-lab``, not the author's record or a temporary path).
+    Matplotlib keeps the author's font cache, so that finding the fonts is not redone on every build."""
+    import matplotlib
+
+    fonts = os.environ.get("MPLCONFIGDIR", matplotlib.get_cachedir())
+    env = {**os.environ, "HOME": str(home), "MPLCONFIGDIR": fonts}
+    env.pop("COURSE_PROGRESS", None)            # the default place under the fresh home
+    return env
+
+
 def execute(nb: nbformat.NotebookNode) -> float:
     from nbclient import NotebookClient
 
-    env_progress = os.environ.get("COURSE_PROGRESS")
-    os.environ["COURSE_PROGRESS"] = str(Path(tempfile.mkdtemp()) / "progress.json")  # not the author's
-    try:
+    with tempfile.TemporaryDirectory(prefix="course-build-home-") as home:
         start = time.perf_counter()
-        NotebookClient(nb, timeout=600, kernel_name="python3",
-                       resources={"metadata": {"path": str(OUT)}}).execute()
+        NotebookClient(nb, timeout=600, kernel_name="python3", store_widget_state=True,
+                       resources={"metadata": {"path": str(OUT)}}).execute(env=kernel_env(Path(home)))
         return time.perf_counter() - start
-    finally:
-        if env_progress is None:
-            os.environ.pop("COURSE_PROGRESS", None)
-        else:
-            os.environ["COURSE_PROGRESS"] = env_progress
 
 
 def _is_progress_bar(output) -> bool:
@@ -85,6 +124,11 @@ def drop_progress_bars(nb: nbformat.NotebookNode) -> None:
             cell.outputs = [o for o in cell.outputs if not _is_progress_bar(o)]
 
 
+def _shape(cell) -> tuple:
+    """What a build decides about a cell: its kind, its text and its tags (not outputs)."""
+    return cell.cell_type, cell.source, tuple(cell.metadata.get("tags", ()))
+
+
 def out_of_sync() -> list[str]:
     """Notebooks whose cell sources differ from their ``src`` file (or that have no notebook)."""
     problems = []
@@ -93,8 +137,8 @@ def out_of_sync() -> list[str]:
         if not target.exists():
             problems.append(f"{target.name} is missing; run python tools/build_notebooks.py")
             continue
-        stored = [(c.cell_type, c.source) for c in nbformat.read(target, as_version=4).cells]
-        if stored != [(c.cell_type, c.source) for c in build(source).cells]:
+        stored = [_shape(c) for c in nbformat.read(target, as_version=4).cells]
+        if stored != [_shape(c) for c in build(source).cells]:
             problems.append(f"{target.name} differs from src/{source.name}; rebuild it")
     return problems
 

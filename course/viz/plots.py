@@ -84,25 +84,44 @@ def stack_attention(attentions) -> torch.Tensor:
 
 
 def attention_grid(attentions, tokens: Sequence[str] | None = None, *, example: int = 0,
-                   q_tokens: Sequence[str] | None = None, cell: float = 2.2):
-    """Layers × heads grid of heatmaps for one example of the batch."""
-    a = stack_attention(attentions)[:, example]
-    n_layers, n_heads = a.shape[:2]
-    fig, axes = plt.subplots(n_layers, n_heads, figsize=(cell * n_heads + 0.6, cell * n_layers + 0.4),
-                             squeeze=False)
+                   q_tokens: Sequence[str] | None = None, cell: float | None = None, max_width: float = 9.5):
+    """Layers × heads grid of heatmaps for one example of the batch, with one shared colour bar.
+
+    ``attentions``: a list of per-layer (B, H, Tq, Tk) tensors or a ``record_attention`` dict.
+    ``tokens`` label the keys (columns), ``q_tokens`` the queries (rows; default: ``tokens``).
+    ``cell`` is a panel's side in inches; by default it grows with the sequence so that labels stay
+    readable (9 pt), and the whole grid stays within ``max_width`` inches, the width of a notebook.
+    """
+    a = stack_attention(attentions)[:, example]                       # (L, H, Tq, Tk)
+    n_layers, n_heads, n_q, n_k = a.shape
     q_tokens = q_tokens if q_tokens is not None else tokens
+    for name, labels, n in (("tokens", tokens, n_k), ("q_tokens", q_tokens, n_q)):
+        if labels is not None and len(labels) != n:
+            raise ValueError(f"{name} has {len(labels)} labels for an axis of length {n}")
+    if cell is None:
+        cell = min(max(2.4, 0.22 * max(n_q, n_k) + 0.5), (max_width - 1.0) / n_heads)
+    per_token = cell / max(n_q, n_k)                                  # inches per row/column
+    fontsize = 9 if per_token >= 0.16 else 8
+    fig, axes = plt.subplots(n_layers, n_heads, figsize=(cell * n_heads + 1.0, cell * n_layers + 0.4),
+                             squeeze=False, sharex=True, sharey=True, layout="constrained")
     for layer in range(n_layers):
         for head in range(n_heads):
             ax = axes[layer][head]
-            ax.imshow(a[layer, head].numpy(), cmap="viridis", vmin=0, vmax=1)
-            ax.set_xticks([])
-            ax.set_yticks([])
-            if tokens is not None and a.shape[-1] <= 16:
-                short = all(len(str(t)) <= 2 for t in tokens)          # single characters read upright
-                ax.set_xticks(range(len(tokens)), list(tokens), fontsize=6 if not short else 7,
-                              rotation=0 if short else 90)
-            if q_tokens is not None and a.shape[-2] <= 16 and head == 0:
-                ax.set_yticks(range(len(q_tokens)), list(q_tokens), fontsize=6)
-            ax.set_title(f"layer {layer} · head {head}", fontsize=8)
-    fig.tight_layout()
+            image = ax.imshow(a[layer, head].numpy(), cmap="viridis", vmin=0, vmax=1)
+            ax.set_title(f"layer {layer} · head {head}", fontsize=9)
+            ax.tick_params(length=0, labelsize=fontsize)
+    # shared axes: labels show on the bottom row (keys) and the first column (queries)
+    ax = axes[-1][0]
+    if tokens is not None and per_token >= 0.12:
+        upright = all(len(str(t)) <= 2 for t in tokens)               # single characters read upright
+        ax.set_xticks(range(n_k), [str(t) for t in tokens], rotation=0 if upright else 90)
+    else:
+        ax.set_xticks([])
+    if q_tokens is not None and per_token >= 0.12:
+        ax.set_yticks(range(n_q), [str(t) for t in q_tokens])
+    else:
+        ax.set_yticks([])
+    bar = fig.colorbar(image, ax=axes, shrink=min(1.0, 3.0 / (cell * n_layers)), aspect=25, pad=0.02)
+    bar.set_label("attention weight", fontsize=9)
+    bar.ax.tick_params(labelsize=8)
     return fig

@@ -1,16 +1,18 @@
 # %% [markdown]
 # # LLM Interview Lab — start here
 #
-# Fifty chapters, one per question of a well-known set of Chinese interview questions on large language
-# models (大语言模型面试题). Each chapter **answers its question correctly** — the common answers
-# circulating with these questions are often vague and sometimes wrong — and then makes you **build,
-# train and look at** the thing being asked about, on your laptop's CPU in well under a minute.
+# A widely shared set of 50 Chinese interview questions on large language models (大语言模型面试题)
+# comes with a short answer to each question. This course calls that answer **the common answer**:
+# it is what many candidates memorise, and it is often vague and sometimes wrong. Each chapter takes
+# one question, says what the common answer gets right and wrong, **answers the question correctly**,
+# and then makes you **build, train and look at** the thing being asked about, on your laptop's CPU in
+# a few minutes at most.
 #
 # Every chapter has the same parts:
 #
 # 1. **Header** — the question (题目) in Chinese and English, time, prerequisites, objectives.
-# 2. **Try first** — write your own interview answer before reading on.
-# 3. **What the common answer gets wrong** — the usual answer, claim by claim: correct, incomplete or wrong.
+# 2. **Try first** — write your own interview answer, in the cell under the prompt, before reading on.
+# 3. **What the common answer gets wrong** — its claims one by one: correct, incomplete or wrong.
 # 4. **Labs** — small experiments with the `course` package; every number printed is computed.
 # 5. **Self-test** — code exercises checked automatically, and a quiz.
 # 6. **Interview answer card (面试回答要点)** — what to say, in Chinese and in English.
@@ -33,18 +35,29 @@ print(describe())
 print("the labs will run on:", get_device().type)
 
 # %% [markdown]
+# **Running two notebooks at once?** PyTorch gives each kernel a thread per CPU core. Two kernels that
+# compute at the same time then share every core between twice as many threads, and the threads of one
+# matrix multiply keep waiting at their meeting points for a thread the system has paused: each kernel
+# can become many times slower, not just twice. Give each kernel fewer threads — start JupyterLab with
+# `COURSE_THREADS=1 make lab`, or run `course.runtime.set_threads(1)` at the top of a notebook — or
+# run one notebook at a time.
+
+# %% [markdown]
 # ## The chapters
 #
 # Some questions appear more than once in the original set (26 = 36, 27 = 32 = 37, 28 = 33 = 38,
 # 29 = 34 = 39, 30 = 35 = 40, and 21 ≈ 31). They are separate chapters here, each with a different
-# angle, so re-reading a question teaches something new. Chapters not written yet are marked *planned*.
+# angle, so re-reading a question teaches something new. Chapters not written yet are greyed out.
 
 # %%
+# NBVAL_CHECK_OUTPUT
 from IPython.display import Markdown
 
-from course.chapters import available_chapters, chapter_map_markdown
+from course.chapters import CHAPTERS, available_chapters, chapter_map_markdown
 
-Markdown(chapter_map_markdown(available_chapters("."), link_prefix=""))
+written = available_chapters(".")
+Markdown(f"**{len(written)} of the {len(CHAPTERS)} chapters are written so far.**\n\n"
+         + chapter_map_markdown(written, link_prefix="", grey_planned=True))
 
 # %% [markdown]
 # ## Glossary (术语表)
@@ -52,6 +65,7 @@ Markdown(chapter_map_markdown(available_chapters("."), link_prefix=""))
 # The terms the chapters use, in English and Chinese:
 
 # %%
+# NBVAL_CHECK_OUTPUT
 from course.glossary import glossary_markdown
 
 Markdown(glossary_markdown())
@@ -82,13 +96,37 @@ exercise("04.softmax").check(my_softmax, seed=0, record=False)
 # atomically; if it is ever damaged, it is set aside with a warning and a new one is started.
 # `record=False` above keeps this demonstration out of your record.
 #
-# Quizzes show as clickable forms in JupyterLab; each option explains why it is right or wrong.
-# Without widgets (e.g. in a terminal) answer with `quiz.answer(question_number, "letter")`:
+# A quiz shows as a form in JupyterLab: pick an option and press *Check*; every option explains why
+# it is right or wrong. In a notebook you have just opened, the forms are the saved picture of the last
+# run (a small broken-link icon says so): run the cell, or the whole notebook, to bring them to life.
+# Here is a question about the course itself (the chapters' questions are left for the chapters):
 
 # %%
-from course.selftest import quiz
+from course.selftest import Option, Question, Quiz
 
-print(quiz(1).answer(1, "a", record=False))
+demo = Quiz([Question(
+    key="00.demo",
+    prompt="A lab prints a model's parameter count. Where does that number come from?",
+    options=(
+        Option("From the code, run when you run the notebook; the tests rerun it too", True,
+               "Every number a lab prints is computed by its code; the tests execute every notebook "
+               "and compare the outputs that must not change, so the text cannot drift from the code."),
+        Option("From the paper the chapter cites, copied in so that it matches", False,
+               "Papers are cited for their facts, but a lab prints only what its own code computes "
+               "on your machine; where a paper gives a figure, the lab recomputes it."),
+        Option("From the authors, who ran the code once and typed the result into the text", False,
+               "A typed-in number would go stale as soon as the code changed; the stored outputs are "
+               "checked against a fresh run, so a stale one fails the tests."),
+    ),
+)])
+demo
+
+# %% [markdown]
+# Without widgets (in a terminal, say) answer with `quiz.answer(question_number, "letter")`, using the
+# letters the quiz shows:
+
+# %%
+print(demo.answer(1, "a", record=False))
 
 # %% [markdown]
 # ## Your progress
@@ -110,3 +148,8 @@ fig = dashboard()
 from course.runtime import seed_everything
 
 course.show(seed_everything)
+
+# %% [markdown]
+# ---
+#
+# ### [Start with chapter 1 →](01_llm_basics.ipynb)

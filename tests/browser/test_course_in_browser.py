@@ -87,3 +87,57 @@ def test_without_internet_the_explorer_still_works_and_bertviz_says_why(open_not
               message="bertviz's offline note")
     page.locator(".course-bertviz").first.scroll_into_view_if_needed()
     screenshot(page, "04_offline")
+
+
+@pytest.mark.parametrize("name", ["00_start_here.ipynb", "01_llm_basics.ipynb", "04_how_attention_works.ipynb"])
+def test_a_reopened_notebook_shows_its_stored_widgets(open_notebook, name):
+    """Before anything runs, the quiz forms and explorers show from the state stored by the builder."""
+    page = open_notebook(name)
+    views = page.locator(".jp-OutputArea-output .widget-vbox")
+    _wait_for(lambda: views.count() >= 1, message="a stored widget")
+    _wait_for(lambda: page.locator(".widget-radio-box input").count() >= 3, message="a stored quiz form")
+    assert page.get_by_text("Error displaying widget").count() == 0
+    assert page.get_by_text("model not found").count() == 0
+    page.locator(".widget-radio-box").first.scroll_into_view_if_needed()
+    screenshot(page, f"{name.removesuffix('.ipynb')}_reopened")
+
+
+def _file(href: str) -> str:
+    """The file a link in JupyterLab goes to (it adds the server path and a query)."""
+    return href.split("?")[0].split("#")[0].rsplit("/", 1)[-1]
+
+
+def test_start_page_links_only_written_chapters_and_greys_out_the_rest(open_notebook, lab):
+    page = open_notebook("00_start_here.ipynb")
+    written = sorted(p.name for p in lab["dir"].glob("[0-9][0-9]_*.ipynb") if not p.name.startswith("00_"))
+    table = page.locator(".jp-RenderedMarkdown table", has_text="题目").first
+    table.wait_for(timeout=30_000)
+    links = sorted(_file(a.get_attribute("href")) for a in table.locator("a").all())
+    assert links == written
+    planned = table.locator("tr", has_text="(planned)")
+    assert planned.count() == 50 - len(written)
+    grey = planned.first.locator("span").first.evaluate("e => getComputedStyle(e).color")
+    assert grey == "rgb(153, 153, 153)", grey
+    start = page.get_by_role("link", name="Start with chapter 1 →")
+    assert _file(start.get_attribute("href")) == "01_llm_basics.ipynb"
+    table.scroll_into_view_if_needed()
+    screenshot(page, "00_chapter_map")
+
+
+def test_try_first_has_a_cell_to_write_in(open_notebook):
+    page = open_notebook("07_gradient_clipping.ipynb")
+    cells = page.locator(".jp-Notebook .jp-Cell")
+    _wait_for(lambda: any("Your answer" in t for t in cells.all_inner_texts()), message="the answer cell")
+    cell = cells.nth([i for i, t in enumerate(cells.all_inner_texts()) if "Your answer" in t][0])
+    assert "Try first" in cells.nth(cells.all_inner_texts().index(cell.inner_text()) - 1).inner_text()
+    cell.scroll_into_view_if_needed()
+    cell.dblclick()
+    editor = cell.locator(".cm-content")
+    editor.wait_for(timeout=10_000)
+    editor.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("Clipping caps the global gradient norm; it cannot cure vanishing gradients.")
+    page.keyboard.press("Shift+Enter")
+    _wait_for(lambda: "cannot cure vanishing" in cell.locator(".jp-RenderedMarkdown").inner_text(),
+              message="the learner's answer rendered")
+    screenshot(page, "07_try_first")
