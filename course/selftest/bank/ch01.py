@@ -149,37 +149,37 @@ QUIZ = Quiz([
         Option("Recurrent networks (RNN, LSTM), with Transformers as an option", False,
                "The common answer lists RNNs first. GPT-2/3, LLaMA and Qwen are Transformer decoders; RNNs "
                "were the language models before 2018."),
-        Option("A stack of Transformer decoder blocks: causal attention + MLP", True,
-               "Lab 1 prints the one you train; every current LLM family is built this way."),
         Option("A Transformer encoder–decoder, as in the 2017 translation paper", False,
                "GPT-style LLMs keep only the decoder stack (without cross-attention); the encoder–decoder is "
                "the original translation model (chapter 41)."),
+        Option("A stack of Transformer decoder blocks: causal attention + MLP", True,
+               "Lab 1 prints the one you train; every current LLM family is built this way."),
     )),
     Question("01.q3", "A model gives each of V = 65 tokens probability 1/65 at every step. Its perplexity is…", (
-        Option("ln 65 ≈ 4.17", False, "4.17 is the cross-entropy in nats; perplexity is its exp."),
         Option("65", True, "exp(−ln(1/65)) = 65: as uncertain as a uniform choice among 65 options."),
+        Option("ln 65 ≈ 4.17", False, "4.17 is the cross-entropy in nats; perplexity is its exp."),
         Option("1/65 ≈ 0.015", False, "That is the probability of each token; perplexity is 1 / (geometric "
                "mean of the probabilities), here 65."),
     )),
     Question("01.q4", "Why does our tiny GPT beat the bigram model on subject–verb agreement (Lab 4)?", (
-        Option("It conditions on many earlier words, like the subject", True,
-               "A bigram model sees one previous word, usually the noun right before the verb; attention "
-               "reaches the subject across the phrase in between."),
         Option("It has more parameters, so it stores more word pairs", False,
                "The bigram table already holds every word pair; no number of pair counts can tell which "
                "noun was the subject."),
+        Option("It conditions on many earlier words, like the subject", True,
+               "A bigram model sees one previous word, usually the noun right before the verb; attention "
+               "reaches the subject across the phrase in between."),
         Option("Its embeddings generalize to words it saw rarely or never", False,
                "Embeddings do smooth rare words, but with one word of context even perfect embeddings are at "
                "chance on agreement."),
     )),
     Question("01.q5", "What does the model-size sweep of Lab 5 show about “large”?", (
-        Option("Same data and steps, more parameters: lower validation loss", True,
-               "Loss falls steadily with size on a log scale; Kaplan et al. (2020) measured such power laws "
-               "over seven orders of magnitude."),
         Option("Only the vocabulary grows; the loss is set by the tokenizer", False,
                "All three models share one tokenizer and vocabulary; only width and depth change."),
         Option("Beyond a few thousand parameters the loss stops falling at all", False,
                "The sweep's loss keeps falling with size; what saturates first is a task that is already "
                "solved, like agreement."),
+        Option("Same data and steps, more parameters: lower validation loss", True,
+               "Loss falls steadily with size on a log scale; Kaplan et al. (2020) measured such power laws "
+               "over seven orders of magnitude."),
     )),
 ])

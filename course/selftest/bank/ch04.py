@@ -166,15 +166,15 @@ EXERCISES = [SOFTMAX, ATTENTION]
 
 QUIZ = Quiz([
     Question("04.q1", "Why are attention scores divided by √d_k?", (
-        Option("q·k has variance d_k; big scores saturate the softmax and kill its gradient", True,
-               "Dividing by the standard deviation √d_k keeps the scores near unit variance whatever the head "
-               "size. Lab 2 measures it: unscaled, the largest weight nears 1 and the gradient collapses."),
         Option("To normalize each query's row of weights so that it sums to one over the keys", False,
                "The softmax already makes every row sum to 1, scaled or not; the √d_k changes how peaked "
                "the row is, not its sum."),
         Option("To keep the dot products from overflowing float16 in mixed-precision kernels", False,
                "Overflow is not the issue (the softmax subtracts the row maximum). Even in float32 the "
                "unscaled softmax saturates, which is what Lab 2 shows."),
+        Option("q·k has variance d_k; big scores saturate the softmax and kill its gradient", True,
+               "Dividing by the standard deviation √d_k keeps the scores near unit variance whatever the head "
+               "size. Lab 2 measures it: unscaled, the largest weight nears 1 and the gradient collapses."),
     )),
     Question("04.q2", "The common answer says: “attention needs each word's position, so positional encodings "
                       "are used.” What is accurate?", (
@@ -189,29 +189,29 @@ QUIZ = Quiz([
                "bias making attention order-aware."),
     ), misconception=True),
     Question("04.q3", "In a causal (decoder) mask, where must the mask be applied?", (
-        Option("On the scores, as −∞, before the softmax", True,
-               "exp(−∞) = 0, so masked keys get zero weight and each row still sums to 1."),
         Option("On the weights, set to zero after the softmax", False,
                "The rows would no longer sum to 1: the future keys took part in the normalization."),
+        Option("On the scores, as −∞, before the softmax", True,
+               "exp(−∞) = 0, so masked keys get zero weight and each row still sums to 1."),
         Option("On the values of the future positions, set to zero", False,
                "The weights would still put mass on the future, and the rows would average in zero vectors."),
     )),
     Question("04.q4", "The common answer says multi-head attention “splits the input sequence into several "
                       "heads, each attending to a different part”. What do heads split?", (
-        Option("The features: each head sees all positions in its own d_model/h slice", True,
-               "d_model = h·d_k. Lab 4's heads each attend over the whole sequence; chapter 17 shows the "
-               "parameter count equals one wide head's."),
         Option("The sequence: each head attends over its own contiguous block of tokens", False,
                "That is the common answer's claim. Every head's weights cover every key (Lab 4's heatmaps)."),
         Option("Nothing: each head is a full-width copy of attention with its own weights", False,
                "Heads are not full-width copies: each projects to d_model/h dims, so h heads cost what one "
                "wide head costs."),
+        Option("The features: each head sees all positions in its own d_model/h slice", True,
+               "d_model = h·d_k. Lab 4's heads each attend over the whole sequence; chapter 17 shows the "
+               "parameter count equals one wide head's."),
     )),
     Question("04.q5", "The weights in one row of an attention heatmap…", (
-        Option("…are non-negative and sum to 1 over the keys", True,
-               "They are a softmax over the keys: a probability distribution of where that query looks."),
         Option("…sum to 1 down the column, over the queries", False, "Only rows are normalized; a key can be "
                "read by many queries or by none."),
+        Option("…are non-negative and sum to 1 over the keys", True,
+               "They are a softmax over the keys: a probability distribution of where that query looks."),
         Option("…are negative where the query and key disagree", False,
                "A softmax is never negative; a disagreeing key gets a small positive weight."),
     )),

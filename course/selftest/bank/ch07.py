@@ -179,24 +179,24 @@ QUIZ = Quiz([
                "shows clipping acting on the gradients before the update."),
     ), misconception=True),
     Question("07.q2", "Which clipping keeps the direction of the gradient?", (
-        Option("Clipping by global norm", True,
-               "All gradients are multiplied by the same factor ≤ 1; Lab 2 measures cosine 1 at every threshold."),
         Option("Clipping by value", False,
                "Clamping elements independently cuts large ones more than small ones: Lab 2 measures the "
                "cosine falling well below 1."),
+        Option("Clipping by global norm", True,
+               "All gradients are multiplied by the same factor ≤ 1; Lab 2 measures cosine 1 at every threshold."),
         Option("Both, since each of them only shrinks", False,
                "Shrinking each element by a different factor turns the vector; only a uniform factor keeps it."),
     )),
     Question("07.q3", "The common answer says clipping prevents exploding “or vanishing” gradients. Can it cure "
                       "vanishing gradients?", (
-        Option("No: its factor is at most 1, so it only shrinks", True,
-               "Lab 3 measures the ratio of norms after/before: never above 1. Vanishing gradients need "
-               "gates, residual connections, normalization or better initialization (chapter 20)."),
         Option("Yes: small gradients are rescaled up to the threshold", False,
                "Only gradients *above* the threshold are touched, and only downwards: Lab 3 shows a small "
                "gradient passing unchanged."),
         Option("Adaptive clipping can, as its bound follows the weights", False,
                "AGC's bound is relative to the weights, but it too only ever scales down."),
+        Option("No: its factor is at most 1, so it only shrinks", True,
+               "Lab 3 measures the ratio of norms after/before: never above 1. Vanishing gradients need "
+               "gates, residual connections, normalization or better initialization (chapter 20)."),
     )),
     Question("07.q4", "With global-norm clipping at max_norm = 1, a gradient of norm 0.3…", (
         Option("…is left unchanged", True, "The factor is min(1, 1/0.3) = 1."),
@@ -205,13 +205,13 @@ QUIZ = Quiz([
     )),
     Question("07.q5", "Training in float16 with a gradient scaler (loss multiplied by S before backward), "
                       "where does norm clipping go?", (
-        Option("After scaler.unscale_(optimizer), before scaler.step()", True,
-               "Unscaling first makes the threshold apply to the true gradients. Lab 4 measures what "
-               "happens otherwise: the clipper sees a norm S times too large and the step shrinks by S."),
         Option("Right after backward(); the scaler corrects the threshold", False,
                "The scaler knows nothing about clipping: clipped while still scaled, the gradients are cut "
                "to max_norm/S once unscaled (Lab 4)."),
         Option("After scaler.step(), once the gradients are unscaled", False,
                "After the step the update has already been applied; clipping then changes nothing."),
+        Option("After scaler.unscale_(optimizer), before scaler.step()", True,
+               "Unscaling first makes the threshold apply to the true gradients. Lab 4 measures what "
+               "happens otherwise: the clipper sees a norm S times too large and the step shrinks by S."),
     )),
 ])
