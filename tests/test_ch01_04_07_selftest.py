@@ -98,3 +98,12 @@ def test_reference_passes_and_mistakes_are_named(ex):
         for seed in range(3):
             verdict = ex.check(mistake.fn, seed=seed, record=False)
             assert verdict.mistake == mistake.name, (mistake.name, seed, verdict.message)
+
+
+def test_chapter_1_size_sweep_names_its_script_and_has_three_sizes():
+    import json
+    sweep = json.loads((ROOT / "data" / "ch01_model_size.json").read_text())
+    assert (ROOT / sweep["script"]).is_file()
+    points = sweep["points"]
+    assert len(points) == 3 and [p["parameters"] for p in points] == sorted(p["parameters"] for p in points)
+    assert "d_model" in _source(1) and "ch01_model_size.json" in _source(1)

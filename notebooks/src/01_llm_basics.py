@@ -261,12 +261,14 @@ for point in sweep["points"]:
     print(f"d_model {point['d_model']:>3}: {point['parameters']:>7,} parameters · validation loss "
           f"{point['val_loss']:.3f} · agreement {point['agreement']:.2f}")
 live = next(p for p in sweep["points"] if p["d_model"] == config.d_model)
-print(f"this notebook's run (d_model {config.d_model}): validation loss {gpt_nll:.3f}, stored {live['val_loss']:.3f}")
+print(f"this notebook's run (d_model {config.d_model}): validation loss {gpt_nll:.4f}, stored {live['val_loss']:.4f}")
+print("gain from each doubling of d_model:",
+      [round(a["val_loss"] - b["val_loss"], 3) for a, b in zip(sweep["points"], sweep["points"][1:])], "nats")
 
 # %%
 # NBVAL_CHECK_OUTPUT
 losses = [p["val_loss"] for p in sweep["points"]]
-print("the live run reproduces the stored point (within 0.02 nats):", abs(gpt_nll - live["val_loss"]) < 0.02)
+print("the live run reproduces the stored point (within 0.005 nats):", abs(gpt_nll - live["val_loss"]) < 0.005)
 print("validation loss falls with every step up in size:", all(a > b for a, b in zip(losses, losses[1:])))
 
 # %%
@@ -285,9 +287,12 @@ fig.tight_layout()
 
 # %% [markdown]
 # Three points are not a scaling law, but they show its direction: with data, steps and recipe fixed,
-# every step up in width lowers the validation loss. Kaplan et al. (2020) measured this over seven orders
-# of magnitude of parameters, as a power law, provided data and compute grow too — that, not a new
-# objective, is what "large" means (chapter 10).
+# every step up in width lowers the validation loss. The gains shrink here because our grammar is
+# simple: its sentences are random choices, and no model can predict a coin flip, so the loss has a floor
+# that these models approach; agreement is already solved at the smallest size. On real text the floor
+# is far away, and Kaplan et al. (2020) measured the loss falling as a power law over seven orders of
+# magnitude of parameters, provided data and compute grow too. That, not a new objective, is what
+# "large" means (chapter 10).
 
 # %% [markdown]
 # ## Self-test

@@ -9,7 +9,6 @@ initial seed, batch order, optimizer, schedule, evaluation) so that its live run
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import torch
@@ -49,14 +48,12 @@ def main() -> None:
         model = GPT(config)
         optimizer = AdamW(model.parameters(), lr=3e-3, weight_decay=0.01)
         batches = torch.Generator().manual_seed(1)
-        start = time.perf_counter()
         fit(model, optimizer, lambda step: lm_batch(train_ids, 32, config.context, batches), STEPS,
             scheduler=warmup_cosine_scheduler(optimizer, warmup=30, total=STEPS), progress=False)
-        seconds = time.perf_counter() - start
         with torch.inference_mode():
             val_loss = evaluate(model, val_batches)
         points.append({"d_model": width, "parameters": count_parameters(model), "val_loss": round(val_loss, 4),
-                       "agreement": round(agreement(model, words, pairs), 4), "train_seconds": round(seconds, 1)})
+                       "agreement": round(agreement(model, words, pairs), 4)})
         print(points[-1], flush=True)
     OUT.write_text(json.dumps({
         "script": "tools/sweeps/ch01_model_size.py",

@@ -153,7 +153,7 @@ QUIZ = Quiz([
                "GPT-style LLMs keep only the decoder stack (without cross-attention); the encoder–decoder is "
                "the original translation model (chapter 41)."),
         Option("A stack of Transformer decoder blocks: causal attention + MLP", True,
-               "Lab 1 prints the one you train; every current LLM family is built this way."),
+               "Lab 3 trains a small one; every current LLM family is built this way."),
     )),
     Question("01.q3", "A model gives each of V = 65 tokens probability 1/65 at every step. Its perplexity is…", (
         Option("65", True, "exp(−ln(1/65)) = 65: as uncertain as a uniform choice among 65 options."),
