@@ -21,6 +21,11 @@
 # What is the model, what is it trained to do, on what data, and how does it produce text?
 
 # %% [markdown]
+# **Your answer** (double-click this cell to write it here):
+#
+# …
+
+# %% [markdown]
 # ## What the common answer gets wrong
 #
 # The answer that circulates with this question (quoted briefly) and what is right about it:
@@ -181,20 +186,19 @@ fig.tight_layout()
 # %% [markdown]
 # Two ways to turn the trained model's distributions into text. **Greedy** decoding takes the most probable
 # word every time: it shows what the model *prefers*. **Sampling** draws each word at random in proportion
-# to its probability (here sharpened by temperature 0.8): the text varies, and now and then it picks a
-# word the model itself rated unlikely — a verb of the wrong number, say. We print, for each sample, the
-# least probable word it drew and the probability the model gave it:
+# to its probability (here sharpened by temperature 0.8), so the text varies — and words the model rates
+# at a few percent turn up regularly, a verb of the wrong number among them. Each sampled word below
+# carries the probability the model gave it:
 
 # %%
-print("greedy: ", greedy())
+print("greedy:  ", greedy())
 for seed in (0, 1, 2):
     text_ids = generate(model, prompt, 12, temperature=0.8, generator=torch.Generator().manual_seed(seed))
     with torch.inference_mode():
         probs = model(text_ids[:, :-1]).logits.softmax(-1)[0]
-    chosen = probs.gather(-1, text_ids[0, 1:, None])[:, 0]         # p(word t+1 | words ≤ t)
-    worst = int(chosen.argmin())
-    print(f"sample {seed}: {words.decode(text_ids[0].tolist())}")
-    print(f"          least probable word drawn: '{words.itos[int(text_ids[0, worst + 1])]}' at p = {chosen[worst]:.3f}")
+    chosen = probs.gather(-1, text_ids[0, 1:, None])[:, 0].tolist()      # p(word t+1 | words ≤ t)
+    drawn = [f"{words.itos[int(i)]}({p:.2f})" for i, p in zip(text_ids[0, 1:], chosen)]
+    print(f"sample {seed}: the", " ".join(drawn))
 
 # %% [markdown]
 # ## Lab 4 — What the GPT uses that the bigram model cannot: context
@@ -281,6 +285,8 @@ for p in sweep["points"]:
     ax.annotate(f"d={p['d_model']}", (p["parameters"], p["val_loss"]), textcoords="offset points", xytext=(4, 6), fontsize=8)
 ax.set(xscale="log", xlabel="parameters (log scale)", ylabel="validation loss (nats/token)",
        title="Same data and steps, bigger model, lower loss")
+ax.set_xticks(params, [f"{n / 1000:.0f}k" for n in params])
+ax.minorticks_off()
 ax.legend(fontsize=8)
 ax.grid(alpha=0.3)
 fig.tight_layout()
@@ -365,3 +371,5 @@ quiz(1)
 # - Kaplan et al. — *Scaling Laws for Neural Language Models* (2020).
 # - Touvron et al. — *LLaMA: Open and Efficient Foundation Language Models* (2023); Gemma Team — *Gemma: Open Models Based on Gemini Research and Technology* (2024): tokenizer sizes.
 # - Brown et al. — *Language Models are Few-Shot Learners* (GPT-3, 2020).
+#
+# **Chapters:** next [2 · pretraining and fine-tuning](02_pretraining_and_finetuning.ipynb) · related [6 · the LM loss](06_lm_loss.ipynb), [10 · improving LMs](10_improving_lms.ipynb), [14 · GPT's generation process](14_gpt_generation.ipynb), [41 · implementing the Transformer](41_implementing_transformer.ipynb), [43 · long-range dependencies](43_long_range_dependencies.ipynb)

@@ -22,6 +22,11 @@
 # is there a √d_k? Then read on.
 
 # %% [markdown]
+# **Your answer** (double-click this cell to write it here):
+#
+# …
+
+# %% [markdown]
 # ## What the common answer gets wrong
 #
 # | claim | verdict | what is true | shown in |
@@ -332,3 +337,5 @@ quiz(4)
 # - Su et al. — *RoFormer: Enhanced Transformer with Rotary Position Embedding* (2021).
 # - Raffel et al. — *Exploring the Limits of Transfer Learning with a Unified Text-to-Text Transformer* (T5, 2020): a learned relative-position bias on the scores.
 # - Press, Smith, Lewis — *Train Short, Test Long: Attention with Linear Biases Enables Input Length Extrapolation* (ALiBi, 2022).
+#
+# **Chapters:** previous [3 · GPT-3's architecture](03_gpt3_architecture.ipynb) · next [5 · regularization methods](05_regularization_methods.ipynb) · related [16 · self-attention](16_self_attention.ipynb), [17 · multi-head attention](17_multi_head_attention.ipynb), [29 · attention complexity](29_attention_complexity_1.ipynb), [39 · KV cache and grouped-query attention](39_attention_complexity_3.ipynb)

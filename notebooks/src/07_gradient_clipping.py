@@ -12,9 +12,9 @@
 #
 # **Objectives**
 # - Place clipping exactly in the training step: after `backward()`, before `optimizer.step()`.
-# - Implement and compare clipping by value, by global norm, and adaptive clipping (AGC).
+# - Compare clipping by value, by global norm and adaptive clipping (AGC), and measure why value clipping
+#   turns the update while norm clipping only shortens it.
 # - See an exploding-gradient run diverge, and each method rescue it, in loss curves and gradient-norm traces.
-# - Measure why value clipping changes the update's direction and norm clipping does not.
 # - Combine clipping with a mixed-precision gradient scaler in the right order: unscale, then clip.
 
 # %% [markdown]
@@ -22,6 +22,11 @@
 #
 # Write your interview answer: which clipping methods exist, what does each bound, and where in the
 # training step does clipping happen?
+
+# %% [markdown]
+# **Your answer** (double-click this cell to write it here):
+#
+# …
 
 # %% [markdown]
 # ## What the common answer gets wrong
@@ -366,3 +371,5 @@ quiz(7)
 # - Brock, De, Smith, Simonyan — *High-Performance Large-Scale Image Recognition Without Normalization* (AGC, 2021).
 # - Brown et al. — *Language Models are Few-Shot Learners* (2020), appendix B (training details).
 # - Micikevicius et al. — *Mixed Precision Training* (2018): loss scaling.
+#
+# **Chapters:** previous [6 · the LM loss](06_lm_loss.ipynb) · next [8 · optimizers](08_optimizers.ipynb) · related [20 · clipping vs vanishing and exploding gradients](20_clipping_vanishing_exploding.ipynb)
