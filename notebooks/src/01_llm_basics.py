@@ -309,7 +309,7 @@ fig.tight_layout()
 # %%
 from course.selftest import exercise
 
-exercise("01.bigram")
+exercise("01.trigram")
 
 # %%
 def trigram_probs(ids: torch.Tensor, vocab_size: int, alpha: float = 1.0) -> torch.Tensor:
@@ -317,7 +317,7 @@ def trigram_probs(ids: torch.Tensor, vocab_size: int, alpha: float = 1.0) -> tor
     raise NotImplementedError
 
 
-exercise("01.bigram").check(trigram_probs)
+exercise("01.trigram").check(trigram_probs)
 
 # %% [markdown]
 # **Exercise 2.** Lab 3 turned a loss into a perplexity; now compute it from a model's raw scores.

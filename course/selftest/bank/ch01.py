@@ -49,7 +49,7 @@ def _reversed(ids, vocab_size, alpha=1.0):
 
 
 TRIGRAM = Exercise(
-    key="01.bigram", title="trigram_probs: one more word of context",
+    key="01.trigram", title="trigram_probs: one more word of context",
     signature="trigram_probs(ids, vocab_size, alpha=1.0) -> (V, V, V) tensor",
     reference=trigram_probs, make_cases=_trigram_cases,
     task="""The lab's bigram model conditions on one previous token. Take the next step: a **trigram**
