@@ -19,7 +19,7 @@ from course.train import AdamW, evaluate, fit, warmup_cosine_scheduler
 
 OUT = Path(__file__).resolve().parents[2] / "data" / "ch01_model_size.json"
 WIDTHS = (32, 64, 128)
-STEPS = 300
+STEPS = 200
 
 
 def agreement(model: GPT, words: WordTokenizer, pairs) -> float:

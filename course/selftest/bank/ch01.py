@@ -176,8 +176,8 @@ QUIZ = Quiz([
         Option("Only the vocabulary grows; the loss is set by the tokenizer", False,
                "All three models share one tokenizer and vocabulary; only width and depth change."),
         Option("Beyond a few thousand parameters the loss stops falling at all", False,
-               "The sweep's loss keeps falling with size; what saturates first is a task that is already "
-               "solved, like agreement."),
+               "In the sweep the loss falls at every size, and agreement goes from chance at the smallest "
+               "model to nearly perfect at the larger two."),
         Option("Same data and steps, more parameters: lower validation loss", True,
                "Loss falls steadily with size on a log scale; Kaplan et al. (2020) measured such power laws "
                "over seven orders of magnitude."),
