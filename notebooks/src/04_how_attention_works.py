@@ -22,6 +22,11 @@
 # is there a √d_k? Then read on.
 
 # %% [markdown]
+# **Your answer** (double-click this cell to write it here):
+#
+# …
+
+# %% [markdown]
 # ## What the common answer gets wrong
 #
 # | claim | verdict | what is true | shown in |
@@ -29,7 +34,7 @@
 # | “对序列中的每个单词计算权重，权重较高的单词赋予更高的关注程度” | incomplete | Each position forms a **query**; every position offers a **key** and a **value**. Weights = softmax(q·k/√d_k) over the keys, *one distribution per query*; the output is the weighted average of the values. The answer never mentions Q, K, V or the √d_k. | Labs 1–2 |
 # | “多头注意力…将输入序列分成多个头，每个头关注不同的部分” | **wrong** | Heads split the **feature dimension** (d_model = h · d_k), not the sequence: every head attends over *all* positions, in its own learned subspace. | Lab 4, chapter 17 |
 # | “提高模型的泛化能力” (of multi-head) | unsupported | Multiple heads let one layer mix several patterns at once, at the same parameter cost (chapter 17). “Generalization” is not the stated or measured reason. | chapter 17 |
-# | “注意力机制需要知道每个词的位置信息，因此使用了位置编码” | **misattributed** | Attention itself is **order-blind** (permuting the inputs permutes the outputs). Position comes from *outside* it: added to the embeddings, or by rotating q and k (RoPE). A causal mask also leaks some order. | Lab 1 |
+# | “注意力机制需要知道每个词的位置信息，因此使用了位置编码” | correct, **incomplete** | The content score q·k is **order-blind** (permuting the inputs permutes the outputs), so order has to be supplied. It can enter the inputs (learned or sinusoidal encodings added to the embeddings) or act **inside the score**: RoPE rotates q and k by their positions, ALiBi and T5 add a bias that depends on the distance i − j. A causal mask also leaks some order. | Lab 1 |
 #
 # Missing: the mask (Lab 3), and that the cost of the score matrix grows with n² (chapter 29).
 
@@ -84,12 +89,24 @@ print("course manual == course fused == torch:", torch.allclose(manual, fused, a
 # %% [markdown]
 # **Attention does not know the order.** Shuffle the tokens: the outputs are the same vectors, shuffled
 # the same way. Without positional information, "dog bites man" and "man bites dog" look alike.
+#
+# Position can also act *inside* the score. ALiBi (Press et al., 2022) adds −m·|i − j| to the score of
+# query *i* and key *j*, so nearby keys are favoured whatever their content; PyTorch's fused kernel takes
+# such a bias as a float `attn_mask`. With it, shuffling the tokens no longer just shuffles the outputs:
 
 # %%
 # NBVAL_CHECK_OUTPUT
 perm = torch.tensor([2, 0, 3, 1])
 shuffled, _ = scaled_dot_product_attention(q4[:, :, perm], k4[:, :, perm], v4[:, :, perm])
-print("attention(shuffled input) == shuffled attention(input):", torch.allclose(shuffled, manual[:, :, perm], atol=1e-6))
+print("content scores only: attention(shuffled) == shuffled attention:",
+      torch.allclose(shuffled, manual[:, :, perm], atol=1e-6))
+
+positions = torch.arange(T)
+distance_bias = -0.5 * (positions[:, None] - positions[None, :]).abs().float()    # (T, T), slope m = 0.5
+with_bias = F.scaled_dot_product_attention(q4, k4, v4, attn_mask=distance_bias)
+shuffled_bias = F.scaled_dot_product_attention(q4[:, :, perm], k4[:, :, perm], v4[:, :, perm], attn_mask=distance_bias)
+print("with a distance bias in the score:   attention(shuffled) == shuffled attention:",
+      torch.allclose(shuffled_bias, with_bias[:, :, perm], atol=1e-6))
 
 # %% [markdown]
 # ## Lab 2 — Why divide by √d_k?
@@ -113,6 +130,12 @@ for d in dims:
         stats[name]["max_weight"].append(p.max(-1).values.mean().item())
         stats[name]["grad_norm"].append(s.grad.norm(dim=-1).mean().item())
 print("score std, unscaled vs scaled, at d_k = 1024:", round(raw.std().item(), 1), round((raw / 32).std().item(), 2))
+print(f"{'d_k':>6} | {'largest weight':^21} | {'‖∂loss/∂scores‖':^21}")
+print(f"{'':>6} | {'unscaled':>10} {'scaled':>10} | {'unscaled':>10} {'scaled':>10}")
+for i, d in enumerate(dims):
+    u, s = stats["unscaled"], stats["scaled by √d_k"]
+    print(f"{d:>6} | {u['max_weight'][i]:>10.3f} {s['max_weight'][i]:>10.3f} | "
+          f"{u['grad_norm'][i]:>10.2e} {s['grad_norm'][i]:>10.2e}")
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.3))
@@ -183,12 +206,12 @@ def reversal_batch(n: int, seed: int):
 
 
 model = GPT(GPTConfig(vocab_size=V, context=2 * L, n_layers=2, n_heads=2, d_model=64)).to(device)
-optimizer = AdamW(model.parameters(), lr=3e-3, weight_decay=0.0)
-history = fit(model, optimizer, lambda step: reversal_batch(64, 1000 + step), 300,
-              scheduler=warmup_cosine_scheduler(optimizer, warmup=20, total=300))
+optimizer = AdamW(model.parameters(), lr=5e-3, weight_decay=0.0)
+history = fit(model, optimizer, lambda step: reversal_batch(64, 1000 + step), 120,
+              scheduler=warmup_cosine_scheduler(optimizer, warmup=20, total=120))
 
 x_test, y_test = reversal_batch(500, seed=7)
-with torch.no_grad():
+with torch.inference_mode():
     accuracy = (model(x_test).logits.argmax(-1)[:, L:] == y_test[:, L:]).float().mean().item()
 print(f"final training loss {history.final_loss:.4f} · test accuracy on new sequences {accuracy:.3f}")
 
@@ -233,8 +256,11 @@ AttentionExplorer(five, [[str(t) if t else "|" for t in row.tolist()] for row in
 
 # %% [markdown]
 # The same weights in **bertviz**'s head view (lines from each token to the tokens it attends to; hover
-# over a token). bertviz loads its JavaScript from the internet; offline, the explorer above is the view
-# that works.
+# over a token).
+#
+# **Before you run the next cell:** bertviz draws with JavaScript that it downloads from the internet
+# (d3 and require.js from a CDN). Offline, the cell shows a short note instead of the view; the
+# `AttentionExplorer` above shows the same weights and works without a connection.
 
 # %%
 from course.viz import head_view
@@ -244,12 +270,14 @@ head_view(one, tokens)
 # %% [markdown]
 # ## Self-test
 #
-# **Exercise 1.** Write a numerically stable `softmax(x, dim=-1)`.
+# **Exercise 1.** A numerically stable softmax along any axis. The task, as the checker holds it:
 
 # %%
 from course.selftest import exercise
 
+exercise("04.softmax")
 
+# %%
 def softmax(x: torch.Tensor, dim: int = -1) -> torch.Tensor:
     # your code here
     raise NotImplementedError
@@ -258,11 +286,14 @@ def softmax(x: torch.Tensor, dim: int = -1) -> torch.Tensor:
 exercise("04.softmax").check(softmax)
 
 # %% [markdown]
-# **Exercise 2.** Write `attention(q, k, v, mask=None)` returning `(out, weights)` for inputs
-# `(..., T, d)`; `mask` is boolean with `True` where a query may attend to a key.
+# **Exercise 2.** Lab 3 called the package for masked attention, and Lab 1 showed that a distance bias
+# inside the score makes attention order-aware. Write both into one function:
 
 # %%
-def attention(q, k, v, mask=None):
+exercise("04.attention")
+
+# %%
+def attention(q, k, v, mask=None, bias=None):
     # your code here
     raise NotImplementedError
 
@@ -286,15 +317,16 @@ quiz(4)
 # 得分为 QKᵀ/√d_k，对键做 softmax 得到权重（每个查询一行、和为 1），输出是 V 的加权平均。除以 √d_k 是因为
 # 点积方差随 d_k 增长，不缩放会使 softmax 饱和、梯度消失。语言模型用因果掩码（在 softmax 前把未来位置设为 −∞），
 # 批处理时还要屏蔽填充。多头注意力把特征维度切成 h 个子空间并行计算，每个头都看完整序列，而不是把序列切开。
-# 注意力本身与顺序无关，位置信息来自位置编码或 RoPE。计算量随序列长度平方增长。
+# 基于内容的打分与顺序无关，位置信息要么加在输入上（位置编码），要么直接作用在得分上（RoPE、ALiBi）。计算量随序列长度平方增长。
 #
 # **English:** Attention lets each position read from others by content. Linear maps turn the inputs into
 # queries, keys and values; scores are QKᵀ/√d_k, a softmax over the keys gives each query a distribution of
 # weights, and the output is the weighted average of the values. The √d_k keeps score variance at 1 —
 # otherwise the softmax saturates and its gradients vanish. Decoders apply a causal mask as −∞ on the
 # scores before the softmax; batches also mask padding. Multi-head attention splits the feature dimension
-# into h subspaces, each head seeing the whole sequence. Attention itself is order-blind: positions come
-# from positional encodings or RoPE. Its cost grows with the square of the sequence length.
+# into h subspaces, each head seeing the whole sequence. Content-based scores are order-blind: positions come
+# from encodings added to the inputs or from terms inside the score (RoPE, ALiBi). Its cost grows with the
+# square of the sequence length.
 
 # %% [markdown]
 # ## Further reading
@@ -303,3 +335,7 @@ quiz(4)
 # - Vaswani et al. — *Attention Is All You Need* (2017), section 3.2 (the √d_k footnote).
 # - Vig — *A Multiscale Visualization of Attention in the Transformer Model* (bertviz, 2019).
 # - Su et al. — *RoFormer: Enhanced Transformer with Rotary Position Embedding* (2021).
+# - Raffel et al. — *Exploring the Limits of Transfer Learning with a Unified Text-to-Text Transformer* (T5, 2020): a learned relative-position bias on the scores.
+# - Press, Smith, Lewis — *Train Short, Test Long: Attention with Linear Biases Enables Input Length Extrapolation* (ALiBi, 2022).
+#
+# **Chapters:** previous [3 · GPT-3's architecture](03_gpt3_architecture.ipynb) · next [5 · regularization methods](05_regularization_methods.ipynb) · related [16 · self-attention](16_self_attention.ipynb), [17 · multi-head attention](17_multi_head_attention.ipynb), [29 · attention complexity](29_attention_complexity_1.ipynb), [39 · KV cache and grouped-query attention](39_attention_complexity_3.ipynb)

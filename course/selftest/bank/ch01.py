@@ -1,4 +1,4 @@
-"""Self-test of chapter 1: bigram statistics and perplexity."""
+"""Self-test of chapter 1: trigram statistics (the next step after the lab's bigram) and perplexity."""
 from __future__ import annotations
 
 import torch
@@ -7,45 +7,71 @@ from ..exercises import Exercise, Mistake
 from ..quiz import Option, Question, Quiz
 
 
-def bigram_probs(ids: torch.Tensor, vocab_size: int) -> torch.Tensor:
-    """P[a, b] = (count(a followed by b) + 1) / (count(a followed by anything) + V)."""
-    counts = torch.zeros(vocab_size, vocab_size)
-    counts.index_put_((ids[:-1], ids[1:]), torch.ones(len(ids) - 1), accumulate=True)
-    counts += 1                                   # add-one smoothing: no transition is impossible
-    return counts / counts.sum(dim=1, keepdim=True)
+def trigram_probs(ids: torch.Tensor, vocab_size: int, alpha: float = 1.0) -> torch.Tensor:
+    """P[a, b, c] = (count(a b c) + alpha) / (count(a b ·) + alpha·V): add-alpha smoothed trigram model."""
+    table = torch.full((vocab_size,) * 3, float(alpha))
+    table.index_put_((ids[:-2], ids[1:-1], ids[2:]), torch.ones(len(ids) - 2), accumulate=True)
+    return table / table.sum(dim=-1, keepdim=True)
 
 
-def _bigram_cases(g):
-    return [{"ids": torch.randint(0, v, (n,), generator=g), "vocab_size": v} for v, n in ((5, 40), (8, 200), (3, 7))]
+def _trigram_cases(g):
+    return [{"ids": torch.randint(0, v, (n,), generator=g), "vocab_size": v, **extra}
+            for v, n, extra in ((5, 60, {}), (4, 300, {"alpha": 0.1}), (3, 9, {"alpha": 2.0}))]
 
 
-def _no_smoothing(ids, vocab_size):
-    counts = torch.zeros(vocab_size, vocab_size)
-    counts.index_put_((ids[:-1], ids[1:]), torch.ones(len(ids) - 1), accumulate=True)
-    return counts / counts.sum(dim=1, keepdim=True)
+def _counts(ids, vocab_size):
+    counts = torch.zeros((vocab_size,) * 3)
+    counts.index_put_((ids[:-2], ids[1:-1], ids[2:]), torch.ones(len(ids) - 2), accumulate=True)
+    return counts
 
 
-def _columns(ids, vocab_size):
-    counts = torch.zeros(vocab_size, vocab_size)
-    counts.index_put_((ids[:-1], ids[1:]), torch.ones(len(ids) - 1), accumulate=True)
-    counts += 1
+def _no_smoothing(ids, vocab_size, alpha=1.0):
+    counts = _counts(ids, vocab_size)
+    return counts / counts.sum(dim=-1, keepdim=True)
+
+
+def _alpha_ignored(ids, vocab_size, alpha=1.0):
+    return trigram_probs(ids, vocab_size)
+
+
+def _joint(ids, vocab_size, alpha=1.0):
+    counts = _counts(ids, vocab_size) + alpha
+    return counts / counts.sum()
+
+
+def _first_axis(ids, vocab_size, alpha=1.0):
+    counts = _counts(ids, vocab_size) + alpha
     return counts / counts.sum(dim=0, keepdim=True)
 
 
-def _transposed(ids, vocab_size):
-    return bigram_probs(ids, vocab_size).t()
+def _reversed(ids, vocab_size, alpha=1.0):
+    return trigram_probs(ids.flip(0), vocab_size, alpha)
 
 
-BIGRAM = Exercise(
-    key="01.bigram", title="bigram_probs", signature="bigram_probs(ids, vocab_size) -> (V, V) tensor",
-    reference=bigram_probs, make_cases=_bigram_cases,
+TRIGRAM = Exercise(
+    key="01.trigram", title="trigram_probs: one more word of context",
+    signature="trigram_probs(ids, vocab_size, alpha=1.0) -> (V, V, V) tensor",
+    reference=trigram_probs, make_cases=_trigram_cases,
+    task="""The lab's bigram model conditions on one previous token. Take the next step: a **trigram**
+model, which conditions on two. Count every window of three consecutive tokens `(a, b, c)` in `ids` and
+return `P` with
+
+`P[a, b, c] = (count(a, b, c) + alpha) / (count(a, b, ·) + alpha · V)`
+
+— the probability that `c` follows the pair `a b`, with **add-alpha smoothing** so that no continuation
+is impossible (and a pair never seen gives the uniform distribution).
+
+- `ids`: int64 tensor `(N,)`, values in `[0, V)`, `N ≥ 3`; `vocab_size`: the int `V`;
+  `alpha`: positive float (the checks use 1.0, 0.1 and 2.0).
+- Return a float32 tensor `(V, V, V)`; `P[a, b]` sums to 1 over its last axis.""",
     mistakes=[
-        Mistake("no_smoothing", "add 1 to every count before normalizing; otherwise unseen pairs get "
-                "probability 0 (infinite loss) and tokens never seen first give 0/0.", _no_smoothing),
-        Mistake("columns", "each row a (the current token) must sum to 1: normalize with "
-                "sum(dim=1), not dim=0.", _columns),
-        Mistake("transposed", "row = current token, column = next token: count counts[ids[t], ids[t+1]].",
-                _transposed),
+        Mistake("no_smoothing", "add alpha to every count before normalizing; otherwise unseen triples get "
+                "probability 0 (infinite loss) and pairs never seen give 0/0.", _no_smoothing),
+        Mistake("alpha_ignored", "use the `alpha` you were given, not 1.", _alpha_ignored),
+        Mistake("joint", "normalize each pair's row P[a, b, :] (sum over the last axis), not the whole "
+                "table: this is P(c | a, b), not the joint P(a, b, c).", _joint),
+        Mistake("first_axis", "the last axis is the next token: normalize with sum(dim=-1).", _first_axis),
+        Mistake("reversed", "count in reading order: ids[t], ids[t+1], ids[t+2] index P[a, b, c].", _reversed),
     ])
 
 
@@ -77,50 +103,83 @@ def _no_exp(logits, ids):
     return (-torch.log_softmax(logits[:-1], -1).gather(-1, ids[1:, None]).squeeze(-1)).mean()
 
 
+def _raw_softmax_log(logits, ids):
+    p = torch.softmax(logits[:-1], -1).gather(-1, ids[1:, None]).squeeze(-1)
+    return (-p.log()).mean().exp()
+
+
 PERPLEXITY = Exercise(
     key="01.perplexity", title="sequence_perplexity",
     signature="sequence_perplexity(logits (T, V), ids (T,)) -> scalar tensor",
     reference=sequence_perplexity, make_cases=_ppl_cases,
+    task="""A model read the token sequence `ids` and, at every position `t`, produced `logits[t]`: its
+scores for the token that comes **next**, `ids[t+1]`. Return the perplexity of the sequence:
+
+`exp( mean over t = 0 … T−2 of  −log softmax(logits[t])[ids[t+1]] )`
+
+(the last row of `logits` has no next token to score, so it is not used).
+
+- `logits`: float32 `(T, V)`, raw scores (not probabilities; some checks have scores in the tens);
+  `ids`: int64 `(T,)`, values in `[0, V)`.
+- Return a 0-dim float32 tensor. Logarithms are natural (nats).""",
     mistakes=[
         Mistake("no_shift", "the prediction made at position t is for the *next* token: compare "
                 "logits[:-1] with ids[1:].", _no_shift),
+        Mistake("softmax_then_log", "take log_softmax directly: softmax of scores in the tens underflows to "
+                "0 for unlikely tokens, and log(0) is −inf.", _raw_softmax_log),
         Mistake("mean_of_ppl", "average the negative log-likelihoods first, then exponentiate once; "
                 "the mean of per-token exp(nll) is not the perplexity.", _mean_of_ppl),
         Mistake("no_exp", "that is the cross-entropy (nats per token); perplexity is its exp.", _no_exp),
     ])
 
-EXERCISES = [BIGRAM, PERPLEXITY]
+EXERCISES = [TRIGRAM, PERPLEXITY]
 
 QUIZ = Quiz([
     Question("01.q1", "How is a GPT-style LLM pretrained?", (
-        Option("Supervised learning on a corpus labelled by annotators", False,
-               "This is the common answer's claim (“大量标注好的语料”). Pretraining needs no annotators: the next token "
-               "of raw text is the label, so the text supervises itself."),
-        Option("Self-supervised next-token prediction on raw text", True,
+        Option("Supervised, on a huge corpus that annotators have labelled", False,
+               "This is the common answer's claim (“大量标注好的语料”). Pretraining needs no annotators: the next "
+               "token of raw text is the label (Lab 2), so the text supervises itself."),
+        Option("Self-supervised: the next token of raw text is the label", True,
                "Every position of unlabelled text gives a training example: predict token t+1 from tokens ≤ t."),
-        Option("As an autoencoder that reconstructs its input", False,
-               "An autoencoder maps input to itself through a bottleneck; a causal LM predicts the *next* "
-               "token and never sees it."),
+        Option("As a denoising autoencoder that rebuilds its corrupted input", False,
+               "That is closer to BERT's or BART's objective. A causal LM predicts the *next* token and never "
+               "sees it in its input."),
     ), misconception=True),
     Question("01.q2", "What network is at the base of today's large language models?", (
-        Option("Recurrent networks (RNN/LSTM), with Transformers as an option", False,
-               "The common answer lists RNNs first. GPT-2/3, LLaMA and their kind are Transformer decoders; "
-               "RNNs were the pre-2018 LMs."),
-        Option("A stack of Transformer decoder blocks (causal self-attention + MLP)", True,
-               "Every current LLM family is built this way; it trains in parallel over positions."),
-        Option("Convolutional networks over word embeddings", False,
-               "CNN LMs existed but are not the basis of current LLMs."),
+        Option("Recurrent networks (RNN, LSTM), with Transformers as an option", False,
+               "The common answer lists RNNs first. GPT-2/3, LLaMA and Qwen are Transformer decoders; RNNs "
+               "were the language models before 2018."),
+        Option("A Transformer encoder–decoder, as in the 2017 translation paper", False,
+               "GPT-style LLMs keep only the decoder stack (without cross-attention); the encoder–decoder is "
+               "the original translation model (chapter 41)."),
+        Option("A stack of Transformer decoder blocks: causal attention + MLP", True,
+               "Lab 3 trains a small one; every current LLM family is built this way."),
     )),
-    Question("01.q3", "A model assigns each of V = 65 characters probability 1/65. Its perplexity is…", (
-        Option("1", False, "Perplexity 1 means perfect certainty about the right token."),
+    Question("01.q3", "A model gives each of V = 65 tokens probability 1/65 at every step. Its perplexity is…", (
         Option("65", True, "exp(−ln(1/65)) = 65: as uncertain as a uniform choice among 65 options."),
         Option("ln 65 ≈ 4.17", False, "4.17 is the cross-entropy in nats; perplexity is its exp."),
+        Option("1/65 ≈ 0.015", False, "That is the probability of each token; perplexity is 1 / (geometric "
+               "mean of the probabilities), here 65."),
     )),
-    Question("01.q4", "Why does our tiny GPT beat the bigram model on the grammar corpus?", (
-        Option("It has more parameters, nothing else", False,
-               "More parameters alone do not let a bigram model see further back."),
-        Option("It conditions on many earlier tokens, e.g. the subject that decides the verb's form", True,
-               "A bigram model sees one previous character; attention reaches the whole context window."),
-        Option("It is trained longer", False, "The bigram model is optimal for its counts after one pass."),
+    Question("01.q4", "Why does our tiny GPT beat the bigram model on subject–verb agreement (Lab 4)?", (
+        Option("It has more parameters, so it stores more word pairs", False,
+               "The bigram table already holds every word pair; no number of pair counts can tell which "
+               "noun was the subject."),
+        Option("It conditions on many earlier words, like the subject", True,
+               "A bigram model sees one previous word, usually the noun right before the verb; attention "
+               "reaches the subject across the phrase in between."),
+        Option("Its embeddings generalize to words it saw rarely or never", False,
+               "Embeddings do smooth rare words, but with one word of context even perfect embeddings are at "
+               "chance on agreement."),
+    )),
+    Question("01.q5", "What does the model-size sweep of Lab 5 show about “large”?", (
+        Option("Only the vocabulary grows; the loss is set by the tokenizer", False,
+               "All three models share one tokenizer and vocabulary; only width and depth change."),
+        Option("Beyond a few thousand parameters the loss stops falling at all", False,
+               "In the sweep the loss falls at every size, and agreement goes from chance at the smallest "
+               "model to nearly perfect at the larger two."),
+        Option("Same data and steps, more parameters: lower validation loss", True,
+               "Loss falls steadily with size on a log scale; Kaplan et al. (2020) measured such power laws "
+               "over seven orders of magnitude."),
     )),
 ])
