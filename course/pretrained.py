@@ -78,7 +78,7 @@ class Recipe:
 
 
 RECIPES = {"gpt": Recipe("gpt", steps=1000, batch=32, lr=3e-3, warmup=50),
-           "bert": Recipe("bert", steps=1200, batch=32, lr=2e-3, warmup=60)}
+           "bert": Recipe("bert", steps=1500, batch=128, lr=2e-3, warmup=100)}
 
 
 def _model(recipe: Recipe, vocab_size: int) -> torch.nn.Module:
