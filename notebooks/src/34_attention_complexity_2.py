@@ -126,8 +126,8 @@ for n_tokens in (1024, 8192, 131072):
 #
 # out_i = Σ_j φ(q_i)·φ(k_j) v_j / Σ_j φ(q_i)·φ(k_j) = φ(q_i)ᵀ (Σ_j φ(k_j) v_jᵀ) / (φ(q_i) · Σ_j φ(k_j)).
 #
-# The (d × d_v) matrix Σ_j φ(k_j) v_jᵀ and the d-vector Σ_j φ(k_j) (the normalizer, the softmax's denominator's
-# analogue) are computed once and shared by every query: O(n·d²) instead of O(n²·d). First the FLOPs, counted by
+# The (d × d_v) matrix Σ_j φ(k_j) v_jᵀ and the d-vector Σ_j φ(k_j) (the normalizer, in place of the softmax's
+# denominator) are computed once and shared by every query: O(n·d²) instead of O(n²·d). First the FLOPs, counted by
 # PyTorch itself on one head of width d = 32 (the softmax side on the manual path — the fused kernel does the
 # same arithmetic but is invisible to the counter). The tensors live on PyTorch's `meta` device: shapes only,
 # so the count costs no time and no memory, even at n = 16,384:

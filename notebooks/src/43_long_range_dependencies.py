@@ -85,7 +85,7 @@ def steps_to_learn(losses, level=0.3, window=20):
     return next((i for i in range(window, len(losses) + 1) if sum(losses[i - window:i]) / window < level), None)
 
 
-models, accuracy = {}, {}
+models, accuracy, losses = {}, {}, {}
 for kind in ("vanilla RNN", "LSTM", "Transformer"):
     model = make(kind)
     rng = random.Random(0)
@@ -98,19 +98,27 @@ for kind in ("vanilla RNN", "LSTM", "Transformer"):
         x, y = first_token_batch(300, 7, distance)
         with torch.inference_mode():
             accuracy[kind].append((model(x).logits[:, -1].argmax(-1) == y[:, -1]).float().mean().item())
-    models[kind] = model
+    models[kind], losses[kind] = model, history.loss
     print(f"{kind:>12}: accuracy by distance {dict(zip(DISTANCES, [round(a, 2) for a in accuracy[kind]]))}"
           f" · loss below 0.3 from step {steps_to_learn(history.loss)}")
 
 # %%
-fig, ax = plt.subplots(figsize=(5.5, 3.4))
-for kind, accs in accuracy.items():
-    ax.plot(DISTANCES, accs, marker="o", label=kind)
-ax.axhline(1 / (V - 1), color="gray", ls=":", label="chance")
-ax.set(xscale="log", xlabel="distance D (tokens)", ylabel="accuracy", ylim=(0, 1.05), title="Recall a token D steps back")
-ax.set_xticks(DISTANCES, [str(d) for d in DISTANCES])
-ax.minorticks_off()
-ax.legend(fontsize=8)
+from course.viz import smooth
+
+fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.4))
+for kind in accuracy:
+    ax_loss.plot(smooth(losses[kind], 20), label=kind)
+    ax_acc.plot(DISTANCES, accuracy[kind], marker="o", label=kind, alpha=0.8)
+ax_loss.axhline(0.3, color="gray", ls=":", label="loss 0.3")
+ax_loss.set(yscale="log", xlabel="training step", ylabel="training loss (smoothed)", title="Learning to recall")
+ax_acc.axhline(1 / (V - 1), color="gray", ls=":", label="chance")
+ax_acc.set(xscale="log", xlabel="distance D (tokens)", ylabel="accuracy", ylim=(0, 1.05),
+           title="After training: accuracy by distance")
+ax_acc.set_xticks(DISTANCES, [str(d) for d in DISTANCES])
+ax_acc.minorticks_off()
+for ax in (ax_loss, ax_acc):
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
 fig.tight_layout()
 
 # %% [markdown]
