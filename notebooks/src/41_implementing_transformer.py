@@ -100,31 +100,25 @@ course.show(course.nn.TransformerBlock.forward)
 
 # %% [markdown]
 # The paper's **base** model (Vaswani et al., 2017, table 3): N = 6 layers in each stack, d_model = 512,
-# h = 8 heads, d_ff = 2048, dropout 0.1, a shared source–target vocabulary of about 37,000 BPE tokens. The
-# course's model and `torch.nn.Transformer` at that configuration, counted without allocating any weights
-# (on PyTorch's `meta` device):
+# h = 8 heads, d_ff = 2048, dropout 0.1, a shared source–target vocabulary of about 37,000 BPE tokens. One
+# layer of each kind, in the course and in PyTorch, post-LN as in the paper:
 
 # %%
 # NBVAL_CHECK_OUTPUT
+from course.nn import TransformerBlock
+
 warnings.filterwarnings("ignore", message="enable_nested_tensor")   # a PyTorch performance note, not ours
-BASE = dict(d_model=512, n_heads=8, n_encoder_layers=6, n_decoder_layers=6, d_ff=2048, dropout=0.1,
-            norm_first=False)                                         # post-LN, as in the paper
-with torch.device("meta"):
-    base = Seq2SeqTransformer(Seq2SeqConfig(src_vocab=37000, tgt_vocab=37000, **BASE))
-    base_ref = nn.Transformer(d_model=512, nhead=8, num_encoder_layers=6, num_decoder_layers=6,
-                              dim_feedforward=2048, dropout=0.1, batch_first=True)
-
-
-def stacks(model):
-    """Parameters of the encoder and decoder stacks (embeddings and output layer excluded)."""
-    return sum(p.numel() for n, p in model.named_parameters() if n.startswith(("encoder", "decoder")))
-
-
-print(f"encoder + decoder stacks: course {stacks(base):,} · torch.nn.Transformer {stacks(base_ref):,} "
-      f"(torch adds a final LayerNorm to each stack: {stacks(base_ref) - stacks(base):,})")
+LAYER = dict(dropout=0.1, norm_first=False, activation="relu")
+encoder_block = TransformerBlock(512, 8, 2048, **LAYER)
+decoder_block = TransformerBlock(512, 8, 2048, causal=True, cross_attention=True, **LAYER)
+torch_encoder_layer = nn.TransformerEncoderLayer(512, 8, 2048, 0.1, batch_first=True)
+torch_decoder_layer = nn.TransformerDecoderLayer(512, 8, 2048, 0.1, batch_first=True)
+print(f"one encoder layer: course {count_parameters(encoder_block):,} · torch {count_parameters(torch_encoder_layer):,}")
+print(f"one decoder layer: course {count_parameters(decoder_block):,} · torch {count_parameters(torch_decoder_layer):,}")
+base_stacks = 6 * (count_parameters(encoder_block) + count_parameters(decoder_block))
 shared_table = 37000 * 512
-print(f"one shared 37,000 × 512 embedding table, tied to the output layer: {shared_table:,} "
-      f"→ about {(stacks(base) + shared_table) / 1e6:.0f}M parameters in all (the paper reports 65M)")
+print(f"6 + 6 layers: {base_stacks:,}; plus one shared 37,000 × 512 embedding table, tied to the output layer "
+      f"({shared_table:,}) → about {(base_stacks + shared_table) / 1e6:.0f}M parameters (the paper reports 65M)")
 
 # %% [markdown]
 # ## Lab 3 — Equal to `torch.nn.Transformer`, weight for weight
@@ -168,8 +162,8 @@ reference = nn.Transformer(d_model=64, nhead=4, num_encoder_layers=2, num_decode
                            dropout=0.0, batch_first=True, norm_first=True).eval()
 with torch.no_grad():
     copy_into_torch(ours, reference)
-final_norms = count_parameters(ours.enc_norm) + count_parameters(ours.dec_norm)
-print(f"parameters of the stacks and final norms: course {stacks(ours) + final_norms:,} · "
+stacks = sum(p.numel() for name, p in ours.named_parameters() if not name.startswith(("src_emb", "tgt_emb", "head")))
+print(f"parameters of the two stacks and their final norms: course {stacks:,} · "
       f"torch.nn.Transformer {count_parameters(reference):,}")
 
 src, tgt_in = torch.randint(1, 20, (3, 7)), torch.randint(1, 16, (3, 5))
