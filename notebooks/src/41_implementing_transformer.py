@@ -10,8 +10,10 @@
 #
 # **Objectives**
 # - Read the common answer's code sample critically: it is not a Transformer and would not run.
-# - Assemble an encoder–decoder Transformer from the course's parts and check it against `torch.nn.Transformer`.
+# - Assemble an encoder–decoder Transformer from the course's parts and prove it equal to `torch.nn.Transformer`
+#   by copying the weights across.
 # - Train it to translate Chinese number words into digits (三百一十二 → 312) and look at its cross-attention.
+# - Wire a decoder layer yourself, in the original post-LN order.
 
 # %% [markdown]
 # ## Try first
@@ -24,9 +26,10 @@
 #
 # | claim | verdict | what is true | shown in |
 # |---|---|---|---|
-# | Encoder: embedding, positional encoding, stacked self-attention + FFN | correct | Each sub-layer is wrapped in a **residual connection and layer normalization** — not mentioned. | Lab 2 |
-# | “词向量可以通过预训练的词嵌入模型（如 Word2Vec、GloVe）获得” | **misleading** | The Transformer learns its embedding table with the rest of the model (scaled by √d_model, often tied to the output layer). | Lab 2 |
-# | Decoder: self-attention, cross-attention, FFN | incomplete | The decoder's self-attention is **causal** (masked), and it is trained with teacher forcing: the target shifted right. | Labs 2–3 |
+# | Encoder: embedding, positional encoding, stacked self-attention + FFN | incomplete | Each sub-layer is wrapped in a **residual connection and layer normalization** — not mentioned. | Lab 2 |
+# | “在每个编码层之后，通过一个前馈网络” (an FFN *after* each encoder layer) | **wrong** | The FFN is a sub-layer *inside* every layer — the second of two in an encoder layer, the third of three in a decoder layer — applied to each position on its own. | Labs 2–3 |
+# | “词向量可以通过预训练的词嵌入模型（如 Word2Vec、GloVe）获得” | **misleading** | The Transformer learns its embedding table with the rest of the model (scaled by √d_model, often tied to the output layer). | Lab 4 |
+# | Decoder: self-attention, cross-attention, FFN | incomplete | The decoder's self-attention is **causal** (masked), and it is trained with teacher forcing: the target shifted right. | Labs 2, 4 |
 # | The code sample | **wrong** | It builds an **LSTM** encoder–decoder in Keras — no attention, no positional encoding — and it cannot run: several names are undefined and layers are passed where tensors are expected. | Lab 1 |
 
 # %%
@@ -40,6 +43,7 @@ from torch import nn
 
 import course
 from course.models import Seq2SeqConfig, Seq2SeqTransformer, count_parameters
+from course.nn import causal_mask
 from course.runtime import get_device, seed_everything
 
 device = get_device()
@@ -86,33 +90,101 @@ print("any attention layer?", any("ttention" in name for name in layers))
 #
 # ## Lab 2 — A Transformer from the course's parts
 #
-# `course.models.Seq2SeqTransformer`: embeddings × √d_model + sinusoidal positions → encoder blocks
-# (self-attention, FFN) → decoder blocks (causal self-attention, cross-attention to the encoder output, FFN),
-# each sub-layer in a residual branch with LayerNorm (pre-LN here) → a linear layer to the target vocabulary.
+# `course.models.Seq2SeqTransformer`: embeddings × √d_model + sinusoidal positions → encoder layers
+# (self-attention, FFN) → decoder layers (causal self-attention, cross-attention to the encoder output, FFN)
+# → a linear layer to the target vocabulary. Every sub-layer sits in a residual branch with a LayerNorm; the
+# FFN is a sub-layer *inside* each layer. One `TransformerBlock` serves both stacks:
 
 # %%
 course.show(course.nn.TransformerBlock.forward)
 
 # %% [markdown]
-# With the same sizes, its encoder and decoder have exactly as many parameters as `torch.nn.Transformer`,
-# and the shapes line up:
+# The paper's **base** model (Vaswani et al., 2017, table 3): N = 6 layers in each stack, d_model = 512,
+# h = 8 heads, d_ff = 2048, dropout 0.1, a shared source–target vocabulary of about 37,000 BPE tokens. One
+# layer of each kind, in the course and in PyTorch, post-LN as in the paper:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from course.nn import TransformerBlock
+
+warnings.filterwarnings("ignore", message="enable_nested_tensor")   # a PyTorch performance note, not ours
+LAYER = dict(dropout=0.1, norm_first=False, activation="relu")
+encoder_block = TransformerBlock(512, 8, 2048, **LAYER)
+decoder_block = TransformerBlock(512, 8, 2048, causal=True, cross_attention=True, **LAYER)
+torch_encoder_layer = nn.TransformerEncoderLayer(512, 8, 2048, 0.1, batch_first=True)
+torch_decoder_layer = nn.TransformerDecoderLayer(512, 8, 2048, 0.1, batch_first=True)
+print(f"one encoder layer: course {count_parameters(encoder_block):,} · torch {count_parameters(torch_encoder_layer):,}")
+print(f"one decoder layer: course {count_parameters(decoder_block):,} · torch {count_parameters(torch_decoder_layer):,}")
+base_stacks = 6 * (count_parameters(encoder_block) + count_parameters(decoder_block))
+shared_table = 37000 * 512
+print(f"6 + 6 layers: {base_stacks:,}; plus one shared 37,000 × 512 embedding table, tied to the output layer "
+      f"({shared_table:,}) → about {(base_stacks + shared_table) / 1e6:.0f}M parameters (the paper reports 65M)")
+
+# %% [markdown]
+# ## Lab 3 — Equal to `torch.nn.Transformer`, weight for weight
+#
+# Equal parameter counts prove little. The real test: copy every weight of a course model into
+# `torch.nn.Transformer` and compare outputs. Both keep W_q, W_k, W_v stacked in one (3d × d) matrix, and a
+# decoder layer's three norms map in order (self-attention, cross-attention, FFN), so the copy is one line per
+# part. The course model is pre-LN here, so torch's final LayerNorm of each stack receives ours:
+
+# %%
+def copy_into_torch(ours: Seq2SeqTransformer, ref: nn.Transformer) -> None:
+    """Copy the encoder and decoder stacks of `ours` (pre-LN) into `ref` (norm_first=True)."""
+    def attention(dst, src):                  # nn.MultiheadAttention ← course MultiHeadAttention
+        dst.in_proj_weight.copy_(src.qkv_proj.weight)
+        dst.in_proj_bias.copy_(src.qkv_proj.bias)
+        dst.out_proj.load_state_dict(src.out_proj.state_dict())
+
+    pairs = [(ref.encoder.norm, ours.enc_norm), (ref.decoder.norm, ours.dec_norm)]
+    for dst, src in zip(ref.encoder.layers, ours.encoder):
+        attention(dst.self_attn, src.self_attn)
+        pairs += [(dst.norm1, src.norm1), (dst.norm2, src.norm2), (dst.linear1, src.ffn.up), (dst.linear2, src.ffn.down)]
+    for dst, src in zip(ref.decoder.layers, ours.decoder):
+        attention(dst.self_attn, src.self_attn)
+        attention(dst.multihead_attn, src.cross_attn)
+        pairs += [(dst.norm1, src.norm1), (dst.norm2, src.norm_cross), (dst.norm3, src.norm2),
+                  (dst.linear1, src.ffn.up), (dst.linear2, src.ffn.down)]
+    for dst, src in pairs:
+        dst.load_state_dict(src.state_dict())
+
+
+# %% [markdown]
+# Then the same source (with padding) and the same shifted target go through both. `torch.nn.Transformer`
+# takes already-embedded inputs, and its masks mean the opposite of the course's: `True` = *hidden*, hence the `~`.
 
 # %%
 # NBVAL_CHECK_OUTPUT
 config = Seq2SeqConfig(src_vocab=20, tgt_vocab=16, d_model=64, n_heads=4, n_encoder_layers=2,
                        n_decoder_layers=2, d_ff=128)
-ours = Seq2SeqTransformer(config)
-warnings.filterwarnings("ignore", message="enable_nested_tensor")   # a PyTorch performance note, not ours
+ours = Seq2SeqTransformer(config).eval()
 reference = nn.Transformer(d_model=64, nhead=4, num_encoder_layers=2, num_decoder_layers=2, dim_feedforward=128,
-                           batch_first=True, norm_first=True)
-core = sum(p.numel() for n, p in ours.named_parameters() if n.startswith(("encoder", "decoder", "enc_norm", "dec_norm")))
-print(f"encoder + decoder parameters: course {core:,} · torch.nn.Transformer {count_parameters(reference):,}")
-print(f"plus embeddings and output layer: {count_parameters(ours) - core:,} → total {count_parameters(ours):,}")
+                           dropout=0.0, batch_first=True, norm_first=True).eval()
+with torch.no_grad():
+    copy_into_torch(ours, reference)
+stacks = sum(p.numel() for name, p in ours.named_parameters() if not name.startswith(("src_emb", "tgt_emb", "head")))
+print(f"parameters of the two stacks and their final norms: course {stacks:,} · "
+      f"torch.nn.Transformer {count_parameters(reference):,}")
+
 src, tgt_in = torch.randint(1, 20, (3, 7)), torch.randint(1, 16, (3, 5))
-print("logits:", tuple(ours(src, tgt_in).logits.shape), "= (batch, target length, target vocabulary)")
+src[0, 4:] = 0                                                        # the first source is padded
+with torch.inference_mode():
+    logits = ours(src, tgt_in).logits                                 # (3, 5, 16)
+    hidden = reference(ours._embed(ours.src_emb, src), ours._embed(ours.tgt_emb, tgt_in),
+                       tgt_mask=~causal_mask(5), src_key_padding_mask=src == 0, memory_key_padding_mask=src == 0)
+    reference_logits = ours.head(hidden)
+print("logits:", tuple(logits.shape), "= (batch, target length, target vocabulary)")
+print("equal to torch.nn.Transformer up to float rounding (|Δ| < 1e-5):",
+      torch.allclose(logits, reference_logits, atol=1e-5, rtol=0))
+
+# %%
+print(f"largest difference: {(logits - reference_logits).abs().max().item():.1e}")
 
 # %% [markdown]
-# ## Lab 3 — Train it: Chinese number words → digits
+# The difference is float32 rounding (about 1e-7): the two implementations add the same numbers in a different
+# order. The test suite checks the post-LN layout (the paper's) the same way, and gradients too.
+#
+# ## Lab 4 — Train it: Chinese number words → digits
 #
 # 三百一十二 → 312, 一千零五 → 1005. Source characters and target digits are tokenized separately; the
 # decoder is trained with **teacher forcing**: its input is the target shifted right, starting with `<bos>`.
@@ -152,11 +224,11 @@ def train_batch(step):
     return encode([train_pairs[i] for i in idx])
 
 
-optimizer = AdamW(model.parameters(), lr=2e-3, weight_decay=0.01)
-history = fit(model, optimizer, train_batch, 400, scheduler=warmup_cosine_scheduler(optimizer, warmup=30, total=400))
+optimizer = AdamW(model.parameters(), lr=4e-3, weight_decay=0.01)
+history = fit(model, optimizer, train_batch, 300, scheduler=warmup_cosine_scheduler(optimizer, warmup=25, total=300))
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def translate(batch, max_len=6):
     """Greedy decoding: encode once, then feed the decoder its own predictions."""
     model.eval()
@@ -208,12 +280,14 @@ title = fig.suptitle("Decoder cross-attention, layer × head (rows: decoder inpu
 #
 # ## Self-test
 #
-# **Exercise 1.** Sinusoidal positional encoding.
+# **Exercise 1.** The model above adds `course.nn.sinusoidal_table` to its embeddings without showing it. Write it.
 
 # %%
 from course.selftest import exercise
 
+exercise("41.positional_encoding")
 
+# %%
 def positional_encoding(t, d):
     # your code here
     raise NotImplementedError
@@ -222,15 +296,20 @@ def positional_encoding(t, d):
 exercise("41.positional_encoding").check(positional_encoding)
 
 # %% [markdown]
-# **Exercise 2.** The decoder's input for teacher forcing.
+# **Exercise 2.** The course's model is pre-LN; the 2017 paper (and `torch.nn.Transformer`'s default) is
+# post-LN. Wire one post-LN decoder layer from a block's parts; the checker compares it with the package's
+# post-LN decoder layer.
 
 # %%
-def shift_right(targets, bos_id):
+exercise("41.decoder_layer")
+
+# %%
+def decoder_layer(x, memory, memory_mask, layer):
     # your code here
     raise NotImplementedError
 
 
-exercise("41.shift_right").check(shift_right)
+exercise("41.decoder_layer").check(decoder_layer)
 
 # %% [markdown]
 # **Quiz.**
@@ -243,19 +322,21 @@ quiz(41)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** Transformer 由编码器和解码器堆叠而成。输入 token 经可学习的嵌入（乘 √d_model）加上位置编码。编码器每层：
-# 多头自注意力 → 前馈网络，每个子层都有残差连接和 LayerNorm（原论文为 post-LN，现在多用 pre-LN）。解码器每层：带因果掩码的
-# 自注意力 → 交叉注意力（Q 来自解码器，K、V 来自编码器输出）→ 前馈网络。最后线性层 + softmax 输出词表分布。训练时用
-# teacher forcing：解码器输入是右移一位、以 <bos> 开头的目标序列；推理时逐步自回归解码。GPT 只保留解码器（去掉交叉注意力），
-# BERT 只保留编码器。常见的“示例代码”用的是 LSTM，并不是 Transformer。
+# **中文：** Transformer 由编码器和解码器两组层堆叠而成（base 模型：各 6 层，d_model=512，8 头，d_ff=2048，dropout 0.1）。
+# token 经可学习的嵌入（乘 √d_model）加正弦位置编码。编码器每层两个子层：多头自注意力、前馈网络；解码器每层三个子层：
+# 带因果掩码的自注意力、交叉注意力（Q 来自解码器，K/V 来自编码器输出）、前馈网络。前馈网络是每层内部的子层，而不是
+# “在每层之后”；每个子层都有残差连接和 LayerNorm（原论文 post-LN，如今多用 pre-LN）。最后线性层 + softmax。训练用
+# teacher forcing：解码器输入为右移一位、以 <bos> 开头的目标，全部位置并行；推理时逐 token 自回归。实现是否正确，
+# 可把权重拷进 torch.nn.Transformer 比较输出。GPT 只保留解码器（无交叉注意力），BERT 只保留编码器。
 #
-# **English:** A Transformer stacks encoder and decoder layers. Tokens go through a learned embedding (× √d_model)
-# plus positional encoding. Each encoder layer: multi-head self-attention, then a feed-forward network, each
-# sub-layer with a residual connection and LayerNorm (post-LN in the paper, pre-LN in most models today).
-# Each decoder layer: causal self-attention, cross-attention (queries from the decoder, keys/values from the
-# encoder output), feed-forward. A linear layer and softmax give the output distribution. Training uses teacher
-# forcing (target shifted right, starting with BOS); inference decodes autoregressively. GPT keeps only the
-# decoder (no cross-attention), BERT only the encoder.
+# **English:** Two stacks of layers (base model: 6 each, d_model 512, 8 heads, d_ff 2048, dropout 0.1). Tokens
+# get a learned embedding (× √d_model) plus sinusoidal positions. An encoder layer has two sub-layers —
+# multi-head self-attention, then a position-wise FFN; a decoder layer has three — causal self-attention,
+# cross-attention (queries from the decoder, keys/values from the encoder output), FFN. The FFN is inside every
+# layer, not after it, and each sub-layer has a residual connection and LayerNorm (post-LN in the paper, pre-LN
+# today). A linear layer and softmax give the next-token distribution. Training uses teacher forcing (target
+# shifted right, all positions in parallel); inference decodes token by token. To verify an implementation,
+# copy its weights into torch.nn.Transformer and compare outputs. GPT keeps only the decoder, BERT the encoder.
 
 # %% [markdown]
 # ## Further reading
