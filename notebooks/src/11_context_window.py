@@ -32,7 +32,7 @@
 # | “模型在生成或理解一个词时，考虑的上下文范围” | correct, vague | For a Transformer LM: the maximum number of tokens it attends over in one forward pass (GPT-2: 1,024; GPT-3: 2,048). | Lab 1 |
 # | “固定窗口大小，如 5 个词或 10 个词” | **outdated** | That is the window of n-gram models or word2vec. LLM windows are thousands of tokens. | — |
 # | “可变窗口：生成句子时较大，生成单词时较小” | **wrong** | The window is fixed when the model is trained. Shorter inputs are fine; longer ones exceed the position encoding (a learned table has no row for them) and the training distribution. | Lab 2 |
-# | “根据任务需求与数据分布设置” | incomplete | What actually sets it: the dependency lengths the data needs, the O(n²) attention cost in training, the KV-cache memory at inference (chapter 39), and whether the position encoding extrapolates. | Labs 1–2 |
+# | “根据任务需求与数据分布设置” | incomplete | What actually sets it: the dependency lengths the data needs, the O(n²) attention cost in training, the KV-cache memory at inference ([chapter 39](39_attention_complexity_3.ipynb)), and whether the position encoding extrapolates. | Labs 1–2 |
 # | (missing) | — | Tokens beyond the window are simply invisible; with *sliding-window* attention (w tokens, the token itself included) n stacked layers reach n·(w−1) tokens back. | Lab 1 |
 | (missing) | — | Longer inputs must be cut: truncate, chunk, slide with a stride, or retrieve the relevant passages. | Lab 3 |
 
@@ -223,7 +223,7 @@ for name, (pred, cost) in strategies.items():
 # put only those in the window) or a model trained with a longer window is the answer.
 #
 # **How windows are set in practice:** by the training sequence length, chosen against the attention cost
-# (chapter 29) and KV-cache memory (chapter 39), then often extended by continued training on longer data.
+# ([chapter 29](29_attention_complexity_1.ipynb)) and KV-cache memory ([chapter 39](39_attention_complexity_3.ipynb)), then often extended by continued training on longer data.
 
 # %% [markdown]
 # ## Self-test
@@ -295,3 +295,4 @@ quiz(11)
 # - Press, Smith, Lewis — *Train Short, Test Long: Attention with Linear Biases* (ALiBi, 2022).
 # - Chen et al. — *Extending Context Window of Large Language Models via Positional Interpolation* (2023).
 # - Jiang et al. — *Mistral 7B* (2023).
+# - Gemma Team — *Gemma 2: Improving Open Language Models at a Practical Size* (local and global layers, 2024).

@@ -132,7 +132,7 @@ fig.tight_layout()
 # %% [markdown]
 # The bidirectional model "solves" training by reading the answer and is *worse* than the causal one at the
 # real task (over seeds 0 and 1: honest accuracy 0.21–0.22 against 0.41–0.43 for the causal model). This is
-# why BERT changed the objective, to masked-LM (chapter 12): **select** 15 % of the positions; of those,
+# why BERT changed the objective, to masked-LM ([chapter 12](12_bert_mlm.ipynb)): **select** 15 % of the positions; of those,
 # replace 80 % by `[MASK]`, 10 % by a random token and leave 10 % unchanged; predict the original token at
 # every selected position. With the target hidden (or not trustworthy) in the input, attending in both
 # directions is no longer cheating.
@@ -233,3 +233,5 @@ quiz(13)
 # - Devlin, Chang, Lee, Toutanova — *BERT: Pre-training of Deep Bidirectional Transformers for Language Understanding* (2019).
 # - Vaswani et al. — *Attention Is All You Need* (2017).
 # - Peters et al. — *Deep contextualized word representations* (ELMo, 2018).
+# - Dong et al. — *Unified Language Model Pre-training for Natural Language Understanding and Generation* (UniLM, prefix-LM masks, 2019).
+# - Raffel et al. — *Exploring the Limits of Transfer Learning with a Unified Text-to-Text Transformer* (T5, 2020).
