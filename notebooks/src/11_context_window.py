@@ -172,7 +172,7 @@ fig.tight_layout()
 # Learned positions cannot even be evaluated past their table. Sinusoids are defined everywhere, but the
 # model never saw those position vectors and degrades. Rotary embeddings encode *relative* offsets in the
 # q·k product, so a rule learned at offset 3 still applies at position 100 — here it holds up best, though
-# not perfectly (over seeds 0–1 RoPE kept 0.72–0.90 at 128 tokens, sinusoids 0.40–0.43). RoPE extrapolation
+# not perfectly (over seeds 0–2 RoPE kept 0.72–0.90 at 128 tokens, sinusoids 0.40–0.45). RoPE extrapolation
 # is not unlimited in large models either; position interpolation (Chen et al., 2023) and continued training
 # on longer data extend it.
 #

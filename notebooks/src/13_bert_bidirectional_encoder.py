@@ -131,7 +131,7 @@ fig.tight_layout()
 
 # %% [markdown]
 # The bidirectional model "solves" training by reading the answer and is *worse* than the causal one at the
-# real task (over seeds 0 and 1: honest accuracy 0.21–0.22 against 0.41–0.43 for the causal model). This is
+# real task (over seeds 0–2: honest accuracy 0.21–0.22 against 0.41–0.43 for the causal model). This is
 # why BERT changed the objective, to masked-LM ([chapter 12](12_bert_mlm.ipynb)): **select** 15 % of the positions; of those,
 # replace 80 % by `[MASK]`, 10 % by a random token and leave 10 % unchanged; predict the original token at
 # every selected position. With the target hidden (or not trustworthy) in the input, attending in both
