@@ -34,7 +34,7 @@
 # | “可变窗口：生成句子时较大，生成单词时较小” | **wrong** | The window is fixed when the model is trained. Shorter inputs are fine; longer ones exceed the position encoding (a learned table has no row for them) and the training distribution. | Lab 2 |
 # | “根据任务需求与数据分布设置” | incomplete | What actually sets it: the dependency lengths the data needs, the O(n²) attention cost in training, the KV-cache memory at inference ([chapter 39](39_attention_complexity_3.ipynb)), and whether the position encoding extrapolates. | Labs 1–2 |
 # | (missing) | — | Tokens beyond the window are simply invisible; with *sliding-window* attention (w tokens, the token itself included) n stacked layers reach n·(w−1) tokens back. | Lab 1 |
-| (missing) | — | Longer inputs must be cut: truncate, chunk, slide with a stride, or retrieve the relevant passages. | Lab 3 |
+# | (missing) | — | Longer inputs must be cut: truncate, chunk, slide with a stride, or retrieve the relevant passages. | Lab 3 |
 
 # %%
 import matplotlib.pyplot as plt
