@@ -11,14 +11,18 @@
 # **Objectives**
 # - Define the context window of a Transformer LM precisely, and what fixes its size.
 # - Measure, by training, how accuracy on a task that needs a distant token depends on the window.
-# - See that stacked layers extend a sliding window's reach.
+# - See that stacked layers extend a sliding window's reach, to the token.
 # - Compare learned, sinusoidal and rotary positions beyond the trained length.
+# - Handle an input longer than the window: truncation, chunking, a sliding stride, retrieval.
 
 # %% [markdown]
 # ## Try first
 #
 # GPT-3 has a 2,048-token context window. What does that number limit, who chooses it, and can you feed
-# the model 4,000 tokens anyway?
+# the model 4,000 tokens anyway? (Lab 3 answers the last part.)
+
+# %% [markdown]
+# *Your answer (double-click to write here):*
 
 # %% [markdown]
 # ## What the common answer gets wrong
@@ -28,8 +32,9 @@
 # | “模型在生成或理解一个词时，考虑的上下文范围” | correct, vague | For a Transformer LM: the maximum number of tokens it attends over in one forward pass (GPT-2: 1,024; GPT-3: 2,048). | Lab 1 |
 # | “固定窗口大小，如 5 个词或 10 个词” | **outdated** | That is the window of n-gram models or word2vec. LLM windows are thousands of tokens. | — |
 # | “可变窗口：生成句子时较大，生成单词时较小” | **wrong** | The window is fixed when the model is trained. Shorter inputs are fine; longer ones exceed the position encoding (a learned table has no row for them) and the training distribution. | Lab 2 |
-# | “根据任务需求与数据分布设置” | incomplete | What actually sets it: the dependency lengths the data needs, the O(n²) attention cost in training, the KV-cache memory at inference (chapter 39), and whether the position encoding extrapolates. | Labs 1–2 |
-# | (missing) | — | Tokens beyond the window are simply invisible; stacking layers of *sliding-window* attention extends reach to n·(w−1)+1 tokens. | Lab 1 |
+# | “根据任务需求与数据分布设置” | incomplete | What actually sets it: the dependency lengths the data needs, the O(n²) attention cost in training, the KV-cache memory at inference ([chapter 39](39_attention_complexity_3.ipynb)), and whether the position encoding extrapolates. | Labs 1–2 |
+# | (missing) | — | Tokens beyond the window are simply invisible; with *sliding-window* attention (w tokens, the token itself included) n stacked layers reach n·(w−1) tokens back. | Lab 1 |
+# | (missing) | — | Longer inputs must be cut: truncate, chunk, slide with a stride, or retrieve the relevant passages. | Lab 3 |
 
 # %%
 import matplotlib.pyplot as plt
@@ -43,64 +48,71 @@ device = get_device()
 generator = seed_everything(0)
 
 
-def train(model, batch_fn, steps, lr=3e-3):
+def train(model, batch_fn, steps, lr):
     opt = AdamW(model.parameters(), lr=lr, weight_decay=0.0)
     return fit(model.to(device), opt, batch_fn, steps, scheduler=warmup_cosine_scheduler(opt, warmup=20, total=steps))
 
 # %% [markdown]
 # ## Lab 1 — A token outside the window does not exist
 #
-# Task: 16 random digits; at the last position, output the **first** one — 15 tokens back. We train
-# one-layer GPTs whose attention only reaches `window` tokens back (sliding-window attention, as in
-# Mistral 7B), then two-layer ones.
+# Task: 20 random digits; at **every** position, output the **first** digit. At position t the answer
+# lies t tokens back, so one trained model gives us accuracy at every distance from 1 to 19. We train two
+# GPTs with sliding-window attention (as in Mistral 7B) of `window = 8`: each query sees the last 8
+# tokens, **itself included**, so 7 tokens back. One model has one layer, the other two.
 
 # %%
-V, T = 8, 16
+V, T, WINDOW = 8, 20, 8
 
 
 def recall_first_batch(n: int, seed: int):
+    """x: (n, T) digits 1..7; y: (n, T) the first digit at every position (position 0 is not scored)."""
     g = torch.Generator().manual_seed(seed)
     x = torch.randint(1, V, (n, T), generator=g)
-    y = torch.full((n, T), -100)
-    y[:, -1] = x[:, 0]                                            # only the last position is scored
+    y = x[:, :1].repeat(1, T)
+    y[:, 0] = -100
     return x.to(device), y.to(device)
 
 
-runs = [(1, 8), (1, 16), (2, 8), (2, 12)]
-
 # %%
 # NBVAL_CHECK_OUTPUT
-# Before training: how far back can each configuration see? The first token is T − 1 = 15 positions back.
-for layers, window in runs:
-    reach = layers * (window - 1) + 1
-    print(f"{layers} layer(s), window {window:2d}: reach {reach:2d} tokens → first token visible: {reach >= T}")
+# Before training: how far back can each model see? Layer 2 reads positions that layer 1 already filled.
+for layers in (1, 2):
+    reach = layers * (WINDOW - 1) + 1
+    print(f"{layers} layer(s) of window {WINDOW}: reach {reach} tokens, i.e. up to {reach - 1} tokens back")
 
 # %%
 x_test, y_test = recall_first_batch(1000, seed=99_999)
+distances = torch.arange(1, T)
 accuracy = {}
-for layers, window in runs:
+for layers in (1, 2):
     torch.manual_seed(0)
-    model = GPT(GPTConfig(vocab_size=V, context=T, n_layers=layers, n_heads=2, d_model=64, window=window))
-    train(model, lambda s: recall_first_batch(64, s), 300 if layers == 1 else 500, lr=6e-3)
-    with torch.no_grad():
-        accuracy[(layers, window)] = (model(x_test).logits[:, -1].argmax(-1) == y_test[:, -1]).float().mean().item()
-    reach = layers * (window - 1) + 1
-    print(f"{layers} layer(s), window {window:2d} → reach {reach:2d} tokens: accuracy {accuracy[(layers, window)]:.3f}")
+    model = GPT(GPTConfig(vocab_size=V, context=T, n_layers=layers, n_heads=2, d_model=32, window=WINDOW))
+    train(model, lambda s: recall_first_batch(32, s), 200, lr=2e-2)
+    with torch.inference_mode():
+        hits = model(x_test).logits.argmax(-1) == y_test                # (1000, T)
+    accuracy[layers] = hits[:, 1:].float().mean(0).cpu()                # accuracy at distance 1 … T−1
+    within = distances <= layers * (WINDOW - 1)
+    print(f"{layers} layer(s): accuracy {accuracy[layers][within].mean():.2f} within reach, "
+          f"{accuracy[layers][~within].mean():.2f} beyond it (chance {1 / (V - 1):.2f})")
 
 # %%
-fig, ax = plt.subplots(figsize=(6.5, 3.2))
-labels = [f"{l} layer{'s' if l > 1 else ''}\nwindow {w}" for l, w in runs]
-colors = ["tab:green" if l * (w - 1) + 1 >= T else "tab:red" for l, w in runs]
-ax.bar(labels, [accuracy[r] for r in runs], color=colors)
+fig, ax = plt.subplots(figsize=(6.5, 3.3))
+for layers, color in ((1, "tab:red"), (2, "tab:green")):
+    ax.plot(distances, accuracy[layers], marker="o", color=color, label=f"{layers} layer{'s' * (layers > 1)}")
+    ax.axvline(layers * (WINDOW - 1) + 0.5, color=color, ls="--", lw=1)
 ax.axhline(1 / (V - 1), color="gray", ls=":", label="chance (1/7)")
-ax.set(ylabel="accuracy", ylim=(0, 1.05), title="Recall a token 15 positions back (green: within reach)")
-ax.legend(fontsize=8)
+ax.set(xlabel="distance to the first token (tokens back)", ylabel="accuracy", ylim=(0, 1.05),
+       title=f"Recall the first token · window {WINDOW} (dashed: predicted reach)")
+ax.set_xticks(distances)
+ax.legend(fontsize=8, loc="center right")
 fig.tight_layout()
 
 # %% [markdown]
-# With one layer, a window shorter than the distance gives chance accuracy however long we train — the
-# token is masked out. Two layers of window 12 reach 2·11+1 = 23 tokens: layer 2 reads positions that layer 1
-# already filled with information from further back. Two layers of window 8 reach 15 — one short, chance.
+# Each curve is a cliff exactly where the arithmetic says. One layer is perfect up to 7 tokens back and at
+# chance from 8 on: that token is masked out of every query, and no amount of training brings it back.
+# Two layers reach 2·(8−1) = 14 tokens back: layer 2 reads positions whose layer-1 output already holds the
+# first token. Beyond 14, chance again. (Over seeds 0–3 the two-layer model scored 0.89–1.00 within reach
+# and chance beyond.)
 #
 # ## Lab 2 — Beyond the trained length: learned, sinusoidal, rotary
 #
@@ -112,6 +124,7 @@ V2, T_TRAIN = 10, 32
 
 
 def copy_back_batch(n: int, seed: int, t: int = T_TRAIN):
+    """x: (n, t) digits; y: (n, t) the digit 3 positions back (the first 3 positions are not scored)."""
     g = torch.Generator().manual_seed(seed)
     x = torch.randint(0, V2, (n, t), generator=g)
     y = torch.roll(x, 3, dims=1)
@@ -120,17 +133,18 @@ def copy_back_batch(n: int, seed: int, t: int = T_TRAIN):
 
 
 lengths = [32, 64, 128]
-extrapolation = {}
+extrapolation, copy_models = {}, {}
 for positions in ("learned", "sinusoidal", "rope"):
     torch.manual_seed(0)
     context = T_TRAIN if positions == "learned" else 256          # learned tables have exactly T_TRAIN rows
-    model = GPT(GPTConfig(vocab_size=V2, context=context, n_layers=1, n_heads=2, d_model=64, positions=positions))
-    train(model, lambda s: copy_back_batch(64, s), 300)
+    model = GPT(GPTConfig(vocab_size=V2, context=context, n_layers=1, n_heads=2, d_model=32, positions=positions))
+    train(model, lambda s: copy_back_batch(32, s), 150, lr=1e-2)
+    copy_models[positions] = model.eval()
     scores = []
     for t in lengths:
         x, y = copy_back_batch(200, seed=7, t=t)
         try:
-            with torch.no_grad():
+            with torch.inference_mode():
                 pred = model(x).logits.argmax(-1)
             scores.append((pred[:, 3:] == y[:, 3:]).float().mean().item())
         except ValueError as err:                                   # the learned table ends at 32
@@ -138,39 +152,91 @@ for positions in ("learned", "sinusoidal", "rope"):
             if t == 64:
                 print(f"learned positions at {t} tokens: {err}")
     extrapolation[positions] = scores
-    print(f"{positions:>10}: accuracy at {lengths} tokens = {[round(s, 3) for s in scores]}")
+    print(f"{positions:>10}: accuracy at {lengths} tokens = {[round(s, 2) for s in scores]}")
 
 # %%
-fig, ax = plt.subplots(figsize=(5.5, 3.3))
+fig, ax = plt.subplots(figsize=(7.5, 3.3))
 for positions, scores in extrapolation.items():
     label = "learned (no positions beyond 32)" if positions == "learned" else positions
     ax.plot(lengths, scores, marker="o", label=label, markersize=9 if positions == "learned" else 6)
 ax.axvline(T_TRAIN, color="gray", ls=":", label="trained length")
+ax.axhline(1 / V2, color="gray", ls="--", lw=1, label="chance (1/10)")
 ax.set(xscale="log", xlabel="test sequence length", ylabel="accuracy", ylim=(0, 1.05),
        title="Positions beyond the trained length")
 ax.set_xticks(lengths, [str(t) for t in lengths])
 ax.minorticks_off()
-ax.legend(fontsize=8)
+ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1))
 fig.tight_layout()
 
 # %% [markdown]
 # Learned positions cannot even be evaluated past their table. Sinusoids are defined everywhere, but the
 # model never saw those position vectors and degrades. Rotary embeddings encode *relative* offsets in the
-# q·k product, so a rule learned at offset 3 still applies at position 100 — here it holds up best (RoPE
-# extrapolation is not unlimited in large models; techniques such as position interpolation extend it).
+# q·k product, so a rule learned at offset 3 still applies at position 100 — here it holds up best, though
+# not perfectly (over seeds 0–2 RoPE kept 0.72–0.90 at 128 tokens, sinusoids 0.40–0.45). RoPE extrapolation
+# is not unlimited in large models either; position interpolation (Chen et al., 2023) and continued training
+# on longer data extend it.
+#
+# ## Lab 3 — An input longer than the window
+#
+# A document of 128 tokens and a model whose window is 32 (the learned-positions model of Lab 2). The
+# model cannot read it at once; three common ways around, measured on the same copy task:
+#
+# - **truncate**: keep the last 32 tokens (what a chat API does with old turns) — the rest is lost;
+# - **chunk**: cut into 4 pieces of 32 and run each — every chunk starts without its context;
+# - **slide with a stride**: windows of 32 that advance by 16; score only each window's last 16 tokens,
+#   so every prediction has at least 16 tokens of context — at twice the compute.
+
+# %%
+learned = copy_models["learned"]
+doc_x, doc_y = copy_back_batch(200, seed=11, t=128)                       # (200, 128)
+
+
+def predict_windows(starts, keep_from):
+    """Run the model on doc_x[:, s : s+32] for each start s; keep predictions from offset keep_from(s)."""
+    pred = torch.full_like(doc_y, -1)
+    for s in starts:
+        with torch.inference_mode():
+            out = learned(doc_x[:, s:s + T_TRAIN]).logits.argmax(-1)
+        k = keep_from(s)
+        pred[:, s + k:s + T_TRAIN] = out[:, k:]
+    return pred, len(starts) * T_TRAIN
+
+
+strategies = {
+    "truncate to the last 32": predict_windows([128 - T_TRAIN], lambda s: 0),
+    "4 chunks of 32": predict_windows(range(0, 128, T_TRAIN), lambda s: 0),
+    "slide 32, stride 16": predict_windows(range(0, 128 - T_TRAIN + 1, 16), lambda s: 0 if s == 0 else 16),
+}
+scored = doc_y != -100                                                    # positions 3 … 127
+for name, (pred, cost) in strategies.items():
+    covered = (pred != -1) & scored
+    right = ((pred == doc_y) & scored).float().sum() / scored.sum()
+    print(f"{name:<24}: predicts {covered[0].sum().item():3d} of {scored[0].sum().item()} positions · "
+          f"{cost:3d} tokens run · accuracy on the whole document {right:.2f}")
+
+# %% [markdown]
+# Truncation is cheap and fine when only recent text matters, but it answers nothing about the first 96
+# tokens. Chunking covers everything, yet each chunk's first tokens lose the context they needed (3 of 32
+# here; in real text, a pronoun whose referent is in the previous chunk). The sliding window gives every
+# token context at the price of recomputing the overlap — the standard way to evaluate perplexity on long
+# text. When the needed fact is far away, none of these help: **retrieval** (find the relevant passages and
+# put only those in the window) or a model trained with a longer window is the answer.
 #
 # **How windows are set in practice:** by the training sequence length, chosen against the attention cost
-# (chapter 29) and KV-cache memory (chapter 39), then often extended by continued training on longer data.
+# ([chapter 29](29_attention_complexity_1.ipynb)) and KV-cache memory ([chapter 39](39_attention_complexity_3.ipynb)), then often extended by continued training on longer data.
 
 # %% [markdown]
 # ## Self-test
 #
-# **Exercise 1.** Build a causal sliding-window mask.
+# **Exercise 1.** The lab asked `GPTConfig(window=8)` for sliding-window attention; the package built the
+# mask. Build it yourself.
 
 # %%
 from course.selftest import exercise
 
+exercise("11.window_mask")
 
+# %%
 def window_mask(t, window):
     # your code here
     raise NotImplementedError
@@ -179,15 +245,19 @@ def window_mask(t, window):
 exercise("11.window_mask").check(window_mask)
 
 # %% [markdown]
-# **Exercise 2.** How many tokens back can information travel through `n_layers` of sliding-window attention?
+# **Exercise 2.** Lab 1 used the same window in every layer. Models such as Gemma 2 mix layer types
+# (local windows and full attention): which is the earliest token the last position can hear from?
 
 # %%
-def effective_context(n_layers, window):
+exercise("11.earliest_visible")
+
+# %%
+def earliest_visible(t, windows):
     # your code here
     raise NotImplementedError
 
 
-exercise("11.effective_context").check(effective_context)
+exercise("11.earliest_visible").check(earliest_visible)
 
 # %% [markdown]
 # **Quiz.**
@@ -204,7 +274,7 @@ quiz(11)
 # 窗口外的 token 对模型完全不可见。它在训练时就确定了，不会按“生成句子还是单词”动态变化：输入可以更短，但更长就超出了
 # 位置编码（可学习位置表没有对应的行）和训练分布。设置时要权衡：数据中依赖的长度、训练时注意力 O(n²) 的计算和显存、
 # 推理时 KV cache 的显存，以及位置编码能否外推（RoPE 等相对位置更好，常再配合插值和长文本继续训练）。滑动窗口注意力
-# 每层只看 w 个 token，但 n 层叠加后可传递约 n·(w−1)+1 个 token 的信息。
+# 每层只看 w 个 token（含自身），n 层叠加后可向前传递 n·(w−1) 个 token 的信息。超出窗口的输入要截断、分块、带步长滑动（每个位置都有足够上文，计算量加倍），或用检索只放入相关段落。
 #
 # **English:** A Transformer LM's context window is the maximum number of tokens it attends over in one
 # forward pass (GPT-2: 1,024; GPT-3: 2,048); anything outside is invisible. It is fixed at training time,
@@ -212,7 +282,9 @@ quiz(11)
 # learned table has no rows for them) and the training distribution. It is set by trading off dependency
 # lengths in the data, O(n²) attention cost in training, KV-cache memory at inference, and whether positions
 # extrapolate (relative schemes like RoPE do better, usually with interpolation and long-context fine-tuning).
-# Sliding-window attention sees w tokens per layer, but n layers carry information n·(w−1)+1 tokens.
+# Sliding-window attention sees w tokens per layer (itself included), so n layers reach n·(w−1) tokens back.
+# Longer inputs are truncated, chunked, slid over with a stride (context for every token, twice the compute),
+# or reduced by retrieval to the passages that matter.
 
 # %% [markdown]
 # ## Further reading
@@ -223,3 +295,4 @@ quiz(11)
 # - Press, Smith, Lewis — *Train Short, Test Long: Attention with Linear Biases* (ALiBi, 2022).
 # - Chen et al. — *Extending Context Window of Large Language Models via Positional Interpolation* (2023).
 # - Jiang et al. — *Mistral 7B* (2023).
+# - Gemma Team — *Gemma 2: Improving Open Language Models at a Practical Size* (local and global layers, 2024).

@@ -1,0 +1,134 @@
+"""Self-tests of chapters 11, 13 and 16: the rules every chapter's bank and notebook keep.
+
+- every exercise states its task, and every parameter is given by some test case;
+- no line of an exercise reference's body is printed in its chapter's code cells, and the chapter shows
+  each task (a cell whose last expression is ``exercise("NN.name")``) right before the learner's stub;
+- quizzes: the correct option is the longest in at most one question, one question targets the common
+  answer's error, and no option is duplicated.
+"""
+import inspect
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+import torch
+
+from course.models import Bert, BertConfig
+from course.nn import causal_mask
+from course.selftest import exercise, exercises, quiz
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = (11, 13, 16)
+
+
+def _code_cells(number: int) -> list[str]:
+    source = next((ROOT / "notebooks" / "src").glob(f"{number:02d}_*.py")).read_text()
+    cells = re.split(r"^# %%.*$", source, flags=re.M)
+    heads = re.findall(r"^# %%.*$", source, flags=re.M)
+    return [c.strip() for h, c in zip(heads, cells[1:]) if "[markdown]" not in h]
+
+
+def _body_lines(fn) -> list[str]:
+    lines = textwrap.dedent(inspect.getsource(fn)).splitlines()[1:]
+    body = [line.strip() for line in lines if line.strip() and not line.strip().startswith(('"""', "#"))]
+    return [line for line in body if len(line) > 12 and '"""' not in line]
+
+
+@pytest.mark.parametrize("number", CHAPTERS)
+def test_bank_has_enough_exercises_and_questions(number):
+    assert len(exercises(number)) >= 2
+    questions = quiz(number).questions
+    assert len(questions) >= 3
+    assert sum(q.misconception for q in questions) >= 1
+
+
+@pytest.mark.parametrize("number", CHAPTERS)
+def test_correct_option_is_rarely_the_longest(number):
+    longest = [q.key for q in quiz(number).questions
+               if max(q.options, key=lambda o: len(o.text)).correct]
+    assert len(longest) <= 1, longest
+    for q in quiz(number).questions:
+        texts = [o.text for o in q.options]
+        assert len(set(texts)) == len(texts), q.key
+
+
+@pytest.mark.parametrize("ex", [e for n in CHAPTERS for e in exercises(n)], ids=lambda e: e.key)
+def test_exercise_states_its_task_and_varies_every_parameter(ex):
+    assert len(ex.task) > 80, "the task must say shapes, dtypes and conventions"
+    cases = ex.make_cases(torch.Generator().manual_seed(0))
+    for name, param in inspect.signature(ex.reference).parameters.items():
+        given = [c[name] for c in cases if name in c]
+        assert given, f"{name} is never passed"
+        if param.default is not inspect.Parameter.empty:
+            assert any(not (isinstance(v, type(param.default)) and v == param.default) for v in given), name
+        if not isinstance(given[0], torch.Tensor):
+            assert len({repr(v) for v in given}) > 1, f"{name} takes a single value in every case"
+
+
+@pytest.mark.parametrize("ex", [e for n in CHAPTERS for e in exercises(n)], ids=lambda e: e.key)
+def test_reference_is_not_written_out_in_the_chapter(ex):
+    code = "\n".join(_code_cells(ex.chapter))
+    code_lines = {line.strip() for line in code.splitlines()}
+    assert not [line for line in _body_lines(ex.reference) if line in code_lines]
+
+
+@pytest.mark.parametrize("ex", [e for n in CHAPTERS for e in exercises(n)], ids=lambda e: e.key)
+def test_chapter_shows_the_task_before_the_stub(ex):
+    cells = _code_cells(ex.chapter)
+    shown = [i for i, c in enumerate(cells) if c.splitlines()[-1] == f'exercise("{ex.key}")']
+    assert shown, f'no cell ends with exercise("{ex.key}")'
+    stub = cells[shown[0] + 1]
+    assert "raise NotImplementedError" in stub and f'exercise("{ex.key}").check(' in stub
+
+
+def test_window_mask_equals_the_package_mask():
+    ref = exercise("11.window_mask").reference
+    for t, w in ((6, 2), (9, 4), (5, 8)):
+        assert torch.equal(ref(t, w), causal_mask(t, window=w))
+
+
+def test_earliest_visible_reaches_as_far_as_lab_1_measures():
+    ref = exercise("11.earliest_visible").reference
+    assert ref(20, [8]) == 19 - 7 and ref(20, [8, 8]) == 19 - 14
+    assert ref(20, [8, None]) == 0 and ref(3, [8]) == 0
+
+
+def test_prefix_lm_mask_spans_encoder_and_decoder():
+    ref = exercise("13.prefix_lm_mask").reference
+    lengths = torch.tensor([5, 3])
+    real = (torch.arange(5)[None, :] < lengths[:, None])[:, None, :]
+    assert torch.equal(ref(lengths, lengths, 5), real.expand(2, 5, 5))                 # BERT
+    assert torch.equal(ref(lengths, torch.zeros(2, dtype=torch.long), 5), real & causal_mask(5))  # GPT
+
+
+def test_encoder_layer_formula_counts_the_package_layer():
+    ref = exercise("13.encoder_layer_params").reference
+    for d, f in ((64, 256), (96, 200)):
+        layer = Bert(BertConfig(vocab_size=50, d_model=d, n_heads=4, d_ff=f)).blocks[0]
+        assert ref(d, f) == sum(p.numel() for p in layer.parameters())
+
+
+def test_causal_self_attention_equals_sdpa():
+    ref = exercise("16.causal_self_attention").reference
+    g = torch.Generator().manual_seed(0)
+    x, w = torch.randn(2, 5, 8, generator=g), torch.randn(3, 8, 4, generator=g)
+    out, weights = ref(x, *w)
+    expected = torch.nn.functional.scaled_dot_product_attention(x @ w[0], x @ w[1], x @ w[2], is_causal=True)
+    assert torch.allclose(out, expected, atol=1e-6)
+    assert torch.equal(weights.triu(1) == 0, torch.ones(5, 5, dtype=torch.bool).expand(2, 5, 5))
+
+
+def test_pre_ln_attention_matches_a_package_block_sublayer():
+    from course.nn import MultiHeadAttention
+    ref = exercise("16.pre_ln_attention").reference
+    torch.manual_seed(0)
+    mha = MultiHeadAttention(d_model=8, n_heads=1, bias=False)
+    mha.causal = True
+    x = torch.randn(2, 5, 8)
+    w_q, w_k, w_v = mha.qkv_proj.weight.T.chunk(3, dim=1)
+    h = torch.nn.functional.layer_norm(x, (8,), eps=1e-5)
+    with torch.no_grad():
+        expected = x + mha(h)
+        got = ref(x, w_q, w_k, w_v, mha.out_proj.weight.T)
+    assert torch.allclose(got, expected, atol=1e-5)
