@@ -167,8 +167,8 @@ for name, position in (("S−1−i (the digit it writes)", S - 1 - step), ("S−
     print(f"steps whose largest weight is on position {name:<32}: {(looked_at == position).float().mean():.0%}")
 
 # %% [markdown]
-# The anti-diagonal is the alignment a person would draw: step i reads source position S−1−i, the digit it is
-# about to write. Nothing forced that: the model was never told where to look, only trained to output the
+# The anti-diagonal is the alignment a person would draw: most steps i read source position S−1−i, the digit
+# they are about to write. Nothing forced that: the model was never told where to look, only trained to output the
 # right digits — attention learns *an* alignment that solves the task, which is why we measure it rather
 # than assume it.
 #
