@@ -84,7 +84,7 @@ for attention in (False, True):
     print(f"attention={attention}: hidden {HIDDEN[attention]}, {count_parameters(model):,} parameters")
 
 # %%
-STEPS = 300
+STEPS = 240
 models = {}
 for attention in (False, True):
     torch.manual_seed(0)
@@ -109,7 +109,7 @@ with torch.inference_mode():
     for name, model in models.items():
         forced, free = [], []
         for length in test_lengths:
-            src, tgt_in, tgt = reversal_batch(200, seed=123, lengths=[length])
+            src, tgt_in, tgt = reversal_batch(100, seed=123, lengths=[length])
             forced.append((model(src, tgt_in).logits.argmax(-1) == tgt).float().mean().item())
             free.append((free_running(model, src, length) == tgt).float().mean().item())
         accuracy[name] = {"teacher forcing": forced, "free-running": free}
