@@ -68,7 +68,12 @@ class GPTConfig:
         return total + emb if include_embeddings else total
 
     def flops_per_token(self) -> int:
-        """Training FLOPs per token ≈ 6·N + 6·2·L·T·d (Kaplan et al., 2020; N without embeddings)."""
+        """Training FLOPs per token ≈ 6·N + 12·L·T·d, N the parameters without embeddings.
+
+        PaLM's convention (Chowdhery et al., 2022, appendix B): 6·N for the weights (forward 2·N, backward 4·N)
+        plus 12·L·T·d for attending over the full context T, counting both QKᵀ and weights·V. Kaplan et al.
+        (2020) count 6·L·T·d for the context term. No saving from causal masking is assumed.
+        """
         return 6 * self.n_params(include_embeddings=False) + 12 * self.n_layers * self.context * self.d_model
 
     @classmethod

@@ -11,31 +11,37 @@
 # **Time:** about 20 minutes · **Prerequisites:** [4 · how attention works](04_how_attention_works.ipynb), [17 · multi-head attention](17_multi_head_attention.ipynb)
 #
 # **Objectives**
-# - Count the FLOPs of a Transformer layer: projections and FFN O(n·d²), scores O(n²·d).
+# - Count the FLOPs of a Transformer layer — projections and FFN O(n·d²), scores O(n²·d) — and check the
+#   count with PyTorch's FLOP counter.
 # - Find the sequence length at which attention starts to dominate, for real model sizes.
-# - Measure time and memory against n, and check the claim about heads.
+# - Measure how time and memory grow with n (fitted exponents), and check the claim about heads.
 
 # %% [markdown]
 # ## Try first
 #
 # Is a Transformer layer O(n²)? For GPT-2 small at its 1,024-token window, which part of a layer costs
-# the most FLOPs?
+# the most FLOPs? And can a Transformer compute all time steps at once when it *generates*?
 
 # %% [markdown]
 # ## What the common answer gets wrong
 #
 # | claim | verdict | what is true | shown in |
 # |---|---|---|---|
-# | “自注意力计算复杂度为 O(n²)” | incomplete | The score and weighted-sum matmuls cost O(n²·d); the projections and the FFN cost O(n·d²). Which dominates depends on n versus d: below n ≈ 2d + d_ff the O(n·d²) terms are larger. | Lab 1 |
-# | “多头…复杂度为 O(n²×h)” | **wrong** | With d_head = d/h the matmul cost stays O(n²·d) for any h; only the softmax entries (h·n²) grow. | Lab 3 |
-# | “支持并行计算…有助于减少计算时间” | **confused** | Parallelism shortens wall time on parallel hardware; it does not change the number of operations. The point is that a Transformer has no sequential dependency across positions in training, unlike an RNN. | — |
-# | (missing) | — | Memory: the manual path stores (h × n × n) weights per layer for backward — O(n²) memory, often the practical limit. Fused kernels avoid it. | Lab 2 |
+# | “自注意力计算复杂度为 O(n²)” | incomplete | The score and weighted-sum matmuls cost O(n²·d); the projections and the FFN cost O(n·d²). Which dominates depends on n versus d: below n = 2d + d_ff the O(n·d²) terms are larger. | Lab 1 |
+# | “多个头的计算复杂度为 O(n²×h)”, “增加注意力头数…也会增加计算复杂度” | **wrong** | With d_head = d/h the matmul FLOPs stay 4·n²·d for any h; only the softmax entries (h·n²) grow. | Lab 3 |
+# | “支持并行计算，可以在不同时间步…同时进行计算” | **wrong for generation** | Only training and prefill (the prompt) see all tokens at once and run every position in one matmul. Decoding is sequential: token t+1 needs token t ([chapter 39](39_attention_complexity_3.ipynb)). And parallelism shortens wall time; it does not change the number of operations. | Lab 2 |
+# | (missing) | — | Memory: the manual path keeps (h × n × n) weights per layer for backward — O(n²) memory, often the practical limit. Fused kernels avoid it. | Lab 2 |
+# | (missing) | — | A causal mask does not halve the work by itself: the plain path computes every score, then masks. Kernels that skip the tiles above the diagonal do about half. | Lab 1, exercise 1 |
 
 # %%
+import math
+
 import matplotlib.pyplot as plt
 import torch
+from torch.utils.flop_counter import FlopCounterMode
 
-from course.nn import TransformerBlock, MultiHeadAttention
+from course.models import GPTConfig
+from course.nn import MultiHeadAttention, TransformerBlock
 from course.runtime import Timer, saved_for_backward_bytes, seed_everything
 
 generator = seed_everything(0)
@@ -51,7 +57,9 @@ generator = seed_everything(0)
 # | scores QKᵀ and weights·V | 2 · 2n²·d = 4n²·d |
 # | feed-forward (two matmuls) | 2 · 2n·d·d_ff = 4n·d·d_ff |
 #
-# Attention's n² part overtakes the rest when 4n²d > 8nd² + 4nd·d_ff, i.e. n > 2d + d_ff.
+# First, check the table against a measurement: `FlopCounterMode` counts the FLOPs of every matmul PyTorch
+# runs, module by module. We run one real block (d = 64, 4 heads, d_ff = 256, n = 128) on the manual
+# attention path, whose matmuls the counter can see.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -59,6 +67,30 @@ def layer_flops(n: int, d: int, d_ff: int) -> dict:
     return {"projections": 8 * n * d * d, "scores + weighted sum": 4 * n * n * d, "feed-forward": 4 * n * d * d_ff}
 
 
+n, d, d_ff = 128, 64, 256
+block = TransformerBlock(d, 4, d_ff, causal=True)
+block.self_attn.record = True                              # manual path: QKᵀ and weights·V are visible matmuls
+with torch.inference_mode(), FlopCounterMode(display=False) as counter:
+    block(torch.randn(1, n, d))
+by_module = {name: sum(ops.values()) for name, ops in counter.get_flop_counts().items()}
+projections = by_module["TransformerBlock.self_attn.qkv_proj"] + by_module["TransformerBlock.self_attn.out_proj"]
+measured = {"projections": projections,
+            "scores + weighted sum": by_module["TransformerBlock.self_attn"] - projections,
+            "feed-forward": by_module["TransformerBlock.ffn"]}
+for part, flops in layer_flops(n, d, d_ff).items():
+    print(f"{part:>22}: formula {flops:>10,}   measured {measured[part]:>10,}   equal: {flops == measured[part]}")
+block.self_attn.record = False
+
+# %% [markdown]
+# The counter also shows what a causal mask does to the work: nothing. This block is causal, yet the
+# n² part is the full 4n²·d — the plain path computes every score and then masks half of them away.
+# Kernels that skip whole tiles above the diagonal (FlashAttention) save about half of it; exercise 1
+# counts exactly how much.
+#
+# Attention's n² part overtakes the rest when 4n²d > 8nd² + 4nd·d_ff, i.e. n > 2d + d_ff. For real models:
+
+# %%
+# NBVAL_CHECK_OUTPUT
 models = {"GPT-2 small": (768, 3072, 1024), "GPT-3 175B": (12288, 49152, 2048)}   # d, d_ff, context window
 for name, (d, d_ff, context) in models.items():
     flops = layer_flops(context, d, d_ff)
@@ -83,18 +115,30 @@ axes[0].legend(fontsize=7, loc="upper left")
 fig.tight_layout()
 
 # %% [markdown]
-# At the lengths these models were trained on, the O(n²) part is a minority of the compute — which is why
-# FLOP estimates like 6·N per token (chapter 10) work well. It wins only at long contexts.
-#
+# At the lengths these models were trained on, the O(n²) part is a minority of the compute. Per token of
+# training (backward ≈ 2 × forward), the layers cost 6·N FLOPs for their N weights plus 12·L·T·d for
+# attending over a window of T tokens in L layers — PaLM's convention (Chowdhery et al., 2022, appendix B),
+# which counts both QKᵀ and weights·V. Kaplan et al. (2020) count only 6·L·T·d for the context term. The
+# course's `GPTConfig.flops_per_token` uses PaLM's:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+cfg = GPTConfig.preset("gpt2")
+weights = 6 * cfg.n_params(include_embeddings=False)
+print(f"GPT-2 small: {cfg.flops_per_token() / 1e9:.2f} GFLOPs per training token, of which attention over the "
+      f"{cfg.context}-token window is {1 - weights / cfg.flops_per_token():.1%}")
+
+# %% [markdown]
 # ## Lab 2 — Measured: time and memory against n
 #
 # One Transformer block (d = 128, 4 heads), forward + backward on the CPU, with the attention weights
 # materialized (manual path, as when you record attention) and with the fused kernel. Memory is what autograd
-# keeps for the backward pass.
+# keeps for the backward pass. This is training (or prefill): all n positions go through each matmul at
+# once — there is no loop over positions here, unlike generation, which adds one token per step.
 
 # %%
 block = TransformerBlock(128, 4, 512, causal=True)
-lengths = [64, 128, 256, 512, 1024]
+lengths = [128, 256, 512, 1024]
 rows = []
 for manual in (True, False):
     block.self_attn.record = manual                        # record=True takes the manual path
@@ -106,10 +150,10 @@ for manual in (True, False):
 
         step()                                             # warm-up
         with Timer() as t:
-            for _ in range(3):
+            for _ in range(2):
                 step()
         _, saved = saved_for_backward_bytes(lambda: block(x))
-        rows.append(("manual" if manual else "fused", n, t.seconds / 3, saved / 2**20))
+        rows.append(("manual" if manual else "fused", n, t.seconds / 2, saved / 2**20))
 block.self_attn.record = False
 
 # %%
@@ -118,74 +162,102 @@ for path in ("manual", "fused"):
     sel = [r for r in rows if r[0] == path]
     axes[0].plot([r[1] for r in sel], [r[2] for r in sel], marker="o", label=path)
     axes[1].plot([r[1] for r in sel], [r[3] for r in sel], marker="o", label=path)
-for ax, label in zip(axes, ("seconds per forward + backward", "MB kept for backward")):
+for ax, label in zip(axes, ("seconds per forward + backward", "MiB kept for backward")):
     ax.set(xscale="log", yscale="log", xlabel="sequence length n", ylabel=label)
-    ax.grid(alpha=0.3)
+    ax.set_xticks(lengths, [str(n) for n in lengths], minor=False)
+    ax.xaxis.set_minor_locator(plt.NullLocator())
+    ax.yaxis.set_major_locator(plt.LogLocator(subs=(1, 2, 5)))
+    ax.yaxis.set_major_formatter(plt.FormatStrFormatter("%g"))      # 0.2, 1, 10 rather than 2×10⁻¹, 10⁰, 10¹
+    ax.yaxis.set_minor_formatter(plt.NullFormatter())
+    ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8)
 fig.suptitle("One Transformer block (d = 128, 4 heads) on this machine", fontsize=10)
 fig.tight_layout()
 
+# %% [markdown]
+# A straight line on these log–log axes is a power law, y ∝ nᵏ, and its slope is k. Fit it over the three
+# longest lengths:
+
 # %%
-import math
+def slope(points):
+    """Least-squares slope of log y against log x: the exponent k of y ∝ xᵏ."""
+    xs, ys = zip(*[(math.log(x), math.log(y)) for x, y in points])
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+
 
 for path in ("manual", "fused"):
     sel = [r for r in rows if r[0] == path][-3:]
-    memory_slope = math.log(sel[-1][3] / sel[0][3]) / math.log(sel[-1][1] / sel[0][1])
-    print(f"{path:>6}: memory grows like n^{memory_slope:.2f} between n = {sel[0][1]} and {sel[-1][1]}")
+    print(f"{path:>6}, n = {sel[0][1]}–{sel[-1][1]}: time ∝ n^{slope([(r[1], r[2]) for r in sel]):.2f}, "
+          f"memory ∝ n^{slope([(r[1], r[3]) for r in sel]):.2f}")
 
 # %% [markdown]
-# Keeping the (heads × n × n) weights makes the manual path's memory grow faster and faster — its
-# exponent climbs toward 2 as the n² term overtakes the O(n·d) activations; the fused kernel stays O(n)
-# and recomputes what it needs. The repository's benchmark (`make bench`, part 3) extends this to
-# n = 4096 and fits the exponents of time as well.
+# Keeping the (heads × n × n) weights pushes the manual path's memory exponent toward 2 as the n² term
+# overtakes the O(n·d) activations; the fused kernel stays near 1 (O(n)) and recomputes what it needs. Time
+# grows faster than n but below n² on both paths: at these lengths the O(n·d²) matmuls are still a large
+# share of the work (Lab 1). The repository's benchmark (`make bench`, part 3) extends this to n = 4096.
 #
 # ## Lab 3 — More heads, same cost
 #
-# Fixed d = 256 and n = 512; only the number of heads changes:
+# Fixed d = 256 and n = 512; only the number of heads changes. FLOPs are counted on the manual path; time
+# is measured on the fused path, the one training uses:
 
 # %%
-times = {}
 x = torch.randn(1, 512, 256)
+flops, times = {}, {}
 for h in (1, 2, 4, 8, 16):
     attn = MultiHeadAttention(256, h, causal=True)
-    with torch.no_grad():
-        attn(x)
+    with torch.inference_mode():
+        attn.record = True
+        with FlopCounterMode(display=False) as counter:
+            attn(x)
+        flops[h] = counter.get_total_flops()
+        attn.record = False
+        attn(x)                                            # warm-up
         with Timer() as t:
-            for _ in range(5):
+            for _ in range(3):
                 attn(x)
-    times[h] = t.seconds / 5
-base = times[1]
-print("forward time relative to 1 head:", {h: round(s / base, 2) for h, s in times.items()})
+    times[h] = t.seconds / 3
+print("matmul FLOPs, the same for every h:", len(set(flops.values())) == 1, f"({flops[1]:,})")
+print("forward time relative to 1 head:", {h: round(s / times[1], 2) for h, s in times.items()})
 
 # %% [markdown]
-# Time stays within a small factor across h (the softmax over h·n² entries and smaller matmuls cost a
-# little more per FLOP); it does not grow ×h as the common answer's O(n²·h) claims.
+# The FLOPs are identical for every h, and the time stays within a small factor (the softmax over h·n²
+# entries and smaller matmuls cost a little more per FLOP); nothing grows ×h as the common answer's
+# O(n²·h) claims.
 #
 # ## Self-test
 #
-# **Exercise 1.** Forward FLOPs of the score and weighted-sum matmuls of one layer.
+# **Exercise 1** — the next step after Lab 1's note on masking: how much of the n² work does a tiled causal
+# kernel really do?
 
 # %%
 from course.selftest import exercise
 
-
-def attention_score_flops(n, d):
-    # your code here
-    raise NotImplementedError
-
-
-exercise("29.attention_score_flops").check(attention_score_flops)
-
-# %% [markdown]
-# **Exercise 2.** The sequence length at which those FLOPs equal the projections plus the FFN.
+exercise("29.causal_score_flops")
 
 # %%
-def crossover_length(d, d_ff):
+def causal_score_flops(n, d, block):
     # your code here
     raise NotImplementedError
 
 
-exercise("29.crossover_length").check(crossover_length)
+exercise("29.causal_score_flops").check(causal_score_flops)
+
+# %% [markdown]
+# **Exercise 2** — from one layer's forward FLOPs to what a model spends per token in training (the number
+# `GPTConfig.flops_per_token` computes from a config).
+
+# %%
+exercise("29.train_flops_per_token")
+
+# %%
+def train_flops_per_token(n_layers, d, d_ff, context):
+    # your code here
+    raise NotImplementedError
+
+
+exercise("29.train_flops_per_token").check(train_flops_per_token)
 
 # %% [markdown]
 # **Quiz.**
@@ -198,22 +270,29 @@ quiz(29)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** 一层 Transformer 的前向计算量：QKV 和输出投影约 8nd²，注意力打分和加权求和约 4n²d，前馈网络约 4nd·d_ff。
-# 所以自注意力对序列长度是平方复杂度，但只有当 n 超过约 2d + d_ff 时才占主导；GPT-2（d=768）在 1024 长度下 n² 部分
-# 只占一小部分。多头不会把复杂度变成 O(n²h)：每个头维度是 d/h，总 FLOPs 不变，只是 softmax 元素数变为 h·n²。训练时
-# 更常见的瓶颈是显存：朴素实现要为反向保存 h×n×n 的注意力矩阵，显存随 n² 增长；FlashAttention 等融合实现只需 O(n)。
-# 并行计算缩短的是时间，不降低复杂度。
+# **中文：** 一层 Transformer 的前向计算量：QKV 和输出投影 8nd²，注意力打分和加权求和 4n²d，前馈网络 4nd·d_ff
+# （用 FlopCounterMode 实测一致）。自注意力对序列长度是平方复杂度，但只有 n 超过 2d + d_ff 时才占主导；GPT-2
+# 在 1024 长度下 n² 部分只占约 15%。多头不会变成 O(n²h)：每头维度 d/h，FLOPs 不变，只有 softmax 元素数是 h·n²。
+# 因果掩码本身不省计算，跳过对角线以上分块的核函数才省约一半。训练时常见瓶颈是显存：朴素实现为反向保存 h×n×n
+# 的权重（显存 ∝ n²），融合实现只需 O(n)。并行只缩短时间、不降低复杂度，而且只在训练和 prefill 时成立；
+# 生成是逐 token 串行的。
 #
-# **English:** Per layer, forward FLOPs are about 8nd² for the Q/K/V/output projections, 4n²d for the scores
-# and weighted sum, and 4nd·d_ff for the FFN. So attention is quadratic in n, but it dominates only when n
-# exceeds about 2d + d_ff; for GPT-2 (d = 768) at 1,024 tokens the n² part is a small share. Heads do not
-# make it O(n²h): with head size d/h the FLOPs are unchanged, only the softmax has h·n² entries. In training
-# the practical limit is often memory: a naive implementation stores h×n×n weights for backward (O(n²));
-# fused kernels such as FlashAttention keep O(n). Parallelism cuts wall time, not complexity.
+# **English:** Per layer, forward FLOPs are 8nd² for the Q/K/V/output projections, 4n²d for the scores and
+# weighted sum and 4nd·d_ff for the FFN (FlopCounterMode agrees exactly). Attention is quadratic in n but
+# dominates only beyond n = 2d + d_ff; for GPT-2 at 1,024 tokens the n² part is about 15 %. Heads do not
+# make it O(n²h): with head size d/h the FLOPs are unchanged; only the softmax has h·n² entries. A causal
+# mask saves nothing by itself; kernels that skip tiles above the diagonal save about half. In training the
+# limit is often memory: a naive implementation keeps h×n×n weights for backward (∝ n²), fused kernels O(n).
+# Parallelism cuts wall time, not complexity — and only in training and prefill; generation is sequential.
 
 # %% [markdown]
 # ## Further reading
 #
 # - Vaswani et al. — *Attention Is All You Need* (2017), table 1 (complexity per layer).
-# - Kaplan et al. — *Scaling Laws for Neural Language Models* (2020), section 2.1 (FLOP counting).
+# - Kaplan et al. — *Scaling Laws for Neural Language Models* (2020), section 2.1 (FLOP counting, 6·N + 6·L·T·d).
+# - Chowdhery et al. — *PaLM: Scaling Language Modeling with Pathways* (2022), appendix B (6·N + 12·L·T·d).
 # - Dao et al. — *FlashAttention: Fast and Memory-Efficient Exact Attention with IO-Awareness* (2022).
+#
+# Previous: [28 · batch normalization (1)](28_batch_norm_1.ipynb) · Next: [30 · choosing the loss (1)](30_choosing_loss_1.ipynb) ·
+# Related: [17 · multi-head attention](17_multi_head_attention.ipynb), [34 · efficient attention](34_attention_complexity_2.ipynb),
+# [39 · inference cost](39_attention_complexity_3.ipynb)
