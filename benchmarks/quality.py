@@ -9,7 +9,7 @@ import torch
 
 from course.models import GPT, GPTConfig
 from course.runtime import get_device
-from course.selftest.bank.ch01 import bigram_probs
+from course.models import bigram_probs
 from course.text import WordTokenizer, grammar_corpus, lm_batch, train_val_split
 from course.train import AdamW, clip_by_global_norm, evaluate
 

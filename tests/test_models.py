@@ -103,3 +103,18 @@ def test_rnn_models_shapes(cell):
     for attention in (False, True):
         model = RNNSeq2Seq(20, 21, hidden=16, attention=attention)
         assert model(x, x[:, :5]).logits.shape == (3, 5, 21)
+
+
+def test_bigram_probs_equals_counting_by_hand():
+    from course.models import bigram_probs
+
+    ids = torch.tensor([0, 1, 1, 2, 0, 1, 2, 2, 0])
+    expected = torch.full((3, 3), 0.5)
+    for a, b in zip(ids[:-1].tolist(), ids[1:].tolist()):
+        expected[a, b] += 1
+    expected /= expected.sum(dim=1, keepdim=True)
+    assert torch.allclose(bigram_probs(ids, 3, alpha=0.5), expected)
+    with pytest.raises(ValueError, match="vocab_size"):
+        bigram_probs(ids, 2)
+    with pytest.raises(ValueError, match="alpha"):
+        bigram_probs(ids, 3, alpha=0)

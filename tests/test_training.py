@@ -6,7 +6,7 @@ import torch
 
 from course.models import GPT, GPTConfig
 from course.runtime import seed_everything
-from course.selftest.bank.ch01 import bigram_probs
+from course.models import bigram_probs
 from course.text import CharTokenizer, grammar_corpus, lm_batch, train_val_split
 from course.train import AdamW, clip_by_global_norm, evaluate, fit, warmup_cosine_scheduler
 

@@ -2,6 +2,7 @@
 from .bert import Bert, BertClassifier, BertConfig, BertSpanQA, BertTokenTagger, mask_tokens
 from .gpt import GPT, GPTConfig
 from .hf_import import config_from_gpt2, gpt_from_hf_gpt2
+from .ngram import bigram_probs
 from .output import ModelOutput, lm_loss
 from .rnn import RNNLanguageModel, RNNSeq2Seq
 from .seq2seq import Seq2SeqConfig, Seq2SeqTransformer
