@@ -28,7 +28,7 @@
 # |---|---|---|---|
 # | Encoder: embedding, positional encoding, stacked self-attention + FFN | incomplete | Each sub-layer is wrapped in a **residual connection and layer normalization** — not mentioned. | Lab 2 |
 # | “在每个编码层之后，通过一个前馈网络” (an FFN *after* each encoder layer) | **wrong** | The FFN is a sub-layer *inside* every layer — the second of two in an encoder layer, the third of three in a decoder layer — applied to each position on its own. | Labs 2–3 |
-# | “词向量可以通过预训练的词嵌入模型（如 Word2Vec、GloVe）获得” | **misleading** | The Transformer learns its embedding table with the rest of the model (scaled by √d_model, often tied to the output layer). | Lab 4 |
+# | “将输入的词向量转化为嵌入向量。词向量可以通过预训练的词嵌入模型（如 Word2Vec、GloVe）获得” | **misleading** | The input is **token ids**, not word vectors: the embedding table is what maps each id to a vector. The Transformer learns that table with the rest of the model (scaled by √d_model, often tied to the output layer). | Lab 2 (the shared, tied 37,000 × 512 table) |
 # | Decoder: self-attention, cross-attention, FFN | incomplete | The decoder's self-attention is **causal** (masked), and it is trained with teacher forcing: the target shifted right. | Labs 2, 4 |
 # | The code sample | **wrong** | It builds an **LSTM** encoder–decoder in Keras — no attention, no positional encoding — and it cannot run: several names are undefined and layers are passed where tensors are expected. | Lab 1 |
 
@@ -181,7 +181,7 @@ print("equal to torch.nn.Transformer up to float rounding (|Δ| < 1e-5):",
 print(f"largest difference: {(logits - reference_logits).abs().max().item():.1e}")
 
 # %% [markdown]
-# The difference is float32 rounding (about 1e-7): the two implementations add the same numbers in a different
+# The difference is float32 rounding (a few 1e-7): the two implementations add the same numbers in a different
 # order. The test suite checks the post-LN layout (the paper's) the same way, and gradients too.
 #
 # ## Lab 4 — Train it: Chinese number words → digits
@@ -193,8 +193,12 @@ print(f"largest difference: {(logits - reference_logits).abs().max().item():.1e}
 from course.text import number_words_pairs, pad_batch
 from course.train import AdamW, fit, warmup_cosine_scheduler
 
-pairs = number_words_pairs(4000, language="zh", max_value=9999, seed=0)
-train_pairs, test_pairs = pairs[:3500], pairs[3500:]
+pairs = number_words_pairs(4000, language="zh", max_value=9999, seed=0)      # drawn with replacement
+train_pairs = pairs[:3500]
+seen = {digits for _, digits in train_pairs}
+test_pairs = [p for p in pairs[3500:] if p[1] not in seen]                       # numbers never trained on
+print(f"{len(train_pairs)} training pairs ({len(seen)} distinct numbers); of the other {len(pairs) - 3500}, "
+      f"{len(test_pairs)} are numbers not in the training set: the test set")
 src_vocab = ["<pad>"] + sorted({c for words, _ in pairs for c in words})
 tgt_vocab = ["<pad>", "<bos>", "<eos>"] + list("0123456789")
 src_id = {c: i for i, c in enumerate(src_vocab)}
@@ -242,7 +246,7 @@ def translate(batch, max_len=6):
 
 predictions = translate(test_pairs)
 exact = sum(p == digits for p, (_, digits) in zip(predictions, test_pairs)) / len(test_pairs)
-print(f"exact match on {len(test_pairs)} unseen numbers: {exact:.3f}")
+print(f"exact match on the {len(test_pairs)} test numbers (none seen in training): {exact:.3f}")
 for (words, digits), p in list(zip(test_pairs, predictions))[:5]:
     print(f"  {words:<10} → {p:<6} (expected {digits})")
 
@@ -322,21 +326,21 @@ quiz(41)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** Transformer 由编码器和解码器两组层堆叠而成（base 模型：各 6 层，d_model=512，8 头，d_ff=2048，dropout 0.1）。
-# token 经可学习的嵌入（乘 √d_model）加正弦位置编码。编码器每层两个子层：多头自注意力、前馈网络；解码器每层三个子层：
-# 带因果掩码的自注意力、交叉注意力（Q 来自解码器，K/V 来自编码器输出）、前馈网络。前馈网络是每层内部的子层，而不是
-# “在每层之后”；每个子层都有残差连接和 LayerNorm（原论文 post-LN，如今多用 pre-LN）。最后线性层 + softmax。训练用
-# teacher forcing：解码器输入为右移一位、以 <bos> 开头的目标，全部位置并行；推理时逐 token 自回归。实现是否正确，
-# 可把权重拷进 torch.nn.Transformer 比较输出。GPT 只保留解码器（无交叉注意力），BERT 只保留编码器。
+# **中文：** Transformer 由编码器、解码器两组层堆叠而成（base 模型：各 6 层，d_model=512，8 头）。
+# 嵌入表把 token id 映射为向量（乘 √d_model），再加正弦位置编码。编码器每层两个子层：多头自注意力、前馈网络；
+# 解码器每层三个：因果自注意力、交叉注意力（K/V 来自编码器输出）、前馈网络。前馈网络位于每层内部；
+# 每个子层都带残差连接和 LayerNorm（原论文 post-LN，如今多用 pre-LN）。最后接线性层和 softmax。训练用
+# teacher forcing：解码器输入是右移一位、以 <bos> 开头的目标，各位置并行；推理时逐 token 生成。
+# GPT 只用解码器，BERT 只用编码器。
 #
-# **English:** Two stacks of layers (base model: 6 each, d_model 512, 8 heads, d_ff 2048, dropout 0.1). Tokens
-# get a learned embedding (× √d_model) plus sinusoidal positions. An encoder layer has two sub-layers —
+# **English:** Two stacks of layers (base model: 6 each, d_model 512, 8 heads, d_ff 2048). Token ids index a
+# learned embedding table (× √d_model), plus sinusoidal positions. An encoder layer has two sub-layers —
 # multi-head self-attention, then a position-wise FFN; a decoder layer has three — causal self-attention,
 # cross-attention (queries from the decoder, keys/values from the encoder output), FFN. The FFN is inside every
 # layer, not after it, and each sub-layer has a residual connection and LayerNorm (post-LN in the paper, pre-LN
-# today). A linear layer and softmax give the next-token distribution. Training uses teacher forcing (target
-# shifted right, all positions in parallel); inference decodes token by token. To verify an implementation,
-# copy its weights into torch.nn.Transformer and compare outputs. GPT keeps only the decoder, BERT the encoder.
+# today). A linear layer and softmax give the next-token distribution. Training uses teacher forcing (the target
+# shifted right, starting with <bos>, all positions in parallel); inference decodes token by token. GPT keeps
+# only the decoder, BERT only the encoder.
 
 # %% [markdown]
 # ## Further reading

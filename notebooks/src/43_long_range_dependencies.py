@@ -25,7 +25,7 @@
 # | claim | verdict | what is true | shown in |
 # |---|---|---|---|
 # | “多头注意力…捕捉局部依赖关系” | beside the point | Heads give several patterns per layer; what matters for distance is that any head can attend to *any* position directly. | Lab 3 |
-# | “通过位置编码…从而捕捉到长距离依赖关系” | **wrong** | Positions tell the model *where* tokens are; they carry no information across distance. The Transformer handles long range because the path between any two positions is **one attention step** (an RNN's path grows with the distance). | Lab 2 |
+# | “通过位置编码…从而捕捉到长距离依赖关系” | **misattributed** | Positions let a head *address* a distance (“the token 64 back”); they carry no information across it. What makes distance cheap is that the path between any two positions is **one attention step** (an RNN's path grows with the distance). | Lab 2 |
 # | “交叉注意力…解码器能够利用编码器的信息” | correct, off topic | True for encoder–decoders; decoder-only LLMs have no cross-attention and handle long range by self-attention alone. | — |
 # | “自回归特性…逐步捕捉到长距离依赖关系” | **wrong** | Generating token by token is how any autoregressive model decodes, RNNs included; it does not help with distance. | — |
 # | (missing) | — | The limits: a dependency must fit in the context window (chapter 11), the O(n²) cost grows with it (chapter 29), and reaching a position is not using it well (“lost in the middle”). RNNs and LSTMs can also carry a token across 64 steps — the difference is learnability, path length and parallel training, not possibility. | Labs 1–2 |
@@ -48,9 +48,7 @@ generator = seed_everything(0)
 #
 # Task: a sequence of D+1 random digits; at the last position output the **first** one, D steps back.
 # Three models of about the same size — a vanilla RNN with 144 units, an LSTM with 64, a 2-layer Transformer
-# of width 32 — train on distances 4–64 for the same number of steps. (An earlier version of this lab gave the
-# RNN 7k parameters and the Transformer 105k; a comparison like that says more about size than about
-# architecture.)
+# of width 32 — train on distances 4–64 for the same number of steps.
 
 # %%
 V, DISTANCES = 8, [4, 8, 16, 32, 64]
@@ -101,6 +99,9 @@ for kind in ("vanilla RNN", "LSTM", "Transformer"):
     models[kind], losses[kind] = model, history.loss
     print(f"{kind:>12}: accuracy by distance {dict(zip(DISTANCES, [round(a, 2) for a in accuracy[kind]]))}"
           f" · loss below 0.3 from step {steps_to_learn(history.loss)}")
+learned = {kind: steps_to_learn(values) for kind, values in losses.items()}
+order = sorted(learned, key=lambda kind: learned[kind] if learned[kind] is not None else float("inf"))
+print("in this run, first to learn → last:", " → ".join(f"{kind} ({learned[kind]})" for kind in order))
 
 # %%
 from course.viz import smooth
@@ -173,10 +174,10 @@ fig.tight_layout()
 # directly. This is the *path length* argument of Vaswani et al. (2017, table 1): O(n) sequential steps
 # between two tokens in an RNN, O(1) in self-attention.
 #
-# It explains why the Transformer in Lab 1 learned first. It does not rank the two recurrent models: the vanilla
-# RNN learned before the LSTM although less gradient reaches its first token at initialization. Training
-# reshapes the Jacobians as it goes, so the gradient at initialization is a hint about learnability, not a
-# forecast.
+# It explains why, in this run (the order printed in Lab 1), the Transformer learned first. It does not rank
+# the two recurrent models: in this run the vanilla RNN learned before the LSTM, although less gradient reaches
+# its first token at initialization. Training reshapes the Jacobians as it goes, so the gradient at
+# initialization is a hint about learnability, not a forecast; one seed does not settle an order either.
 #
 # ## Lab 3 — How far do the trained heads look?
 #
@@ -229,12 +230,12 @@ from course.selftest import exercise
 exercise("43.mean_attention_distance")
 
 # %%
-def mean_distance(weights):
+def mean_attention_distance(weights):
     # your code here
     raise NotImplementedError
 
 
-exercise("43.mean_attention_distance").check(mean_distance)
+exercise("43.mean_attention_distance").check(mean_attention_distance)
 
 # %% [markdown]
 # **Exercise 2.** The entropy of each head's attention.
@@ -260,7 +261,7 @@ exercise("43.attention_entropy").check(attention_entropy)
 # %%
 from course.selftest.bank import ch43
 
-ours = {"mean distance": (mean_distance, "43.mean_attention_distance"),
+ours = {"mean distance": (mean_attention_distance, "43.mean_attention_distance"),
         "entropy (nats)": (attention_entropy, "43.attention_entropy")}
 summaries = {}
 for label, (fn, key) in ours.items():
@@ -302,7 +303,7 @@ quiz(43)
 # 让任意两个位置一步直达（路径长度 O(1)）：到达远处 token 的梯度只是缓慢变小（未训练时注意力均匀分散在 D 个位置上），
 # 不会指数消失，训练后的头能把权重直接放到很远的 token 上。同等参数量下 RNN/LSTM 也能记住 64 步前的单个 token，
 # 差别在于学得多快。位置编码只提供位置信息，“自回归”也不是原因。局限：依赖必须在上下文窗口内；代价随长度平方
-# 增长；能看到不等于用得好——长上下文中间的信息常被忽略（lost in the middle）。
+# 增长；能看到不等于用得好——长上下文中间的信息常被忽略（lost in the middle；Liu et al., 2023，本章未测量）。
 #
 # **English:** In an RNN, information and gradients between two tokens n apart pass through n recurrent steps;
 # the gradient is a product of n Jacobians and decays exponentially (or explodes), so long dependencies are hard to
@@ -310,8 +311,9 @@ quiz(43)
 # Self-attention links any two positions in one step (path length O(1)): the gradient reaching a distant token
 # shrinks only slowly (an untrained head spreads its weight over the D visible tokens) instead of vanishing,
 # and trained heads put weight directly on far-away tokens. At equal size, RNNs and LSTMs can also carry one token
-# 64 steps; they learn it more slowly. Positional encodings only say where tokens are; autoregression is not the
-# reason. Limits: the context window, quadratic cost, and reach is not use (“lost in the middle”).
+# 64 steps; what differs is how fast each learns it. Positional encodings only say where tokens are; autoregression is not the
+# reason. Limits: the context window, quadratic cost, and reach is not use (“lost in the middle”: Liu et al.,
+# 2023; not measured here).
 
 # %% [markdown]
 # ## Further reading

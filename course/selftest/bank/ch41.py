@@ -191,7 +191,7 @@ QUIZ = Quiz([
                "That is inference. Training feeds the true target, so all positions train in parallel."),
         Option("the target itself; the causal mask alone keeps it from copying answers", False,
                "Position t may see itself, so it would read the token it must predict."),
-        Option("the target shifted right by one, starting with <bos>, under a causal mask", True,
+        Option("the target shifted right by one, starting with <bos>", True,
                "Lab 4 prints a decoder input next to its target."),
         Option("the encoder output only; target tokens enter through the loss alone", False,
                "The decoder embeds the (shifted) target tokens; the encoder output enters via cross-attention."),

@@ -97,7 +97,7 @@ EXERCISES = [MEAN_DISTANCE, ENTROPY]
 QUIZ = Quiz([
     Question("43.q1", "The common answer credits several mechanisms for long-range dependencies. Which one does the work?", (
         Option("Positional encodings, which tell each token how far away the others are", False,
-               "They say *where* tokens are; they carry no content from one position to another."),
+               "They let a head address a position; the one-step path is what makes distance cheap."),
         Option("Autoregressive decoding, which carries information forward token by token", False,
                "Every autoregressive model decodes that way, RNNs included; it does not shorten any path."),
         Option("Attention: one step links any two positions, whatever their distance", True,
@@ -113,12 +113,12 @@ QUIZ = Quiz([
         Option("shrinks geometrically, like the RNN's, only from a higher start", False,
                "The RNN's decays as a product of D Jacobians; the Transformer's has no such product."),
     )),
-    Question("43.q3", "Lab 1 matches the three models at about 26k parameters. On recalling the first token up to 64 back…", (
+    Question("43.q3", "Lab 1 matches the three models at about 26–28k parameters. On recalling the first token up to 64 back…", (
         Option("the RNN and LSTM fail beyond 16 tokens, where the Transformer succeeds", False,
                "At equal size both recurrent models reach high accuracy at every distance here."),
         Option("only the Transformer learns, since an RNN cannot keep a token for 64 steps", False,
                "They can keep one token; the question is how fast and how reliably they learn to."),
-        Option("all three get there; the Transformer needs the fewest training steps", True,
+        Option("all three get there; they differ in how fast they learn it", True,
                "Lab 1 prints the step at which each loss falls below 0.3: learnability, not capacity."),
     )),
     Question("43.q4", "A model accepts 100k tokens of context. Does it use information anywhere in it equally well?", (
