@@ -32,7 +32,7 @@
 # | “模型在生成或理解一个词时，考虑的上下文范围” | correct, vague | For a Transformer LM: the maximum number of tokens it attends over in one forward pass (GPT-2: 1,024; GPT-3: 2,048). | Lab 1 |
 # | “固定窗口大小，如 5 个词或 10 个词” | **outdated** | That is the window of n-gram models or word2vec. LLM windows are thousands of tokens. | — |
 # | “可变窗口：生成句子时较大，生成单词时较小” | **wrong** | The window is fixed when the model is trained. Shorter inputs are fine; longer ones exceed the position encoding (a learned table has no row for them) and the training distribution. | Lab 2 |
-# | “根据任务需求与数据分布设置” | incomplete | What actually sets it: the dependency lengths the data needs, the O(n²) attention cost in training, the KV-cache memory at inference ([chapter 39](39_attention_complexity_3.ipynb)), and whether the position encoding extrapolates. | Labs 1–2 |
+# | “根据任务需求与数据分布设置” | incomplete | What actually sets it: the dependency lengths the data needs, the O(n²) attention compute in training, the KV-cache memory at inference ([chapter 39](39_attention_complexity_3.ipynb)), and whether the position encoding extrapolates. | Labs 1–2 |
 # | (missing) | — | Tokens beyond the window are simply invisible; with *sliding-window* attention (w tokens, the token itself included) n stacked layers reach n·(w−1) tokens back. | Lab 1 |
 # | (missing) | — | Longer inputs must be cut: truncate, chunk, slide with a stride, or retrieve the relevant passages. | Lab 3 |
 
@@ -111,8 +111,7 @@ fig.tight_layout()
 # Each curve is a cliff exactly where the arithmetic says. One layer is perfect up to 7 tokens back and at
 # chance from 8 on: that token is masked out of every query, and no amount of training brings it back.
 # Two layers reach 2·(8−1) = 14 tokens back: layer 2 reads positions whose layer-1 output already holds the
-# first token. Beyond 14, chance again. (Over seeds 0–3 the two-layer model scored 0.89–1.00 within reach
-# and chance beyond.)
+# first token. Beyond 14, chance again.
 #
 # ## Lab 2 — Beyond the trained length: learned, sinusoidal, rotary
 #
@@ -171,8 +170,8 @@ fig.tight_layout()
 # %% [markdown]
 # Learned positions cannot even be evaluated past their table. Sinusoids are defined everywhere, but the
 # model never saw those position vectors and degrades. Rotary embeddings encode *relative* offsets in the
-# q·k product, so a rule learned at offset 3 still applies at position 100 — here it holds up best, though
-# not perfectly (over seeds 0–2 RoPE kept 0.72–0.90 at 128 tokens, sinusoids 0.40–0.45). RoPE extrapolation
+# q·k product, so a rule learned at offset 3 still applies at position 100 — in this run it holds up best,
+# though not perfectly (compare the accuracies printed at 128 tokens). RoPE extrapolation
 # is not unlimited in large models either; position interpolation (Chen et al., 2023) and continued training
 # on longer data extend it.
 #
@@ -181,10 +180,10 @@ fig.tight_layout()
 # A document of 128 tokens and a model whose window is 32 (the learned-positions model of Lab 2). The
 # model cannot read it at once; three common ways around, measured on the same copy task:
 #
-# - **truncate**: keep the last 32 tokens (what a chat API does with old turns) — the rest is lost;
+# - **truncate**: keep the last 32 tokens (what many chat front-ends do with old turns) — the rest is lost;
 # - **chunk**: cut into 4 pieces of 32 and run each — every chunk starts without its context;
 # - **slide with a stride**: windows of 32 that advance by 16; score only each window's last 16 tokens,
-#   so every prediction has at least 16 tokens of context — at twice the compute.
+#   so every prediction has at least 16 tokens of context — at the price of running the overlap twice.
 
 # %%
 learned = copy_models["learned"]
@@ -213,12 +212,16 @@ for name, (pred, cost) in strategies.items():
     right = ((pred == doc_y) & scored).float().sum() / scored.sum()
     print(f"{name:<24}: predicts {covered[0].sum().item():3d} of {scored[0].sum().item()} positions · "
           f"{cost:3d} tokens run · accuracy on the whole document {right:.2f}")
+slide_cost, chunk_cost = strategies["slide 32, stride 16"][1], strategies["4 chunks of 32"][1]
+print(f"sliding runs {slide_cost} tokens where chunking runs {chunk_cost}: {slide_cost / chunk_cost:.2f}× the compute "
+      f"(each window advances 16 but runs 32, so the ratio nears 2× on long documents)")
 
 # %% [markdown]
 # Truncation is cheap and fine when only recent text matters, but it answers nothing about the first 96
 # tokens. Chunking covers everything, yet each chunk's first tokens lose the context they needed (3 of 32
 # here; in real text, a pronoun whose referent is in the previous chunk). The sliding window gives every
-# token context at the price of recomputing the overlap — the standard way to evaluate perplexity on long
+# token context at the price of recomputing the overlap — 1.75× the tokens of chunking here (224 against
+# 128), approaching 2× on long documents — and is the standard way to evaluate perplexity on long
 # text. When the needed fact is far away, none of these help: **retrieval** (find the relevant passages and
 # put only those in the window) or a model trained with a longer window is the answer.
 #
@@ -272,18 +275,18 @@ quiz(11)
 #
 # **中文：** Transformer 语言模型的上下文窗口是一次前向计算中最多能关注的 token 数（GPT-2 为 1024，GPT-3 为 2048），
 # 窗口外的 token 对模型完全不可见。它在训练时就确定了，不会按“生成句子还是单词”动态变化：输入可以更短，但更长就超出了
-# 位置编码（可学习位置表没有对应的行）和训练分布。设置时要权衡：数据中依赖的长度、训练时注意力 O(n²) 的计算和显存、
+# 位置编码（可学习位置表没有对应的行）和训练分布。设置时要权衡：数据中依赖的长度、训练时注意力 O(n²) 的计算（朴素实现的显存也是 O(n²)，FlashAttention 可降到 O(n)）、
 # 推理时 KV cache 的显存，以及位置编码能否外推（RoPE 等相对位置更好，常再配合插值和长文本继续训练）。滑动窗口注意力
-# 每层只看 w 个 token（含自身），n 层叠加后可向前传递 n·(w−1) 个 token 的信息。超出窗口的输入要截断、分块、带步长滑动（每个位置都有足够上文，计算量加倍），或用检索只放入相关段落。
+# 每层只看 w 个 token（含自身），n 层叠加后可向前传递 n·(w−1) 个 token 的信息。超出窗口的输入要截断、分块、带步长滑动（每个位置都有足够上文，计算量约为分块的 1.75–2 倍），或用检索只放入相关段落。
 #
 # **English:** A Transformer LM's context window is the maximum number of tokens it attends over in one
 # forward pass (GPT-2: 1,024; GPT-3: 2,048); anything outside is invisible. It is fixed at training time,
 # not varied per "sentence or word": shorter inputs are fine, longer ones exceed the position encoding (a
 # learned table has no rows for them) and the training distribution. It is set by trading off dependency
-# lengths in the data, O(n²) attention cost in training, KV-cache memory at inference, and whether positions
+# lengths in the data, O(n²) attention compute in training, KV-cache memory at inference, and whether positions
 # extrapolate (relative schemes like RoPE do better, usually with interpolation and long-context fine-tuning).
 # Sliding-window attention sees w tokens per layer (itself included), so n layers reach n·(w−1) tokens back.
-# Longer inputs are truncated, chunked, slid over with a stride (context for every token, twice the compute),
+# Longer inputs are truncated, chunked, slid over with a stride (context for every token, about 1.75–2× the compute of chunking),
 # or reduced by retrieval to the passages that matter.
 
 # %% [markdown]

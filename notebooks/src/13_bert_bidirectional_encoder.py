@@ -29,7 +29,7 @@
 # |---|---|---|---|
 # | “同时考虑文本的前后文信息” | correct | Every token's representation depends on tokens on both sides. | Lab 1 |
 # | “Transformer 具有双向自注意力机制” | **misleading** | A Transformer *decoder* is causal. BERT is bidirectional because its encoder applies **no causal mask** (only padding is hidden) — and that is only possible because BERT is trained with masked-LM, not next-token prediction. The answer never mentions the objective. | Labs 1–2 |
-# | “位置编码” | incomplete | BERT adds **learned** position embeddings (512 of them) and **segment** embeddings to the token embeddings, then applies LayerNorm. Every input is framed as `[CLS] sentence A [SEP] sentence B [SEP]`: the segment embedding says A or B, and the output at `[CLS]` feeds sentence-level classifiers. | Lab 3 |
+# | “位置编码” | incomplete | BERT adds **learned** position embeddings (512 of them) and **segment** embeddings to the token embeddings, then applies LayerNorm. Inputs are framed as `[CLS] A [SEP]` or, for pairs, `[CLS] A [SEP] B [SEP]`: the segment embedding says A or B, and the output at `[CLS]` feeds sentence-level classifiers. | Lab 3 |
 # | “多个自注意力头…编码器堆叠” | correct | BERT-base: 12 layers, 768 wide, 12 heads, FFN 3072 — about 110M parameters. | Lab 3 |
 
 # %%
@@ -131,7 +131,7 @@ fig.tight_layout()
 
 # %% [markdown]
 # The bidirectional model "solves" training by reading the answer and is *worse* than the causal one at the
-# real task (over seeds 0–2: honest accuracy 0.21–0.22 against 0.41–0.43 for the causal model). This is
+# real task (compare the two honest accuracies printed above). This is
 # why BERT changed the objective, to masked-LM ([chapter 12](12_bert_mlm.ipynb)): **select** 15 % of the positions; of those,
 # replace 80 % by `[MASK]`, 10 % by a random token and leave 10 % unchanged; predict the original token at
 # every selected position. With the target hidden (or not trustworthy) in the input, attending in both
@@ -145,6 +145,8 @@ fig.tight_layout()
 # %%
 # NBVAL_CHECK_OUTPUT
 config = BertConfig.preset("base")
+print(f"BERT-base: vocabulary {config.vocab_size:,}, {config.max_len} positions, {config.type_vocab_size} segments, "
+      f"{config.n_layers} layers, width {config.d_model}, {config.n_heads} heads, FFN {config.d_ff}")
 with torch.device("meta"):
     base = Bert(config)
 parts = {
@@ -157,13 +159,17 @@ parts = {
 for name, count in parts.items():
     print(f"{name:<62} {count:>12,}")
 print(f"{'total':<62} {count_parameters(base):>12,}  ≈ {count_parameters(base) / 1e6:.0f}M")
+pooler = config.d_model * config.d_model + config.d_model                 # [CLS] pooler for NSP: d×d + bias
+print(f"{'(not counted: the NSP pooler, d_model² + d_model)':<62} {pooler:>12,}")
 with torch.device("meta"):
     large = Bert(BertConfig.preset("base", n_layers=24, d_model=1024, n_heads=16, d_ff=4096))
-print(f"BERT-large (24 layers, 1024 wide): {count_parameters(large) / 1e6:.0f}M parameters (reported: 340M)")
+print(f"BERT-large (24 layers, 1024 wide): {count_parameters(large) / 1e6:.0f}M parameters "
+      f"(the paper rounds it to 340M)")
 
 # %% [markdown]
 # Our count includes the masked-LM head's transform (0.6M) and not the pooler used for next-sentence
-# prediction (another 0.6M); either way BERT-base is the "110M" of the paper.
+# prediction (another 0.6M); either way BERT-base is the "110M" of the paper. For BERT-large the paper
+# rounds to 340M; the exact count is 335M.
 #
 # The two segment rows exist because BERT reads *pairs*: `[CLS] the dog runs [SEP] it is happy [SEP]`, with
 # segment id 0 up to the first `[SEP]` and 1 after it. `[CLS]`'s final vector is what a classifier reads
@@ -215,7 +221,8 @@ quiz(13)
 # **中文：** BERT 的“双向”来自编码器的注意力掩码：只屏蔽填充位置，不加因果掩码，所以每个 token 同时看到左右两侧。
 # Transformer 本身并不天然双向——GPT 的解码器就是因果的。能这样做的前提是训练目标换成了掩码语言模型（MLM）：
 # 随机选出 15% 的位置（其中 80% 换成 [MASK]、10% 换成随机词、10% 不变）再预测原词；如果用“预测下一个词”训练双向模型，每个位置都能直接看到答案，训练损失接近 0，
-# 但真正生成时效果反而更差（标签泄漏）。输入形如 [CLS] 句子A [SEP] 句子B [SEP]，是 token、可学习的位置（512 个）和句段嵌入之和，再做 LayerNorm，[CLS] 的输出用于句子级分类；
+# 但真正生成时效果反而更差（标签泄漏）。单句输入写作 [CLS] 句子A [SEP]，句对写作 [CLS] 句子A [SEP] 句子B [SEP]。
+# 每个位置的输入向量是 token 嵌入、可学习的位置嵌入（512 个）与段（segment）嵌入之和，再经 LayerNorm；[CLS] 的输出用于句子级分类。
 # BERT-base 为 12 层、768 维、12 头、FFN 3072，约 1.1 亿参数。
 #
 # **English:** BERT is bidirectional because its encoder applies no causal mask — only padding is hidden —
@@ -223,8 +230,8 @@ quiz(13)
 # causal. What makes it possible is the objective: masked-LM selects 15 % of positions (80 % → [MASK],
 # 10 % random, 10 % unchanged) and predicts the originals.
 # Trained with next-token loss, a bidirectional model would see each answer in its input — near-zero
-# training loss, worse real predictions (label leakage). Input: [CLS] A [SEP] B [SEP], the sum of token,
-# learned position (512) and segment embeddings, layer-normalized; [CLS]'s output feeds classifiers. BERT-base: 12 layers, 768 wide, 12 heads, FFN 3072,
+# training loss, worse real predictions (label leakage). Input: [CLS] A [SEP] (pairs: [CLS] A [SEP] B [SEP]);
+# each position's vector is the sum of token, learned position (512) and segment embeddings, layer-normalized; [CLS]'s output feeds classifiers. BERT-base: 12 layers, 768 wide, 12 heads, FFN 3072,
 # about 110M parameters.
 
 # %% [markdown]

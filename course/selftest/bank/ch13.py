@@ -134,7 +134,8 @@ QUIZ = Quiz([
                "about tokens that are not [MASK] (chapter 12)."),
     )),
     Question("13.q4", "How many parameters does BERT-base have?", (
-        Option("About 340 million: 24 layers, 1024 wide", False, "That is BERT-large, the paper's bigger model."),
+        Option("About 340 million: 24 layers, 1024 wide", False,
+               "That is BERT-large, the paper's bigger model (Lab 3 counts 335M; the paper rounds to 340M)."),
         Option("About 110 million: 12 layers, 768 wide", True,
                "Devlin et al. (2019); Lab 3 counts it from the config (vocabulary 30,522, 512 positions)."),
         Option("About 1.5 billion: 48 layers, 1600 wide", False, "That is GPT-2 XL, a decoder (chapter 15)."),
@@ -144,7 +145,7 @@ QUIZ = Quiz([
         Option("Token embeddings plus fixed sinusoids, as in the 2017 paper", False,
                "BERT learns its position table instead of using sinusoids."),
         Option("Token, learned position and segment embeddings, summed", True,
-               "Then a LayerNorm. Inputs read [CLS] A [SEP] B [SEP]; the segment says A or B."),
+               "Then a LayerNorm. Inputs read [CLS] A [SEP], pairs [CLS] A [SEP] B [SEP]; the segment says A or B."),
         Option("Token embeddings rotated by position in every layer (RoPE)", False,
                "Rotary embeddings came later (Su et al., 2021)."),
     )),
