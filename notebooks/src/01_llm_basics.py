@@ -134,7 +134,7 @@ V = words.vocab_size
 pair_counts = torch.bincount(train_ids[:-1] * V + train_ids[1:], minlength=V * V).view(V, V)
 bigram = (pair_counts + 1.0) / (pair_counts + 1.0).sum(dim=1, keepdim=True)    # row a: P(next | a)
 bigram_nll = -bigram[val_ids[:-1], val_ids[1:]].log().mean().item()
-print(f"bigram model: validation loss {bigram_nll:.3f} nats/token, perplexity {math.exp(bigram_nll):.1f}")
+print(f"bigram model: validation loss {bigram_nll:.3f} nats/token, perplexity {math.exp(bigram_nll):.2f}")
 
 # %% [markdown]
 # Now the GPT: embeddings → 2 Transformer blocks (causal self-attention + MLP) → a projection back to
@@ -242,8 +242,8 @@ fig.tight_layout()
 
 # %% [markdown]
 # The bigram model is at chance: one word of context cannot tell which noun is the subject. The GPT,
-# whose attention reaches every earlier token in its 32-token window, prefers the right form on all or
-# nearly all of the 300 pairs — even though a *sampled* sentence above can contain an agreement error: sampling draws
+# whose attention reaches every earlier token in its 32-token window, prefers the right form on about
+# 95 % of the 300 pairs — even though a *sampled* sentence above can contain an agreement error: sampling draws
 # words the model rates unlikely, this test asks for its preference. That — conditioning on long
 # contexts, learned from raw text — is the core of an LLM.
 #
@@ -294,12 +294,12 @@ fig.tight_layout()
 # %% [markdown]
 # Three points are not a scaling law, but they show its direction: with data, steps and recipe fixed,
 # every step up in width lowers the validation loss — and buys a skill. On agreement the smallest model
-# is no better than the bigram (both sit near or below chance), while the larger
-# two get nearly every pair right. The loss gains shrink because our grammar is simple: its sentences are
-# random choices that no model can predict, so the loss has a floor these models approach. On real text
-# the floor is far away, and Kaplan et al. (2020) measured the loss falling as a power law over seven
-# orders of magnitude of parameters, provided data and compute grow too. That, not a new objective, is
-# what "large" means (chapter 10).
+# is no better than the bigram (both sit near or below chance), while the larger two get 95 % and 100 %
+# of the pairs right. The loss gains shrink (0.136, then 0.049 nats) because our grammar is simple: its
+# sentences are random choices that no model can predict, so the loss has a floor these models approach.
+# On real text the floor is far away, and Kaplan et al. (2020) measured the loss falling as a power law
+# over six orders of magnitude of model size (768 to 1.5B non-embedding parameters), provided data and
+# compute grow too. That, not a new objective, is what "large" means (chapter 10).
 
 # %% [markdown]
 # ## Self-test
@@ -351,7 +351,8 @@ quiz(1)
 # 文本先被分词器切成 token 并映射为整数 id，模型内部的嵌入表把 id 变成向量，再经过多层因果自注意力和前馈网络，
 # 输出词表上的分布。预训练是**自监督**的：原始文本本身就是标签（目标是右移一位的文本），目标是最小化下一个 token
 # 的交叉熵，因此不需要人工标注，可以使用海量语料。生成时模型循环地预测分布、采样一个 token、接到输入后面。
-# “大”指参数、数据和算力同时扩大，损失随之按幂律下降（本章 Lab 5：同样的数据和步数，模型越大验证损失越低）。之后再通过指令微调和人类反馈对齐（见第 2、44 章）。
+# “大”指参数、数据和算力同时扩大：Kaplan 等人（2020）测得损失随模型规模按幂律下降。本章 Lab 5 只有三个点，
+# 只能显示方向：数据和步数相同，模型越大，验证损失越低。之后再通过指令微调和人类反馈对齐（见第 2、44 章）。
 #
 # **English:** An LLM is a Transformer decoder trained to predict the probability of the next token given
 # all previous ones. A tokenizer maps text to integer ids; an embedding table inside the model turns them
@@ -359,8 +360,9 @@ quiz(1)
 # vocabulary. Pretraining is self-supervised: the label at each position is just the next token of raw
 # text, and training minimizes its cross-entropy — no annotation, so trillions of tokens can be used.
 # Generation loops: predict, pick (greedily or by sampling) one token, append, repeat. "Large" means
-# scaling parameters, data and compute, which lowers the loss predictably (Lab 5: same data and steps,
-# bigger model, lower loss); instruction tuning and preference alignment come afterwards.
+# scaling parameters, data and compute together: Kaplan et al. (2020) found the loss falling as a power law
+# in model size. Lab 5's three points show only the direction (same data and steps, bigger model, lower
+# validation loss). Instruction tuning and preference alignment come afterwards.
 
 # %% [markdown]
 # ## Further reading

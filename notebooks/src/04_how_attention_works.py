@@ -34,7 +34,7 @@
 # | “对序列中的每个单词计算权重，权重较高的单词赋予更高的关注程度” | incomplete | Each position forms a **query**; every position offers a **key** and a **value**. Weights = softmax(q·k/√d_k) over the keys, *one distribution per query*; the output is the weighted average of the values. The answer never mentions Q, K, V or the √d_k. | Labs 1–2 |
 # | “多头注意力…将输入序列分成多个头，每个头关注不同的部分” | **wrong** | Heads split the **feature dimension** (d_model = h · d_k), not the sequence: every head attends over *all* positions, in its own learned subspace. | Lab 4, chapter 17 |
 # | “提高模型的泛化能力” (of multi-head) | unsupported | Multiple heads let one layer mix several patterns at once, at the same parameter cost (chapter 17). “Generalization” is not the stated or measured reason. | chapter 17 |
-# | “注意力机制需要知道每个词的位置信息，因此使用了位置编码” | correct, **incomplete** | The content score q·k is **order-blind** (permuting the inputs permutes the outputs), so order has to be supplied. It can enter the inputs (learned or sinusoidal encodings added to the embeddings) or act **inside the score**: RoPE rotates q and k by their positions, ALiBi and T5 add a bias that depends on the distance i − j. A causal mask also leaks some order. | Lab 1 |
+# | “注意力机制需要知道每个词的位置信息，因此使用了位置编码” | correct, **incomplete** | The content score q·k is **order-blind** (permuting the inputs permutes the outputs), so order has to be supplied. It can enter the inputs (learned or sinusoidal encodings added to the embeddings) or act **inside the score**: RoPE rotates q and k by their positions, ALiBi and T5 add a bias that depends on the distance i − j. A causal mask also leaks some order: decoder LMs trained with no positional encoding at all still learn positions (Haviv et al., 2022). | Lab 1 |
 #
 # Missing: the mask (Lab 3), and that the cost of the score matrix grows with n² (chapter 29).
 
@@ -231,6 +231,23 @@ mirror_score = attn[:, :, :, queries, 2 * L - 1 - queries].mean(dim=(1, 3))   # 
 for layer in range(mirror_score.shape[0]):
     print(f"layer {layer}: " + "  ".join(f"head {h}: {s:.2f}" for h, s in enumerate(mirror_score[layer].tolist())))
 
+# %% [markdown]
+# **What a head splits.** The common answer says heads cut the *sequence* into parts. Look at one layer:
+# the heads cut the *features* of every query, key and value into slices of d_model/h, and each head's
+# weight matrix still spans every position of the sequence (the causal mask hides only the future).
+
+# %%
+# NBVAL_CHECK_OUTPUT
+mha = model.blocks[0].self_attn
+W_q = mha.qkv_proj.weight[:mha.d_model]                       # (d_model, d_model): the query map of all heads
+print(f"d_model {mha.d_model} = {mha.n_heads} heads × d_k {mha.head_dim} features")
+print("recorded weights (layers, batch, heads, queries, keys):", tuple(attn.shape))
+for h in range(mha.n_heads):
+    rows = slice(h * mha.head_dim, (h + 1) * mha.head_dim)
+    print(f"head {h}: W_q rows {rows.start}–{rows.stop - 1} {tuple(W_q[rows].shape)}, a {mha.head_dim}-dim query from all "
+          f"{mha.d_model} input features · weights {tuple(attn[0, 0, h].shape)}: {attn.shape[-2]} queries × all "
+          f"{attn.shape[-1]} positions")
+
 # %%
 from course.viz import attention_grid
 
@@ -336,6 +353,7 @@ quiz(4)
 # - Vig — *A Multiscale Visualization of Attention in the Transformer Model* (bertviz, 2019).
 # - Su et al. — *RoFormer: Enhanced Transformer with Rotary Position Embedding* (2021).
 # - Raffel et al. — *Exploring the Limits of Transfer Learning with a Unified Text-to-Text Transformer* (T5, 2020): a learned relative-position bias on the scores.
+# - Haviv, Ram, Press, Izsak, Levy — *Transformer Language Models without Positional Encodings Still Learn Positional Information* (2022).
 # - Press, Smith, Lewis — *Train Short, Test Long: Attention with Linear Biases Enables Input Length Extrapolation* (ALiBi, 2022).
 #
 # **Chapters:** previous [3 · GPT-3's architecture](03_gpt3_architecture.ipynb) · next [5 · regularization methods](05_regularization_methods.ipynb) · related [16 · self-attention](16_self_attention.ipynb), [17 · multi-head attention](17_multi_head_attention.ipynb), [29 · attention complexity](29_attention_complexity_1.ipynb), [39 · KV cache and grouped-query attention](39_attention_complexity_3.ipynb)

@@ -33,10 +33,10 @@
 #
 # | claim | verdict | what is true | shown in |
 # |---|---|---|---|
-# | “静态裁剪：在每个训练步骤**之前**，将梯度裁剪到特定的阈值范围内” | **wrong** | Before the step there is no gradient yet. Every clipping method runs at the same place: after `loss.backward()`, before `optimizer.step()`. A fixed threshold is a property of a method, not a moment. | Lab 1 |
-# | “动态裁剪：在每个训练步骤**之后**，根据梯度的实际大小进行裁剪” | **wrong** | After `step()` the gradient has already been applied; clipping then would change nothing. “Depends on the gradient's size” describes norm clipping, which always does. | Lab 1 |
+# | “静态裁剪：在每个训练步骤**之前**，将梯度裁剪到特定的阈值范围内” | **misleading** | Static and dynamic clipping differ in the **threshold** (fixed, vs set from the gradients themselves), not in timing. Every clipping method runs at the same place: after `loss.backward()`, before `optimizer.step()`. | Lab 1 |
+# | “动态裁剪：在每个训练步骤**之后**，根据梯度的实际大小进行裁剪” | **misleading** | Again the difference is the threshold, not the moment: a threshold from the gradients' size (e.g. a percentile of past gradient norms, AutoClip). If “after” meant after `step()`, clipping would change nothing: the update has been applied. | Lab 1 |
 # | “…防止梯度爆炸**或消失**” | **wrong** | Clipping multiplies gradients by a factor ≤ 1. It tames explosion; it cannot enlarge a vanishing gradient (chapter 20). | Lab 3 (measured ratios) |
-# | “自适应梯度裁剪：通过自适应调整阈值…” | vague | The method usually meant, AGC (Brock et al., 2021), bounds each unit's gradient norm *relative to that unit's weight norm*. Other adaptive schemes set the threshold from the history of gradient norms (e.g. AutoClip, Seetharaman et al., 2020). | Lab 3 |
+# | “自适应梯度裁剪：通过自适应调整阈值…” | vague | The method usually meant, AGC (Brock et al., 2021), bounds each unit's gradient norm *relative to that unit's weight norm*. Other adaptive schemes set the threshold from the history of gradient norms (AutoClip, Seetharaman et al., 2020: a percentile of the norms seen so far). | Lab 3 |
 # | (missing) | — | The two standard methods are not named: **clip by value** (clamp each element) and **clip by global norm** — the one LLMs use (threshold 1.0 in GPT-3, Brown et al., 2020, appendix B; and in LLaMA, Touvron et al., 2023). | Labs 2–3 |
 # | (missing) | — | With mixed-precision training the gradients arrive multiplied by a loss scale; they must be unscaled *before* clipping, or the threshold is applied to the wrong numbers. | Lab 4 |
 
@@ -128,6 +128,9 @@ def clipped_direction(clip, threshold):
 thresholds = [1e-4, 1e-3, 1e-2, 1e-1, 1.0]
 cos_value = [clipped_direction(clip_by_value, t)[0] for t in thresholds]
 cos_norm = [clipped_direction(clip_by_global_norm, t)[0] for t in thresholds]
+print(f"{'thresholds:':<26}", thresholds)
+print(f"{'cos, value clipping:':<26}", [round(c, 3) for c in cos_value])
+print(f"{'cos, global-norm clipping:':<26}", [round(c, 3) for c in cos_norm])
 
 fig, ax = plt.subplots(figsize=(5.5, 3.3))
 ax.plot(thresholds, cos_value, marker="o", label="clip by value (threshold c per element)")
@@ -348,7 +351,7 @@ quiz(7)
 # **中文：** 梯度裁剪在 `loss.backward()` 之后、`optimizer.step()` 之前进行，用来限制过大的更新、防止梯度爆炸导致
 # 损失变成 NaN。常见三类：① 按值裁剪，把每个元素截断到 [−c, c]，简单但会改变梯度方向；② 按全局范数裁剪，把所有
 # 参数的梯度看成一个向量，若范数超过阈值就整体乘以 c/‖g‖，方向不变，是大模型训练的默认做法（GPT-3、LLaMA 取 1.0）；
-# ③ 自适应裁剪，如 AGC 按每个单元的权重范数设定相对阈值，或根据历史梯度范数自动设阈值。混合精度训练中梯度带着
+# ③ 自适应裁剪，如 AGC 按每个单元的权重范数设定相对阈值，或把阈值取为历史梯度范数的某个分位数（AutoClip）。混合精度训练中梯度带着
 # 损失缩放因子，必须先 `scaler.unscale_()` 再裁剪，否则阈值作用在放大后的梯度上。裁剪只会缩小梯度，
 # 不能解决梯度消失；后者要靠门控、残差连接、归一化和合适的初始化。
 #
@@ -357,7 +360,7 @@ quiz(7)
 # [−c, c] — simple, but it changes the gradient's direction); clip by global norm (treat all gradients as
 # one vector and, if its norm exceeds c, scale it by c/‖g‖ — direction kept; the LLM default, 1.0 in GPT-3
 # and LLaMA); and adaptive clipping, e.g. AGC, which bounds each unit's gradient relative to its weight norm,
-# or thresholds learned from gradient-norm history. With a mixed-precision loss scaler, unscale first, then
+# or a threshold set to a percentile of past gradient norms (AutoClip). With a mixed-precision loss scaler, unscale first, then
 # clip. Clipping only shrinks gradients, so it does not cure vanishing gradients — gates, residuals,
 # normalization and initialization do.
 

@@ -199,7 +199,7 @@ QUIZ = Quiz([
     Question("04.q4", "The common answer says multi-head attention “splits the input sequence into several "
                       "heads, each attending to a different part”. What do heads split?", (
         Option("The sequence: each head attends over its own contiguous block of tokens", False,
-               "That is the common answer's claim. Every head's weights cover every key (Lab 4's heatmaps)."),
+               "That is the common answer's claim. Every head's weights cover every key the causal mask allows (Lab 4's heatmaps)."),
         Option("Nothing: each head is a full-width copy of attention with its own weights", False,
                "Heads are not full-width copies: each projects to d_model/h dims, so h heads cost what one "
                "wide head costs."),
