@@ -81,8 +81,8 @@ for name, (layers, kv_heads, head_dim, context, params) in models.items():
 # %% [markdown]
 # One sequence's cache is small next to the weights: GPT-3's 9 GiB is 3 % of its 326 GiB. What grows is
 # the cache: linearly with context and with batch, and a server runs many sequences at once to use its
-# hardware. At 36 full-length sequences GPT-3's cache weighs as much as its weights (LLaMA-2 7B: at 6). LLaMA-2 70B stores 8 KV heads
-# instead of 64, so a sequence's cache is 8× smaller — smaller than that of the 10× smaller LLaMA-2 7B —
+# hardware. At about 36 full-length sequences GPT-3's cache weighs as much as its weights (LLaMA-2 7B's at
+# about 6). LLaMA-2 70B stores 8 KV heads instead of 64, so a sequence's cache is 8× smaller — smaller than that of the 10× smaller LLaMA-2 7B —
 # and the batch at which the cache catches up with the weights grows 8-fold, from 13 to 103.
 #
 # ## Lab 2 — Decoding is sequential; the cache makes each step cheap
@@ -290,20 +290,20 @@ quiz(39)
 #
 # **中文：** 训练和预填充（prefill）时所有位置已知，可以并行计算；生成时第 t+1 个 token 依赖第 t 个，只能逐个
 # 解码，每生成一个 token 做一次前向计算。之前 token 的 K、V 不变，可以缓存（KV cache）：每步注意力只需 O(n·d)，
-# 不必把整个前缀重算一遍，输出完全相同，解码快数倍，且文本越长差距越大（实验 2）。代价是显存：2 × 层数 × KV 头数 × 头维度 × 长度 ×
-# batch × 字节数。batch 为 1 时权重占大头（GPT-3 一条 2048 序列约 9 GiB，权重 326 GiB）；随上下文和 batch
-# 线性增长的是缓存：GPT-3 约 36 条序列就超过权重（LLaMA-2 7B 只需 6 条）。MQA/GQA 让多个查询头共享 K/V 头，缓存缩小 H/G 倍（LLaMA-2 70B
-# 用 8 个 KV 头），大 batch 时解码明显加快（实验 3），注意力 FLOPs 不变。头数本身不增加矩阵乘法 FLOPs。
+# 不必把整个前缀重算一遍，输出完全相同，解码快数倍，且文本越长差距越大（实验 2）。代价是显存：
+# 2 × 层数 × KV 头数 × 头维度 × 长度 × batch × 字节数。batch 为 1 时权重占大头（GPT-3 一条 2048 序列约
+# 9 GiB，权重 326 GiB）；随上下文和 batch 线性增长的是缓存：GPT-3 约 36 条序列就超过权重（LLaMA-2 7B
+# 只需约 6 条）。MQA/GQA 让多个查询头共享 K/V 头，缓存缩小 H/G 倍（LLaMA-2 70B 用 8 个 KV 头），大 batch 时解码明显加快（实验 3），注意力 FLOPs 不变。头数本身不增加矩阵乘法 FLOPs。
 #
 # **English:** Training and prefill see all positions and run them in parallel; generation is sequential:
 # token t+1 needs token t, one forward pass each. Earlier tokens' keys and values never change, so they are
 # cached: a step then costs O(n·d) attention instead of rerunning the prefix, with identical tokens and
-# decoding several times faster, more for longer texts (Lab 2). The price is memory: 2 × layers × KV heads × head size × tokens ×
-# batch × bytes. At batch 1 the weights dominate (GPT-3: 9 GiB of cache per 2,048-token sequence, 326 GiB
-# of weights); what grows with context and batch is the cache: GPT-3's passes its weights at about 36
-# sequences (LLaMA-2 7B's at 6). MQA and GQA share K/V heads across query heads, shrinking the cache H/G times (LLaMA-2 70B: 8 KV
-# heads) and speeding up large-batch decoding (Lab 3) with unchanged attention FLOPs. More heads add no matmul
-# FLOPs.
+# decoding several times faster, more for longer texts (Lab 2). The price is memory: 2 × layers × KV heads ×
+# head size × tokens × batch × bytes. At batch 1 the weights dominate (GPT-3: 9 GiB of cache per 2,048-token
+# sequence, 326 GiB of weights); what grows with context and batch is the cache: GPT-3's passes its weights
+# at about 36 sequences (LLaMA-2 7B's at about 6). MQA and GQA share K/V heads across query heads, shrinking
+# the cache H/G times (LLaMA-2 70B: 8 KV heads) and speeding up large-batch decoding (Lab 3) with unchanged
+# attention FLOPs. More heads add no matmul FLOPs.
 
 # %% [markdown]
 # ## Further reading
