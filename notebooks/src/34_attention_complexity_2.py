@@ -116,7 +116,7 @@ print(f"one forward pass at n = 1,024 on this machine: standard {seconds['standa
 
 # %% [markdown]
 # Doubling n roughly quadruples what standard attention keeps (its score-sized tensors) and only doubles what
-# the tiled version keeps (q, k, v, the output and one log-sum-exp per query). Time is another matter. In pure
+# the tiled version keeps (tensors with one row per token, nothing n × n). Time is another matter. In pure
 # PyTorch each tile costs Python overhead while the standard path runs a few large operations, so which one is
 # faster on a CPU depends on n and on the machine (the timing above is one run on yours). On GPUs, fused
 # kernels (FlashAttention, `F.scaled_dot_product_attention`) are *faster* as well, because they avoid moving
