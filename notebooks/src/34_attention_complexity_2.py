@@ -12,13 +12,14 @@
 #
 # **Objectives**
 # - Compute a softmax in a stream with a running maximum (online softmax).
-# - Use it to compute exact attention tile by tile, with the same result and far less memory.
-# - Compare two ways to cut compute — local windows and linear attention — and measure what they give up.
+# - Use it to compute exact attention tile by tile, with the same result (up to float rounding) and far less memory.
+# - Compare two ways to cut compute — local windows and linear attention — and measure what linear attention
+#   gives up ([chapter 11](11_context_window.ipynb) measures what windows give up).
 
 # %% [markdown]
 # ## Try first
 #
-# FlashAttention computes exactly the same numbers as standard attention, yet needs O(n) memory. How can a
+# FlashAttention computes the same attention as the standard way (up to float rounding), yet needs O(n) memory. How can a
 # softmax over n scores be computed without ever holding all n of them?
 
 # %% [markdown]
@@ -28,7 +29,8 @@
 # |---|---|---|---|
 # | “计算复杂度为 O(n²)…随序列长度平方级增长” | incomplete | O(n²) compute is the price of *exact full* attention, but its O(n²) **memory** is not: tiling with an online softmax gives the same results (up to float rounding) in O(n) memory. | Lab 1 |
 # | “在计算复杂度和模型性能之间进行权衡” | vague | The concrete trade-offs: local (sliding-window) attention, O(n·w·d); linear/kernel attention, O(n·d²) — each changes *what* is computed, and Lab 4 measures what linear attention costs in quality. | Labs 2–4 |
-# | “多头…O(n²×h)” | **wrong** | See chapter 29: heads do not multiply the FLOPs. | chapter 29 |
+# | “多头…O(n²×h)” | half right | For the matmul FLOPs, no: at a fixed d_model each head works in d/h dimensions, so h heads cost the same score and value matmuls as one head of width d (chapter 29). But the h·n² score entries do grow with h: their memory and the softmax over them. In Lab 1 they are most of what standard attention keeps for backward (compare the size of one h × n × n score tensor printed there). | chapter 29, Lab 1 |
+# | “并行计算…减少计算时间” | half right | True for training and for the prefill of a prompt: every position is known, so all of them (and all heads) run at once. Generation is sequential — token t+1 needs token t — so parallelism over time steps does not help there. | [chapter 39](39_attention_complexity_3.ipynb) |
 
 # %%
 import math
@@ -83,14 +85,43 @@ print("same outputs:", torch.allclose(standard, tiled, atol=1e-5))
 print("same gradients:", all(torch.allclose(a, b, atol=1e-4) for a, b in zip(grads_standard, grads_tiled)))
 print("tiled keeps less than a tenth of the memory for backward:", tiled_bytes < standard_bytes / 10)
 
+# %% [markdown]
+# Is that memory O(n²) and O(n)? Measure again at twice the length (the forward pass only: what it keeps for
+# backward is counted as it runs), and time one forward pass of each at n = 1,024:
+
 # %%
-print(f"memory kept for backward: standard {standard_bytes / 2**20:.1f} MB, tiled {tiled_bytes / 2**20:.1f} MB "
+MiB = 2**20
+q2, k2, v2 = (torch.randn(1, 4, 2048, 32, generator=generator, requires_grad=True) for _ in range(3))
+_, standard_2048 = saved_for_backward_bytes(lambda: scaled_dot_product_attention(q2, k2, v2, causal=True)[0])
+_, tiled_2048 = saved_for_backward_bytes(lambda: tiled_attention(q2, k2, v2, block_q=128, block_k=128, causal=True))
+print(f"kept for backward at n = 1,024: standard {standard_bytes / MiB:.1f} MiB, tiled {tiled_bytes / MiB:.1f} MiB "
       f"({standard_bytes / tiled_bytes:.0f}× less)")
+print(f"kept for backward at n = 2,048: standard {standard_2048 / MiB:.1f} MiB, tiled {tiled_2048 / MiB:.1f} MiB")
+print(f"doubling n multiplies it by {standard_2048 / standard_bytes:.1f} (standard) and "
+      f"{tiled_2048 / tiled_bytes:.1f} (tiled)")
+print(f"one h × n × n float32 score tensor at h = 4, n = 1,024: {4 * 1024 * 1024 * 4 / MiB:.0f} MiB")
+seconds = {}
+with torch.no_grad():
+    for name, fn in (("standard", lambda: scaled_dot_product_attention(q, k, v, causal=True)[0]),
+                     ("tiled", lambda: tiled_attention(q, k, v, block_q=128, block_k=128, causal=True))):
+        fn()
+        runs = []
+        for _ in range(3):
+            with Timer() as t:
+                fn()
+            runs.append(t.seconds)
+        seconds[name] = min(runs)
+print(f"one forward pass at n = 1,024 on this machine: standard {seconds['standard'] * 1e3:.1f} ms, "
+      f"tiled {seconds['tiled'] * 1e3:.1f} ms")
 
 # %% [markdown]
-# In pure PyTorch the tiles cost Python overhead, so it is slower on a CPU; on GPUs, fused kernels
-# (FlashAttention, `F.scaled_dot_product_attention`) are *faster* as well, because they avoid moving the
-# n × n matrix through slow memory. The benchmark (`make bench`, part 3) measures both against n.
+# Doubling n roughly quadruples what standard attention keeps (its score-sized tensors) and only doubles what
+# the tiled version keeps (tensors with one row per token, nothing n × n). Time is another matter. In pure
+# PyTorch each tile costs Python overhead while the standard path runs a few large operations, so which one is
+# faster on a CPU depends on n and on the machine (the timing above is one run on yours). On GPUs, fused
+# kernels (FlashAttention, `F.scaled_dot_product_attention`) are *faster* as well, because they avoid moving
+# the n × n matrix through slow memory (Dao et al., 2022). The benchmark (`make bench`, part 3) measures both
+# against n.
 #
 # ## Lab 2 — Local attention: O(n·w) instead of O(n²)
 #
@@ -184,9 +215,10 @@ ax.grid(alpha=0.3)
 fig.tight_layout()
 
 # %% [markdown]
-# At the long end the softmax line climbs with a slope of about 2 (more once the work spills out of the CPU's
-# caches) and the linear one with a slope of about 1 or less: the n² term dominates one, while the fixed costs
-# still dominate the other. More heads, another CPU or a GPU move the crossover, not the slopes. Speed is only half of it: the output is *not* softmax attention —
+# At the long end the softmax line climbs with a slope of 2 or more (more once the work spills out of the
+# CPU's caches), the linear one with a slope near 1: each is now dominated by its own n² or n·d² work (the
+# slopes printed above are this run's). More heads, another CPU or a GPU move the crossover. Speed is only
+# half of it: the output is *not* softmax attention —
 
 # %%
 qs, ks, vs = (torch.randn(1, 4, 256, 32, generator=generator) for _ in range(3))
@@ -257,7 +289,7 @@ for kind, by_n in recall.items():
 # Linear attention's accuracy falls as pairs are added: its 16 × 16 state cannot keep 64 associations apart,
 # whatever it learns. This is the quality gap that linear-attention language models show on recall-heavy
 # tasks (Arora et al., 2023, *Zoology*); hybrids that keep some softmax layers, or larger states, narrow it.
-# Tiling, in contrast, changes nothing about the result — which is why FlashAttention became the default.
+# Tiling, in contrast, changes nothing but float rounding — which is why FlashAttention became the default.
 #
 # ## Self-test
 #
@@ -304,20 +336,21 @@ quiz(34)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** 标准注意力计算量 O(n²d)、朴素实现显存 O(n²)。三类办法：① 精确但省显存——分块计算并用在线 softmax
-# （维护运行最大值，按 exp(m_old−m_new) 重新缩放累加和），不存 n×n 矩阵，反向时重算；结果与标准注意力在浮点舍入
+# **中文：** 标准注意力计算量 O(n²d)、朴素实现显存每层 O(h·n²)。三类办法：① 精确但省显存——分块计算并用在线 softmax
+# （维护当前最大值（running max），按 exp(m_old−m_new) 重新缩放累加和），不存 n×n 矩阵，反向时重算；结果与标准注意力在浮点误差
 # 范围内一致，显存 O(n)，这就是 FlashAttention，在 GPU 上还更快；② 滑动窗口注意力，每个 token 只看最近 w 个，
 # O(nwd)，单层可见范围受限；③ 线性注意力，用 φ(q)·φ(k) 代替 exp(q·k)，利用结合律得到 O(nd²)，FLOPs 在 n 超过 d
-# 后就更少，但实际时间有固定开销，要到更长序列才更快；它把历史压缩进固定大小的 d×d 状态，召回（recall）能力明显下降。
-# 多头不改变 FLOPs。
+# 后就更少，但有固定开销，序列更长时才真正更快；它把历史压缩进固定大小的 d×d 状态，召回（recall）能力明显下降。
+# d_model 固定时多头不改变矩阵乘法的 FLOPs，但 h 个 n×n 分数矩阵的显存随 h 增长。
 #
-# **English:** Standard attention costs O(n²d) compute and, naively, O(n²) memory. Three ways around it:
+# **English:** Standard attention costs O(n²d) compute and, naively, O(h·n²) memory per layer. Three ways around it:
 # (1) exact but memory-frugal — tiles with an online softmax (a running maximum, the running sum rescaled by
 # exp(m_old − m_new)), never storing the n×n matrix and recomputing tiles in backward: the same result up to
 # float rounding in O(n) memory — FlashAttention, also faster on GPUs; (2) sliding windows, O(n·w·d), limited
 # reach per layer; (3) linear attention, φ(q)·φ(k) instead of exp(q·k), regrouped to O(n·d²): fewer FLOPs once
 # n exceeds d, faster in time only at longer n because of fixed per-call costs, and much weaker at recall,
-# since a fixed d × d state must summarize everything read. Heads do not change the FLOPs.
+# since a fixed d × d state must summarize everything read. At a fixed d_model heads do not change the matmul
+# FLOPs, but the h score matrices' memory grows with h.
 
 # %% [markdown]
 # ## Further reading

@@ -32,7 +32,7 @@
 # |---|---|---|---|
 # | “计算复杂度为 O(n²)” (as the whole story) | incomplete | Over a whole sequence, attention scores cost O(n²·d) next to the projections' O(n·d²). In **decoding**, each new token has one query: with a KV cache a step costs O(n·d) attention; without one, every step reruns the whole prefix through all layers. | Lab 2 |
 # | “可以在不同时间步和注意力头上同时进行计算” | **wrong for generation** | All time steps run at once only when all tokens are known: in training and in the **prefill** of the prompt. Generation is **sequential**: token t+1 needs token t, so each new token is one more forward pass. | Lab 2 |
-# | “多个头的计算复杂度为 O(n²×h)”, “增加注意力头数…增加计算复杂度” | **wrong** | At a fixed d_model each head works in d/h dimensions: score FLOPs stay n²·d for any h ([chapters 17](17_multi_head_attention.ipynb) and [29](29_attention_complexity_1.ipynb)). What heads change at inference is how many **key/value** heads must be stored and read: multi-query and grouped-query attention share them. | Lab 3 |
+# | “多个头的计算复杂度为 O(n²×h)”, “增加注意力头数…增加计算复杂度” | half right | At a fixed d_model each head works in d/h dimensions: the score *matmul* FLOPs stay 2·n²·d for any h ([chapters 17](17_multi_head_attention.ipynb) and [29](29_attention_complexity_1.ipynb)); only the h·n² score entries (their memory and the softmax over them) grow with h ([chapter 34](34_attention_complexity_2.ipynb), Lab 1). What heads change at inference is how many **key/value** heads must be stored and read: multi-query and grouped-query attention share them. | Lab 3 |
 # | (missing) | — | The inference bottleneck is often **memory**: the KV cache holds 2 · layers · KV heads · head size · tokens · batch values. At batch 1 the weights dominate; the cache is what grows with context and batch. | Labs 1, 3 |
 
 # %%
@@ -81,8 +81,8 @@ for name, (layers, kv_heads, head_dim, context, params) in models.items():
 # %% [markdown]
 # One sequence's cache is small next to the weights: GPT-3's 9 GiB is 3 % of its 326 GiB. What grows is
 # the cache: linearly with context and with batch, and a server runs many sequences at once to use its
-# hardware. At a few dozen sequences GPT-3's cache outweighs its weights. LLaMA-2 70B stores 8 KV heads
-# instead of 64, so a sequence's cache is 8× smaller — smaller than that of the 10× smaller LLaMA-2 7B —
+# hardware. At about 36 full-length sequences GPT-3's cache weighs as much as its weights (LLaMA-2 7B's at
+# about 6). LLaMA-2 70B stores 8 KV heads instead of 64, so a sequence's cache is 8× smaller — smaller than that of the 10× smaller LLaMA-2 7B —
 # and the batch at which the cache catches up with the weights grows 8-fold, from 13 to 103.
 #
 # ## Lab 2 — Decoding is sequential; the cache makes each step cheap
@@ -120,12 +120,19 @@ full_tokens, full = decode(model, prompt, n_new, use_cache=False)
 print("identical tokens with and without the cache:", torch.equal(cached_tokens, full_tokens))
 print(f"prefill: {prompt.shape[1]} prompt tokens in one pass: {cached[0] * 1e3:.1f} ms "
       f"({cached[0] / prompt.shape[1] * 1e3:.2f} ms per token)")
-print(f"decoding: {n_new - 1} more tokens, one pass each: {sum(cached[1:]) * 1e3:.0f} ms "
-      f"({sum(cached[1:]) / (n_new - 1) * 1e3:.2f} ms per token)")
-print(f"without the cache the {n_new} steps take {sum(full) / sum(cached):.1f}× longer")
+
+
+def median_ms(seconds):
+    """The median step in ms: unlike the mean, one step slowed down by another program hardly moves it."""
+    return torch.tensor(seconds).median().item() * 1e3
+
+
+print(f"decoding: {n_new - 1} more tokens, one pass each: {sum(cached[1:]) * 1e3:.0f} ms in all "
+      f"(median {median_ms(cached[1:]):.2f} ms per token)")
+print(f"without the cache the median decoding step takes {median_ms(full[1:]) / median_ms(cached[1:]):.1f}× as long")
 for name, secs in (("recompute", full), ("KV cache", cached)):
-    print(f"{name:>10}: mean step {sum(secs[1:17]) / 16 * 1e3:5.1f} ms over steps 2-17, "
-          f"{sum(secs[-16:]) / 16 * 1e3:5.1f} ms over the last 16")
+    print(f"{name:>10}: median step {median_ms(secs[1:17]):5.1f} ms over steps 2-17, "
+          f"{median_ms(secs[-16:]):5.1f} ms over the last 16")
 
 # %%
 def smoothed_ms(seconds):
@@ -212,18 +219,20 @@ def step_ms(model, batch, context=512, steps=7):
 weights_mib = sum(p.nbytes for p in model.parameters()) / MiB
 speed = {kv: {b: step_ms(m, b) for b in (1, 32)} for kv, m in variants.items()}
 print(f"weights: {weights_mib:.1f} MiB")
-print(f"{'KV heads':>8} {'cache, batch 32':>16} {'step, batch 1':>14} {'step, batch 32':>15} {'speed-up at 1':>14} "
-      f"{'at 32':>6}")
+print(f"{'KV heads':>8} {'cache, batch 1':>15} {'batch 32':>9} {'step, batch 1':>14} {'step, batch 32':>15} "
+      f"{'speed-up at 1':>14} {'at 32':>6}")
 for kv, t in speed.items():
-    cache_mib = kv_cache_bytes(cfg.n_layers, kv, head_dim, 512, batch=32, bytes_per_value=4) / MiB
-    print(f"{kv:>8} {cache_mib:>12.0f} MiB {t[1]:>11.1f} ms {t[32]:>12.1f} ms {speed[8][1] / t[1]:>13.1f}× "
-          f"{speed[8][32] / t[32]:>5.1f}×")
+    cache_1, cache_32 = (kv_cache_bytes(cfg.n_layers, kv, head_dim, 512, batch=b, bytes_per_value=4) / MiB
+                         for b in (1, 32))
+    print(f"{kv:>8} {cache_1:>11.2f} MiB {cache_32:>5.0f} MiB {t[1]:>11.1f} ms {t[32]:>12.1f} ms "
+          f"{speed[8][1] / t[1]:>13.1f}× {speed[8][32] / t[32]:>5.1f}×")
 
 # %% [markdown]
 # The stored cache shrinks exactly by H/G: 4× for 2 KV heads, 8× for one, and the parameter count only a
-# little (W_k and W_v shrink; W_q and W_o do not). At batch 1 the cache (2 MiB at 512 tokens) is small next to
-# the weights a step must read, and sharing KV heads gains much less than the 4× and 8× by which the caches
-# differ. At batch 32 the cache is 64 MiB with 8 KV heads, several times the weights, and reading and
+# little (W_k and W_v shrink; W_q and W_o do not). At batch 1 the cache (2 MiB at 512 tokens with 8 KV heads,
+# plus the copy that extends it each step: `torch.cat` writes the whole cache anew) is smaller than the
+# weights every step reads (7.1 MiB), and sharing KV heads gains far less than the 4× and 8× by which the
+# caches differ. At batch 32 the cache is 64 MiB with 8 KV heads, several times the weights, and reading and
 # extending it dominates the step: sharing KV heads makes each step several times faster. Yet the attention
 # FLOPs are the same for all three — every query head still scores every cached key — and the linear layers'
 # FLOPs drop only by the smaller W_k and W_v: what GQA saves is memory and memory traffic, not arithmetic.
@@ -254,7 +263,7 @@ exercise("39.max_batch").check(max_batch)
 
 # %% [markdown]
 # **Exercise 2.** Lab 3 used the package's grouped-query attention. Write it yourself, without making H/G
-# copies of the keys and values.
+# copies of the keys and values (the package's written-out path does copy them, for clarity).
 
 # %%
 exercise("39.grouped_attention")
@@ -280,20 +289,21 @@ quiz(39)
 # ## Interview answer card (面试回答要点)
 #
 # **中文：** 训练和预填充（prefill）时所有位置已知，可以并行计算；生成时第 t+1 个 token 依赖第 t 个，只能逐个
-# 解码，每个 token 一次前向。之前 token 的 K、V 不变，可以缓存（KV cache）：每步注意力只需 O(n·d)，不必把整个
-# 前缀重算一遍，输出完全相同（实验 2 中生成 96 个 token 快约 5 倍，文本越长差距越大）。代价是显存：2 × 层数 × KV 头数 × 头维度 × 长度 ×
-# batch × 字节数。batch 为 1 时权重占大头（GPT-3 一条 2048 序列约 9 GiB，权重 326 GiB）；随上下文和 batch
-# 线性增长的是缓存，几十条序列就超过权重。MQA/GQA 让多个查询头共享 K/V 头，缓存缩小 H/G 倍（LLaMA-2 70B
-# 用 8 个 KV 头），大 batch 时解码明显加快（实验 3），注意力 FLOPs 不变。头数本身不增加 FLOPs。
+# 解码，每生成一个 token 做一次前向计算。之前 token 的 K、V 不变，可以缓存（KV cache）：每步注意力只需 O(n·d)，
+# 不必把整个前缀重算一遍，输出完全相同，解码快数倍，且文本越长差距越大（实验 2）。代价是显存：
+# 2 × 层数 × KV 头数 × 头维度 × 长度 × batch × 字节数。batch 为 1 时权重占大头（GPT-3 一条 2048 序列约
+# 9 GiB，权重 326 GiB）；随上下文和 batch 线性增长的是缓存：GPT-3 约 36 条序列就超过权重（LLaMA-2 7B
+# 只需约 6 条）。MQA/GQA 让多个查询头共享 K/V 头，缓存缩小 H/G 倍（LLaMA-2 70B 用 8 个 KV 头），大 batch 时解码明显加快（实验 3），注意力 FLOPs 不变。头数本身不增加矩阵乘法 FLOPs。
 #
 # **English:** Training and prefill see all positions and run them in parallel; generation is sequential:
 # token t+1 needs token t, one forward pass each. Earlier tokens' keys and values never change, so they are
-# cached: a step then costs O(n·d) attention instead of rerunning the prefix, with identical tokens (about
-# 5× faster over 96 tokens in Lab 2, more for longer texts). The price is memory: 2 × layers × KV heads × head size × tokens ×
-# batch × bytes. At batch 1 the weights dominate (GPT-3: 9 GiB of cache per 2,048-token sequence, 326 GiB
-# of weights); what grows with context and batch is the cache, which passes the weights at a few dozen
-# sequences. MQA and GQA share K/V heads across query heads, shrinking the cache H/G times (LLaMA-2 70B: 8 KV
-# heads) and speeding up large-batch decoding (Lab 3) with unchanged attention FLOPs. More heads add no FLOPs.
+# cached: a step then costs O(n·d) attention instead of rerunning the prefix, with identical tokens and
+# decoding several times faster, more for longer texts (Lab 2). The price is memory: 2 × layers × KV heads ×
+# head size × tokens × batch × bytes. At batch 1 the weights dominate (GPT-3: 9 GiB of cache per 2,048-token
+# sequence, 326 GiB of weights); what grows with context and batch is the cache: GPT-3's passes its weights
+# at about 36 sequences (LLaMA-2 7B's at about 6). MQA and GQA share K/V heads across query heads, shrinking
+# the cache H/G times (LLaMA-2 70B: 8 KV heads) and speeding up large-batch decoding (Lab 3) with unchanged
+# attention FLOPs. More heads add no matmul FLOPs.
 
 # %% [markdown]
 # ## Further reading

@@ -133,7 +133,8 @@ CAUSAL_LINEAR = Exercise(
           "- `q`, `k` (T, d) float32; `v` (T, dv) float32 — one head, no batch.\n"
           "- Return (T, dv) float32. Either keep S_t and z_t as a running state (the RNN view: constant memory "
           "per generated token) or use prefix sums; no 1/√d scaling.\n\n"
-          "The checker compares with `course.nn.linear_attention(..., causal=True)` up to 1e-4."),
+          "Do not call `course.nn.linear_attention`: the point is to write the recurrence yourself. The checker "
+          "compares with `course.nn.linear_attention(..., causal=True)` up to 1e-4, so this rule is yours to keep."),
     mistakes=[
         Mistake("bidirectional", "a decoder's position t may not use later keys: sum over j ≤ t only.",
                 _bidirectional),
@@ -158,7 +159,8 @@ QUIZ = Quiz([
         Option("FlashAttention makes exact attention O(n) in time by reading memory in tiles", False,
                "It still computes all n² scores; it only avoids storing them (and moving them through slow memory)."),
         Option("Splitting the work over h heads divides the n² cost by h, as heads run in parallel", False,
-               "Heads split d, not n: h heads of size d/h cost the same FLOPs as one head of size d (chapter 29)."),
+               "Heads split d, not n: h heads of size d/h cost the same matmul FLOPs as one head of size d "
+               "(chapter 29); only the h·n² score entries grow with h."),
     ), misconception=True),
     Question("34.q2", "In an online softmax, when a new block raises the running maximum from m to m′, the running sum…", (
         Option("is kept as it is: the new maximum only matters for the blocks still to come", False,
@@ -170,7 +172,8 @@ QUIZ = Quiz([
     )),
     Question("34.q3", "Lab 3 times linear attention against fused softmax attention at short lengths. Linear is slower there because…", (
         Option("fixed per-call costs dominate until softmax's n² work outgrows them", True,
-               "Its time stays flat until n is large; the crossover is where n² work outgrows that overhead."),
+               "Its time grows slowly while fixed per-call costs dominate; the crossover is where softmax's n² work "
+               "outgrows that overhead."),
         Option("its cost is really O(n²) as well, hidden in the sums over keys and values", False,
                "The non-causal form is O(n·d²): its time grows linearly once n is large (Lab 3's fit)."),
         Option("linear attention needs more FLOPs than softmax attention at every length", False,
