@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..validate import check_positive, check_tensor
+from ..validate import check_int, check_positive, check_probability, check_tensor
 
 __all__ = ["LayerNorm", "RMSNorm", "SequenceBatchNorm", "make_norm"]
 
@@ -14,6 +14,7 @@ class LayerNorm(nn.Module):
 
     def __init__(self, dim: int, eps: float = 1e-5, bias: bool = True):
         super().__init__()
+        check_int("dim", dim, minimum=1)
         check_positive("eps", eps)
         self.eps = eps
         self.weight = nn.Parameter(torch.ones(dim))
@@ -32,6 +33,7 @@ class RMSNorm(nn.Module):
 
     def __init__(self, dim: int, eps: float = 1e-6):
         super().__init__()
+        check_int("dim", dim, minimum=1)
         check_positive("eps", eps)
         self.eps = eps
         self.weight = nn.Parameter(torch.ones(dim))
@@ -50,6 +52,9 @@ class SequenceBatchNorm(nn.Module):
 
     def __init__(self, dim: int, eps: float = 1e-5, momentum: float = 0.1):
         super().__init__()
+        check_int("dim", dim, minimum=1)
+        check_positive("eps", eps)
+        check_probability("momentum", momentum)   # the weight of the new batch in the running average
         self.eps, self.momentum = eps, momentum
         self.weight = nn.Parameter(torch.ones(dim))
         self.bias = nn.Parameter(torch.zeros(dim))
@@ -82,4 +87,4 @@ def make_norm(kind: str, dim: int, eps: float = 1e-5) -> nn.Module:
         return LayerNorm(dim, eps)
     if kind == "rms":
         return RMSNorm(dim, eps)
-    raise ValueError(f"norm must be 'layer' or 'rms', got {kind!r}")
+    raise ValueError(f"kind must be 'layer' or 'rms', got {kind!r}")

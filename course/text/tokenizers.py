@@ -33,6 +33,8 @@ class CharTokenizer(_Vocab):
         super().__init__(sorted(set(text)))
 
     def encode(self, text: str) -> list[int]:
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a str, got {type(text).__name__}")
         unknown = sorted(set(text) - self.stoi.keys())
         if unknown:
             raise ValueError(f"text has characters not in the vocabulary: {''.join(unknown)!r}")
@@ -50,6 +52,9 @@ class WordTokenizer(_Vocab):
 
     def __init__(self, texts: list[str], min_count: int = 1):
         check_int("min_count", min_count, minimum=1)
+        if isinstance(texts, str) or not all(isinstance(t, str) for t in texts):
+            raise TypeError("texts must be a list of strings (one per document); a single string would be "
+                            "read one character at a time")
         counts = Counter(tok for t in texts for tok in self.split(t))
         words = sorted(w for w, c in counts.items() if c >= min_count)
         super().__init__(list(self.SPECIALS) + words)
@@ -60,6 +65,8 @@ class WordTokenizer(_Vocab):
         return cls.PATTERN.findall(text.lower())
 
     def encode(self, text: str) -> list[int]:
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a str, got {type(text).__name__}")
         return [self.stoi.get(tok, self.unk_id) for tok in self.split(text)]
 
     def decode(self, ids) -> str:
@@ -101,6 +108,8 @@ class BPETokenizer:
     @classmethod
     def train(cls, text: str, vocab_size: int) -> "BPETokenizer":
         check_int("vocab_size", vocab_size, minimum=256)
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a str, got {type(text).__name__}")
         chunks = Counter(cls.PRETOKEN.findall(text))
         words = {w: list(w.encode("utf-8")) for w in chunks}
         merges: list[tuple[int, int]] = []

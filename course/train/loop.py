@@ -9,7 +9,7 @@ import torch
 from tqdm.auto import tqdm
 
 from ..runtime import eval_mode
-from ..validate import check_int
+from ..validate import check_int, check_module
 from .clipping import global_grad_norm
 
 __all__ = ["History", "fit", "evaluate"]
@@ -34,14 +34,29 @@ class History:
 
 
 def _default_loss(model, batch) -> torch.Tensor:
+    if not isinstance(batch, (tuple, list)):
+        raise TypeError(f"a batch must be a tuple such as (inputs, targets) for model(*batch), "
+                        f"got {type(batch).__name__}")
     return model(*batch).loss
+
+
+def _loss(model, batch, loss_fn) -> torch.Tensor:
+    """loss_fn(model, batch), checked to be a scalar tensor (shape only: no GPU sync)."""
+    loss = loss_fn(model, batch)
+    if not isinstance(loss, torch.Tensor) or loss.dim() != 0:
+        hint = (" — does the batch carry targets? model(*batch).loss is None without them"
+                if loss is None and loss_fn is _default_loss else "")
+        raise TypeError(f"loss_fn must return a scalar tensor, got "
+                        f"{'None' if loss is None else type(loss).__name__}{hint}")
+    return loss
 
 
 @torch.no_grad()
 def evaluate(model, batches, loss_fn: Callable = _default_loss) -> float:
     """Mean loss of ``model`` over an iterable of batches, in eval mode."""
+    check_module("model", model)
     with eval_mode(model):
-        losses = [float(loss_fn(model, batch)) for batch in batches]
+        losses = [float(_loss(model, batch, loss_fn)) for batch in batches]
     if not losses:
         raise ValueError("batches must hold at least one batch")
     return sum(losses) / len(losses)
@@ -58,6 +73,11 @@ def fit(model: torch.nn.Module, optimizer: torch.optim.Optimizer, get_batch: Cal
     eval_batches() -> batches for :func:`evaluate`, run every ``eval_every`` steps and at the end.
     A non-finite loss stops training (``history.diverged``) unless ``stop_on_divergence`` is False.
     """
+    check_module("model", model)
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+    if not callable(get_batch):
+        raise TypeError(f"get_batch must be a function of the step, got {type(get_batch).__name__}")
     check_int("steps", steps, minimum=1)
     check_int("eval_every", eval_every, minimum=1)
     history = History()
@@ -65,7 +85,7 @@ def fit(model: torch.nn.Module, optimizer: torch.optim.Optimizer, get_batch: Cal
     model.train()
     bar = tqdm(range(steps), disable=not progress, leave=False, desc="training")
     for step in bar:
-        loss = loss_fn(model, get_batch(step))
+        loss = _loss(model, get_batch(step), loss_fn)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         norm = float(global_grad_norm(params))
