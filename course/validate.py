@@ -74,7 +74,8 @@ def check_ids(name: str, x: torch.Tensor, upper: int | None = None, what: str = 
         if upper is None and low < 0:
             raise ValueError(f"{name} must hold values >= 0, got min {low}")
         if upper is not None and (low < 0 or high >= upper):
-            raise ValueError(f"{name} holds values outside [0, {what or 'upper'}={upper}): min {low}, max {high}")
+            raise ValueError(f"{name} holds values outside [0, {what or 'upper'}={upper}): "
+                             f"min {low}, max {high}")
     return x
 
 

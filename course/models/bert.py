@@ -8,7 +8,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..nn import LayerNorm, LearnedPositions, TransformerBlock
-from ..validate import check_ids, check_in, check_int, check_match, check_positive, check_probability, check_tensor
+from ..validate import (check_ids, check_in, check_int, check_match, check_positive, check_probability,
+                        check_tensor)
 from .output import ModelOutput, lm_loss
 
 __all__ = ["BertConfig", "Bert", "mask_tokens", "BertClassifier", "BertTokenTagger", "BertSpanQA"]
@@ -64,7 +65,8 @@ def mask_tokens(ids: torch.Tensor, mask_id: int, vocab_size: int, *, p: float = 
     if special is not None:
         check_tensor("special", special, dtype="bool")
         if special.shape != ids.shape:
-            raise ValueError(f"special must have the shape of ids {tuple(ids.shape)}, got {tuple(special.shape)}")
+            raise ValueError(f"special must have the shape of ids {tuple(ids.shape)}, "
+                             f"got {tuple(special.shape)}")
         chosen &= ~special
     labels = torch.where(chosen, ids, torch.full_like(ids, -100))
     roll = torch.rand(ids.shape, generator=generator)

@@ -66,7 +66,8 @@ class RNNSeq2Seq(nn.Module):
         check_ids("src", src, self.src_emb.num_embeddings, "src_vocab")
         check_ids("tgt_in", tgt_in, self.tgt_emb.num_embeddings, "tgt_vocab")
         if src.shape[0] != tgt_in.shape[0]:
-            raise ValueError(f"src and tgt_in must have the same batch size, got {src.shape[0]} and {tgt_in.shape[0]}")
+            raise ValueError(f"src and tgt_in must have the same batch size, got {src.shape[0]} and "
+                             f"{tgt_in.shape[0]}")
         enc, state = self.encoder(self.src_emb(src))                    # (B, S, h), (1, B, h)
         emb = self.tgt_emb(tgt_in)
         if self.attention is None:

@@ -22,7 +22,8 @@ def _check_qkv(q, k, v) -> None:
     check_tensor("k", k, ndim=4, dtype="float", last_dim=q.shape[-1])
     check_tensor("v", v, ndim=4, dtype="float")
     check_match("k", k, "q", q, dims={0: "batch size", 1: "number of heads"}, dtype=True)
-    check_match("v", v, "k", k, dims={0: "batch size", 1: "number of heads", 2: "number of keys"}, dtype=True)
+    check_match("v", v, "k", k, dims={0: "batch size", 1: "number of heads", 2: "number of keys"},
+                dtype=True)
 
 
 def online_softmax_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, *, block_k: int = 128,

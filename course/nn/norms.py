@@ -71,8 +71,10 @@ class SequenceBatchNorm(nn.Module):
                 raise ValueError(f"mask must have shape {tuple(x.shape[:-1])}, got {tuple(mask.shape)}")
             flat = flat[mask.reshape(-1)]
         if self.training:
-            mean, var = flat.mean(0), flat.var(0, unbiased=False)
             n = flat.shape[0]
+            if n == 0:   # the mean of no tokens is NaN, and it would poison the running statistics
+                raise ValueError("mask must keep at least one token: batch statistics need some data")
+            mean, var = flat.mean(0), flat.var(0, unbiased=False)
             with torch.no_grad():
                 self.running_mean.lerp_(mean, self.momentum)
                 self.running_var.lerp_(var * n / max(n - 1, 1), self.momentum)  # unbiased, as torch

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterable
 
 import torch
 from tqdm.auto import tqdm
@@ -55,6 +55,9 @@ def _loss(model, batch, loss_fn) -> torch.Tensor:
 def evaluate(model, batches, loss_fn: Callable = _default_loss) -> float:
     """Mean loss of ``model`` over an iterable of batches, in eval mode."""
     check_module("model", model)
+    if callable(batches) or not isinstance(batches, Iterable):
+        raise TypeError(f"batches must be an iterable of batches (a list, or eval_batches() called), "
+                        f"got {type(batches).__name__}")
     with eval_mode(model):
         losses = [float(_loss(model, batch, loss_fn)) for batch in batches]
     if not losses:
@@ -76,8 +79,13 @@ def fit(model: torch.nn.Module, optimizer: torch.optim.Optimizer, get_batch: Cal
     check_module("model", model)
     if not isinstance(optimizer, torch.optim.Optimizer):
         raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
-    if not callable(get_batch):
-        raise TypeError(f"get_batch must be a function of the step, got {type(get_batch).__name__}")
+    functions = {"get_batch": get_batch, "loss_fn": loss_fn, "clip": clip, "eval_batches": eval_batches}
+    for name, fn in functions.items():   # e.g. clip=1.0 for lambda p: clip_by_global_norm(p, 1.0)
+        if fn is not None and not callable(fn):
+            raise TypeError(f"{name} must be a function, got {type(fn).__name__} {fn!r}"[:160])
+    if scheduler is not None and not callable(getattr(scheduler, "step", None)):
+        raise TypeError(f"scheduler must have a step() method (a torch lr scheduler), "
+                        f"got {type(scheduler).__name__}")
     check_int("steps", steps, minimum=1)
     check_int("eval_every", eval_every, minimum=1)
     history = History()
