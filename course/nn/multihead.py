@@ -78,9 +78,9 @@ class MultiHeadAttention(nn.Module):
         check_tensor("x", x, ndim=3, dtype="float", last_dim=self.d_model)
         if context is not None:
             check_tensor("context", context, ndim=3, dtype="float", last_dim=self.d_model)
-            check_match("context", context, "x", x, dims={0: "batch size"}, dtype=True)
-        if cache is not None:
-            check_match("cache.k", cache.k, "x", x, dims={0: "batch size"}, dtype=True)
+            check_match("context", context, "x", x, dims={0: "batch size"})
+        if cache is not None:   # (dtypes may differ under autocast: the cache holds projected keys)
+            check_match("cache.k", cache.k, "x", x, dims={0: "batch size"})
         q, k, v = self.project(x, context)
         past = cache.length if cache is not None else 0
         if self.rotary is not None:
@@ -122,8 +122,8 @@ class AdditiveAttention(nn.Module):
         check_tensor("query", query, ndim=3, dtype="float", last_dim=self.w_q.in_features)
         check_tensor("keys", keys, ndim=3, dtype="float", last_dim=self.w_k.in_features)
         check_tensor("values", values, ndim=3, dtype="float")
-        check_match("keys", keys, "query", query, dims={0: "batch size"}, dtype=True)
-        check_match("values", values, "keys", keys, dims={0: "batch size", 1: "number of keys"}, dtype=True)
+        check_match("keys", keys, "query", query, dims={0: "batch size"})
+        check_match("values", values, "keys", keys, dims={0: "batch size", 1: "number of keys"})
         scores = self.v(torch.tanh(self.w_q(query)[:, :, None] + self.w_k(keys)[:, None])).squeeze(-1)
         out, weights = attention_from_scores(scores[:, None], values[:, None], mask)
         self.last_weights = weights.detach() if self.record else None

@@ -46,8 +46,8 @@ def _loss(model, batch, loss_fn) -> torch.Tensor:
     if not isinstance(loss, torch.Tensor) or loss.dim() != 0:
         hint = (" — does the batch carry targets? model(*batch).loss is None without them"
                 if loss is None and loss_fn is _default_loss else "")
-        raise TypeError(f"loss_fn must return a scalar tensor, got "
-                        f"{'None' if loss is None else type(loss).__name__}{hint}")
+        got = f"shape {tuple(loss.shape)}" if isinstance(loss, torch.Tensor) else repr(loss)[:40]
+        raise TypeError(f"loss_fn must return a scalar tensor (a mean over the batch), got {got}{hint}")
     return loss
 
 
