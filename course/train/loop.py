@@ -91,7 +91,9 @@ def fit(model: torch.nn.Module, optimizer: torch.optim.Optimizer, get_batch: Cal
     history = History()
     params = [p for p in model.parameters() if p.requires_grad]
     model.train()
-    bar = tqdm(range(steps), disable=not progress, leave=False, desc="training")
+    # few redraws: in a notebook each one is a widget message, and a flood of them can overflow the
+    # kernel's output channel (nbval then loses the end of the cell)
+    bar = tqdm(range(steps), disable=not progress, leave=False, desc="training", mininterval=0.5)
     for step in bar:
         loss = _loss(model, get_batch(step), loss_fn)
         optimizer.zero_grad(set_to_none=True)
@@ -116,5 +118,5 @@ def fit(model: torch.nn.Module, optimizer: torch.optim.Optimizer, get_batch: Cal
             history.eval_loss.append(evaluate(model, eval_batches(), loss_fn))
             model.train()
         if step % 10 == 0:
-            bar.set_postfix(loss=f"{history.loss[-1]:.3f}")
+            bar.set_postfix(loss=f"{history.loss[-1]:.3f}", refresh=False)   # shown at the next redraw
     return history
