@@ -262,3 +262,33 @@ def test_the_allow_list_names_only_public_objects_with_a_reason():
     public = public_callables()
     for obj, reason in NOTHING_TO_VALIDATE.items():
         assert obj in public and len(reason) > 20, obj
+
+
+@pytest.mark.parametrize("positions", ["learned", "rope"])
+def test_a_training_step_reads_no_values_off_the_cpu(positions):
+    """On a GPU, reading a value (int(x.max()), .item()) makes the host wait for the device. Meta tensors
+    have shapes but no values, so a whole step on them proves the hot path's checks read only shapes."""
+    model = GPT(GPTConfig.preset("tiny", positions=positions)).to("meta")
+    optimizer = AdamW(model.parameters(), lr=1e-3)
+    idx = torch.zeros(2, 8, dtype=torch.long, device="meta")
+    loss = model(idx, targets=idx).loss
+    loss.backward()
+    clip_by_global_norm(model.parameters(), 1.0)
+    optimizer.step()
+    assert loss.shape == ()
+
+
+def test_valid_inputs_the_checks_must_not_reject():
+    frozen = torch.nn.Parameter(torch.ones(2), requires_grad=False)          # no grad, but a parameter
+    manual = torch.zeros(3)
+    manual.grad = torch.ones(3)                                                # a plain tensor given a grad
+    assert float(clip_by_global_norm([frozen, manual], 10.0)) == pytest.approx(3 ** 0.5)
+    Adam([{"params": [with_grad]}, {"params": param, "lr": 0.1}], betas=[0.9, 0.99])  # groups, list betas
+    import numpy as np
+    assert causal_mask(np.int64(3)).shape == (3, 3)                            # NumPy ints are ints
+    b, h, t = 2, 2, 4
+    qq = torch.randn(b, h, t, 8)
+    for mask in (torch.ones(t, t, dtype=torch.bool), torch.ones(b, 1, 1, t, dtype=torch.bool)):
+        scaled_dot_product_attention(qq, qq, qq, mask)
+    assert warmup_cosine(0, warmup=0, total=5, min_ratio=1.0) == 1.0
+    assert lm_loss(torch.randn(1, 3, 5), torch.tensor([[0, -100, 4]])).isfinite()

@@ -39,7 +39,8 @@ class LearnedPositions(nn.Module):
         """positions: (T,) int -> (T, dim)."""
         check_tensor("positions", positions, dtype="int")
         check_ids("positions", positions)
-        if positions.numel() and int(positions.max()) >= self.table.num_embeddings:
+        # values are read on the CPU only (on a GPU it would stall the device; GPT checks lengths itself)
+        if positions.device.type == "cpu" and positions.numel() and int(positions.max()) >= self.table.num_embeddings:
             raise ValueError(f"position {int(positions.max())} is beyond the learned table "
                              f"(max_len={self.table.num_embeddings}); learned positions cannot extrapolate")
         return self.table(positions)
