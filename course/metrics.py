@@ -19,6 +19,17 @@ def _check_strings(name: str, value, hint: str = "") -> None:
         raise TypeError(f"{name} must be a list of strings{hint}, got {type(value).__name__}")
 
 
+def _labels(name: str, y) -> list:
+    """Labels as a plain list. Tensor elements would hash by identity (every 0-dim tensor its own
+    class), so tensors and arrays become lists of Python values; 2-D inputs (logits) are refused."""
+    if hasattr(y, "tolist") and not isinstance(y, (list, tuple)):
+        if getattr(y, "ndim", 1) != 1:
+            raise ValueError(f"{name} must be 1-D, one label per example, got shape {tuple(y.shape)}; "
+                             f"for logits or probabilities take argmax(-1) first")
+        return y.tolist()
+    return y
+
+
 def _check_text(name: str, value) -> None:
     if not isinstance(value, str):
         raise TypeError(f"{name} must be a str, got {type(value).__name__}")
@@ -38,6 +49,7 @@ def bits_per_token(mean_nll: float) -> float:
 
 
 def accuracy(y_true, y_pred) -> float:
+    y_true, y_pred = _labels("y_true", y_true), _labels("y_pred", y_pred)
     check_same_length("y_true", y_true, "y_pred", y_pred)
     if not len(y_true):
         raise ValueError("y_true must not be empty")
@@ -47,6 +59,7 @@ def accuracy(y_true, y_pred) -> float:
 def precision_recall_f1(y_true, y_pred, positive=1, average: str = "binary") -> tuple[float, float, float]:
     """Precision, recall and F1. ``average="binary"`` for the ``positive`` class, ``"macro"`` averages
     the per-class scores, ``"micro"`` pools all decisions (equal to accuracy for single-label tasks)."""
+    y_true, y_pred = _labels("y_true", y_true), _labels("y_pred", y_pred)
     check_same_length("y_true", y_true, "y_pred", y_pred)
     check_in("average", average, ("binary", "macro", "micro"))
 

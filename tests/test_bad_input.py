@@ -199,6 +199,7 @@ BAD_CALLS = [
     (metrics.perplexity, "mean_nll must be a non-negative number", lambda: metrics.perplexity(float("nan"))),
     (metrics.bits_per_token, "mean_nll must be a non-negative number", lambda: metrics.bits_per_token("2.3")),
     (metrics.accuracy, "y_true and y_pred must have the same length", lambda: metrics.accuracy([1, 2], [1])),
+    (metrics.accuracy, "y_pred must be 1-D, one label per example", lambda: metrics.accuracy(torch.tensor([0, 2]), torch.randn(2, 3))),
     (metrics.precision_recall_f1, "average must be one of", lambda: metrics.precision_recall_f1([1], [1], average="weighted")),
     (metrics.bleu, "hypotheses must be a list of strings", lambda: metrics.bleu("the cat", [["the cat"]])),
     (metrics.bleu, "references[0] must be a list of strings", lambda: metrics.bleu(["the cat"], ["the cat"])),
@@ -292,3 +293,12 @@ def test_valid_inputs_the_checks_must_not_reject():
         scaled_dot_product_attention(qq, qq, qq, mask)
     assert warmup_cosine(0, warmup=0, total=5, min_ratio=1.0) == 1.0
     assert lm_loss(torch.randn(1, 3, 5), torch.tensor([[0, -100, 4]])).isfinite()
+
+
+def test_tensor_labels_count_like_lists():
+    """0-dim tensors hash by identity: a set of them made every example its own class (macro F1 wrong)."""
+    y_true, y_pred = torch.tensor([0, 1, 2, 1, 0]), torch.tensor([0, 1, 1, 1, 2])
+    for average in ("macro", "micro"):
+        assert metrics.precision_recall_f1(y_true, y_pred, average=average) == \
+            metrics.precision_recall_f1(y_true.tolist(), y_pred.tolist(), average=average)
+    assert metrics.precision_recall_f1(y_true, y_pred, average="micro")[0] == metrics.accuracy(y_true, y_pred)
