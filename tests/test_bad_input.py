@@ -176,6 +176,8 @@ BAD_CALLS = [
      lambda: beam_search(tiny, torch.zeros(1, 2, dtype=torch.long), 2, beam_size=100)),
     # text
     (CharTokenizer, "text has characters not in the vocabulary", lambda: CharTokenizer("abc").encode("abd")),
+    (CharTokenizer, "ids not in the vocabulary (size 3): [-1]", lambda: CharTokenizer("abc").decode([0, -1])),
+    (WordTokenizer, "ids not in the vocabulary (size 6): [9]", lambda: WordTokenizer(["a b"]).decode([4, 9])),
     (WordTokenizer, "texts must be a list of strings", lambda: WordTokenizer("the cat sat")),
     (BPETokenizer, "vocab_size must be >= 256", lambda: BPETokenizer.train("abc", 100)),
     (QAExample, "answer must appear in context at start", lambda: QAExample("Ann is 5", "Age?", "5", 0)),

@@ -23,6 +23,14 @@ class _Vocab:
     def __len__(self) -> int:
         return len(self.itos)
 
+    def _ids(self, ids) -> list[int]:
+        """ids as ints in [0, vocab_size): a negative id would silently index from the end."""
+        ids = [int(i) for i in ids]
+        bad = [i for i in ids if not 0 <= i < len(self.itos)]
+        if bad:
+            raise ValueError(f"ids not in the vocabulary (size {len(self.itos)}): {bad[:5]}")
+        return ids
+
 
 class CharTokenizer(_Vocab):
     """One id per distinct character of the training text."""
@@ -41,7 +49,7 @@ class CharTokenizer(_Vocab):
         return [self.stoi[c] for c in text]
 
     def decode(self, ids) -> str:
-        return "".join(self.itos[int(i)] for i in ids)
+        return "".join(self.itos[i] for i in self._ids(ids))
 
 
 class WordTokenizer(_Vocab):
@@ -70,7 +78,7 @@ class WordTokenizer(_Vocab):
         return [self.stoi.get(tok, self.unk_id) for tok in self.split(text)]
 
     def decode(self, ids) -> str:
-        return " ".join(self.itos[int(i)] for i in ids if int(i) != self.pad_id)
+        return " ".join(self.itos[i] for i in self._ids(ids) if i != self.pad_id)
 
 
 class BPETokenizer:
