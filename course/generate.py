@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 
 from .runtime import eval_mode
-from .validate import check_int, check_positive, check_probability, check_tensor
+from .validate import check_finite, check_int, check_module, check_positive, check_probability, check_tensor
 
 __all__ = ["filter_logits", "sample_next", "generate", "beam_search"]
 
@@ -37,11 +37,17 @@ def sample_next(logits: torch.Tensor, *, temperature: float = 1.0, top_k: int | 
                 top_p: float | None = None, greedy: bool = False,
                 generator: torch.Generator | None = None) -> torch.Tensor:
     """One next token per row from logits (B, V) -> (B, 1)."""
+    check_tensor("logits", logits, ndim=2, dtype="float", nonempty=True)
     if greedy:
+        if logits.device.type == "cpu":   # argmax would pick a NaN; on a GPU, checking would stall it
+            check_finite("logits", logits, allow_neg_inf=True)
         return logits.argmax(-1, keepdim=True)
     check_positive("temperature", temperature)
-    probs = filter_logits(logits / temperature, top_k, top_p).softmax(-1)
-    return torch.multinomial(probs.float().cpu(), 1, generator=generator).to(logits.device)
+    probs = filter_logits(logits / temperature, top_k, top_p).softmax(-1).float().cpu()
+    if not probs.isfinite().all():   # NaN or +inf logits, or a row with every token at -inf
+        check_finite("logits", logits.cpu(), allow_neg_inf=True)
+        raise ValueError("logits must keep at least one token per row above -inf")
+    return torch.multinomial(probs, 1, generator=generator).to(logits.device)
 
 
 @torch.no_grad()
@@ -55,7 +61,8 @@ def generate(model, idx: torch.Tensor, max_new_tokens: int, *, temperature: floa
     values (the KV cache); without it the whole sequence is run again every step. Both give the same
     tokens. Stops early once every row has produced ``eos_id``.
     """
-    check_tensor("idx", idx, ndim=2, dtype="int")
+    check_module("model", model)
+    check_tensor("idx", idx, ndim=2, dtype="int", nonempty=True)   # a prompt of at least one token
     check_int("max_new_tokens", max_new_tokens, minimum=0)
     context = getattr(getattr(model, "config", None), "context", None)
     if use_cache and context is not None and idx.shape[1] + max_new_tokens > context:
@@ -88,7 +95,8 @@ def beam_search(model, idx: torch.Tensor, max_new_tokens: int, *, beam_size: int
     Scores are summed log-probabilities divided by length**length_penalty. Returns the best
     sequence (1, T + n) and its score.
     """
-    check_tensor("idx", idx, ndim=2, dtype="int")
+    check_module("model", model)
+    check_tensor("idx", idx, ndim=2, dtype="int", nonempty=True)
     if idx.shape[0] != 1:
         raise ValueError(f"beam_search takes one prompt, idx must have shape (1, T), got {tuple(idx.shape)}")
     check_int("beam_size", beam_size, minimum=1)
@@ -107,6 +115,9 @@ def beam_search(model, idx: torch.Tensor, max_new_tokens: int, *, beam_size: int
                     candidates.append((seq, score, True))
                     continue
                 logp = model(seq).logits[0, -1].float().log_softmax(-1)
+                if beam_size > logp.shape[-1]:
+                    raise ValueError(f"beam_size ({beam_size}) must not exceed the vocabulary size "
+                                     f"({logp.shape[-1]}): each beam extends by its top beam_size tokens")
                 top = logp.topk(beam_size)
                 for lp, tok in zip(top.values.tolist(), top.indices.tolist()):
                     new = torch.cat([seq, seq.new_tensor([[tok]])], dim=1)

@@ -6,15 +6,38 @@ import re
 import string
 from collections import Counter
 
-from .validate import check_in, check_same_length
+from .validate import check_in, check_int, check_same_length
 
 __all__ = ["perplexity", "bits_per_token", "accuracy", "precision_recall_f1", "bleu",
            "bio_entities", "entity_f1", "exact_match", "token_f1"]
 
 
+def _check_strings(name: str, value, hint: str = "") -> None:
+    """A list of strings, not one string (which would be read one character at a time)."""
+    if isinstance(value, str) or not isinstance(value, (list, tuple)) or \
+            not all(isinstance(s, str) for s in value):
+        raise TypeError(f"{name} must be a list of strings{hint}, got {type(value).__name__}")
+
+
+def _labels(name: str, y) -> list:
+    """Labels as a plain list. Tensor elements would hash by identity (every 0-dim tensor its own
+    class), so tensors and arrays become lists of Python values; 2-D inputs (logits) are refused."""
+    if hasattr(y, "tolist") and not isinstance(y, (list, tuple)):
+        if getattr(y, "ndim", 1) != 1:
+            raise ValueError(f"{name} must be 1-D, one label per example, got shape {tuple(y.shape)}; "
+                             f"for logits or probabilities take argmax(-1) first")
+        return y.tolist()
+    return y
+
+
+def _check_text(name: str, value) -> None:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+
+
 def perplexity(mean_nll: float) -> float:
     """exp(mean negative log-likelihood per token, in nats). A uniform guess over V tokens gives V."""
-    if isinstance(mean_nll, bool) or not isinstance(mean_nll, (int, float)) or mean_nll < 0:
+    if isinstance(mean_nll, bool) or not isinstance(mean_nll, (int, float)) or not mean_nll >= 0:  # NaN too
         raise ValueError(f"mean_nll must be a non-negative number (nats per token), got {mean_nll!r}")
     return math.exp(mean_nll)
 
@@ -26,6 +49,7 @@ def bits_per_token(mean_nll: float) -> float:
 
 
 def accuracy(y_true, y_pred) -> float:
+    y_true, y_pred = _labels("y_true", y_true), _labels("y_pred", y_pred)
     check_same_length("y_true", y_true, "y_pred", y_pred)
     if not len(y_true):
         raise ValueError("y_true must not be empty")
@@ -35,6 +59,7 @@ def accuracy(y_true, y_pred) -> float:
 def precision_recall_f1(y_true, y_pred, positive=1, average: str = "binary") -> tuple[float, float, float]:
     """Precision, recall and F1. ``average="binary"`` for the ``positive`` class, ``"macro"`` averages
     the per-class scores, ``"micro"`` pools all decisions (equal to accuracy for single-label tasks)."""
+    y_true, y_pred = _labels("y_true", y_true), _labels("y_pred", y_pred)
     check_same_length("y_true", y_true, "y_pred", y_pred)
     check_in("average", average, ("binary", "macro", "micro"))
 
@@ -69,6 +94,13 @@ def bleu(hypotheses: list[str], references: list[list[str]], max_n: int = 4) -> 
     precisions for n = 1..4 are pooled over the corpus, combined by a geometric mean, times the
     brevity penalty exp(1 − r/c) when the hypotheses are shorter than the closest references.
     """
+    check_int("max_n", max_n, minimum=1)
+    _check_strings("hypotheses", hypotheses)
+    if isinstance(references, str) or not isinstance(references, (list, tuple)):
+        raise TypeError(f"references must be a list of reference streams, got {type(references).__name__}")
+    for j, stream in enumerate(references):
+        _check_strings(f"references[{j}]", stream, hint=" (references[j][i] is the j-th reference of "
+                                                            "sentence i: wrap a single stream as [refs])")
     if not references or any(len(r) != len(hypotheses) for r in references):
         raise ValueError("references must be a list of reference streams, each as long as hypotheses")
     matches, totals = [0] * max_n, [0] * max_n
@@ -130,11 +162,15 @@ def _normalize_answer(text: str) -> list[str]:
 
 
 def exact_match(prediction: str, truth: str) -> float:
+    _check_text("prediction", prediction)
+    _check_text("truth", truth)
     return float(_normalize_answer(prediction) == _normalize_answer(truth))
 
 
 def token_f1(prediction: str, truth: str) -> float:
     """Overlap F1 of normalized answer tokens (Rajpurkar et al., 2016)."""
+    _check_text("prediction", prediction)
+    _check_text("truth", truth)
     p, t = _normalize_answer(prediction), _normalize_answer(truth)
     if not p or not t:
         return float(p == t)

@@ -8,7 +8,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..nn import LayerNorm, LearnedPositions, TransformerBlock
-from ..validate import check_in, check_int, check_probability, check_tensor
+from ..validate import (check_ids, check_in, check_int, check_match, check_positive, check_probability,
+                        check_tensor)
 from .gpt import GPT
 from .output import ModelOutput, lm_loss
 
@@ -34,6 +35,10 @@ class BertConfig:
         if self.d_model % self.n_heads:
             raise ValueError(f"d_model ({self.d_model}) must be divisible by n_heads ({self.n_heads})")
         check_probability("dropout", self.dropout, open_right=True)
+        check_int("type_vocab_size", self.type_vocab_size, minimum=1)
+        if self.d_ff is not None:   # None means 4·d_model
+            check_int("d_ff", self.d_ff, minimum=1)
+        check_positive("norm_eps", self.norm_eps)
 
     @classmethod
     def preset(cls, name: str, **overrides) -> "BertConfig":
@@ -54,10 +59,15 @@ def mask_tokens(ids: torch.Tensor, mask_id: int, vocab_size: int, *, p: float = 
     Returns ``(inputs, labels)``, labels = original id at chosen positions and −100 elsewhere.
     """
     check_tensor("ids", ids, ndim=2, dtype="int")
+    check_int("vocab_size", vocab_size, minimum=1)
+    check_int("mask_id", mask_id, minimum=0)
     check_probability("p", p)
     chosen = torch.rand(ids.shape, generator=generator) < p
     if special is not None:
         check_tensor("special", special, dtype="bool")
+        if special.shape != ids.shape:
+            raise ValueError(f"special must have the shape of ids {tuple(ids.shape)}, "
+                             f"got {tuple(special.shape)}")
         chosen &= ~special
     labels = torch.where(chosen, ids, torch.full_like(ids, -100))
     roll = torch.rand(ids.shape, generator=generator)
@@ -76,6 +86,8 @@ class Bert(nn.Module):
 
     def __init__(self, config: BertConfig):
         super().__init__()
+        if not isinstance(config, BertConfig):
+            raise TypeError(f"config must be a BertConfig, got {type(config).__name__}")
         self.config = c = config
         self.tok_emb = nn.Embedding(c.vocab_size, c.d_model)
         self.pos_emb = LearnedPositions(c.max_len, c.d_model)
@@ -99,12 +111,18 @@ class Bert(nn.Module):
         check_tensor("ids", ids, ndim=2, dtype="int")
         if ids.shape[1] > self.config.max_len:
             raise ValueError(f"ids has {ids.shape[1]} tokens, more than max_len={self.config.max_len}")
+        check_ids("ids", ids, self.config.vocab_size, "vocab_size")
+        if segments is not None:
+            check_tensor("segments", segments, dtype="int")
+            check_match("segments", segments, "ids", ids, dims={0: "batch size", 1: "length"})
+            check_ids("segments", segments, self.config.type_vocab_size, "type_vocab_size")
         x = self.tok_emb(ids) + self.pos_emb(torch.arange(ids.shape[1], device=ids.device))
         x = x + self.seg_emb(segments if segments is not None else torch.zeros_like(ids))
         x = self.drop(self.emb_norm(x))
         mask = None
         if attention_mask is not None:
             check_tensor("attention_mask", attention_mask, ndim=2, dtype="bool")
+            check_match("attention_mask", attention_mask, "ids", ids, dims={0: "batch size", 1: "length"})
             mask = attention_mask[:, None, None, :]                        # (B, 1, 1, T)
         for block in self.blocks:
             x = block(x, mask=mask)
@@ -117,11 +135,18 @@ class Bert(nn.Module):
         return ModelOutput(logits=logits, loss=loss, extras={"hidden": hidden})
 
 
+def _check_bert(bert) -> None:
+    if not isinstance(bert, Bert):
+        raise TypeError(f"bert must be a Bert encoder (course.models.Bert), got {type(bert).__name__}")
+
+
 class BertClassifier(nn.Module):
     """Sentence classification from the first ([CLS]) position: (B, T) -> logits (B, n_classes)."""
 
     def __init__(self, bert: Bert, n_classes: int):
         super().__init__()
+        _check_bert(bert)
+        check_int("n_classes", n_classes, minimum=1)
         self.bert = bert
         self.head = nn.Sequential(nn.Linear(bert.config.d_model, bert.config.d_model), nn.Tanh(),
                                   nn.Linear(bert.config.d_model, n_classes))
@@ -136,6 +161,8 @@ class BertTokenTagger(nn.Module):
 
     def __init__(self, bert: Bert, n_tags: int):
         super().__init__()
+        _check_bert(bert)
+        check_int("n_tags", n_tags, minimum=1)
         self.bert = bert
         self.head = nn.Linear(bert.config.d_model, n_tags)
 
@@ -149,6 +176,7 @@ class BertSpanQA(nn.Module):
 
     def __init__(self, bert: Bert):
         super().__init__()
+        _check_bert(bert)
         self.bert = bert
         self.head = nn.Linear(bert.config.d_model, 2)
 

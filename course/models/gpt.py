@@ -8,7 +8,8 @@ import torch
 from torch import nn
 
 from ..nn import LearnedPositions, SinusoidalPositions, TransformerBlock, make_norm
-from ..validate import check_in, check_int, check_probability, check_tensor
+from ..nn.blocks import ACTIVATIONS
+from ..validate import check_ids, check_in, check_int, check_positive, check_probability, check_tensor
 from .output import ModelOutput, lm_loss
 
 __all__ = ["GPTConfig", "GPT"]
@@ -40,6 +41,10 @@ class GPTConfig:
         check_probability("dropout", self.dropout, open_right=True)
         check_in("positions", self.positions, ("learned", "sinusoidal", "rope", "none"))
         check_in("norm", self.norm, ("layer", "rms"))
+        if self.d_ff is not None:   # None means 4·d_model; 0 must not silently mean the same
+            check_int("d_ff", self.d_ff, minimum=1)
+        check_in("activation", self.activation, ACTIVATIONS)
+        check_positive("norm_eps", self.norm_eps)
         if self.window is not None:
             check_int("window", self.window, minimum=1)
         check_int("n_kv_heads", self.kv_heads, minimum=1)
@@ -140,8 +145,7 @@ class GPT(nn.Module):
             raise ValueError(f"sequence of {past + t} tokens is longer than the context window "
                              f"({self.config.context}); crop idx to its last {self.config.context} tokens")
         # on CPU a clear message; on a GPU this check would stall the device for a sync, so it is skipped
-        if idx.device.type == "cpu" and idx.numel() and (int(idx.max()) >= self.config.vocab_size or int(idx.min()) < 0):
-            raise ValueError(f"idx holds token ids outside [0, vocab_size={self.config.vocab_size})")
+        check_ids("idx", idx, self.config.vocab_size, "vocab_size")
         x = self.tok_emb(idx)
         if self.config.positions == "sinusoidal":   # fixed sinusoids have amplitude 1: scale tokens up
             x = x * math.sqrt(self.config.d_model)      # to match them, as Vaswani et al. (2017) do

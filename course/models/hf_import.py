@@ -14,6 +14,8 @@ __all__ = ["config_from_gpt2", "gpt_from_hf_gpt2"]
 
 def config_from_gpt2(hf_config) -> GPTConfig:
     """The GPTConfig with the same shape as a transformers ``GPT2Config``."""
+    if not all(hasattr(hf_config, a) for a in ("n_embd", "n_layer", "n_head", "n_positions", "vocab_size")):
+        raise TypeError(f"hf_config must be a transformers GPT2Config, got {type(hf_config).__name__}")
     return GPTConfig(vocab_size=hf_config.vocab_size, context=hf_config.n_positions,
                      n_layers=hf_config.n_layer, n_heads=hf_config.n_head, d_model=hf_config.n_embd,
                      d_ff=hf_config.n_inner, activation="gelu_tanh", norm_eps=hf_config.layer_norm_epsilon)

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 
+from ..validate import check_ids, check_tensor
+
 __all__ = ["ModelOutput", "lm_loss"]
 
 
@@ -23,6 +25,11 @@ def lm_loss(logits: torch.Tensor, targets: torch.Tensor, ignore_index: int = -10
 
     Positions whose target is ``ignore_index`` (padding, prompt tokens) do not count.
     """
+    check_tensor("logits", logits, dtype="float")
+    check_tensor("targets", targets, dtype="int")
+    if targets.device.type == "cpu":   # on a GPU reading the values would stall it; torch checks there
+        check_ids("targets", targets.masked_fill(targets == ignore_index, 0), logits.shape[-1],
+                  "number of classes")
     if logits.shape[:-1] != targets.shape:
         raise ValueError(f"targets must have shape {tuple(logits.shape[:-1])} to match logits "
                          f"{tuple(logits.shape)}, got {tuple(targets.shape)}")

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from ..nn import AdditiveAttention
-from ..validate import check_in, check_int, check_tensor
+from ..validate import check_ids, check_in, check_int, check_tensor
 from .output import ModelOutput, lm_loss
 
 __all__ = ["RNNLanguageModel", "RNNSeq2Seq"]
@@ -19,7 +19,9 @@ class RNNLanguageModel(nn.Module):
     def __init__(self, vocab_size: int, d_embed: int = 64, hidden: int = 128, n_layers: int = 1,
                  cell: str = "lstm", nonlinearity: str = "tanh"):
         super().__init__()
-        check_int("vocab_size", vocab_size, minimum=1)
+        for name, value in (("vocab_size", vocab_size), ("d_embed", d_embed), ("hidden", hidden),
+                            ("n_layers", n_layers)):
+            check_int(name, value, minimum=1)
         check_in("cell", cell, _CELLS)
         check_in("nonlinearity", nonlinearity, ("tanh", "relu"))
         if nonlinearity != "tanh" and cell != "rnn":
@@ -31,6 +33,7 @@ class RNNLanguageModel(nn.Module):
 
     def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None) -> ModelOutput:
         check_tensor("idx", idx, ndim=2, dtype="int")
+        check_ids("idx", idx, self.embed.num_embeddings, "vocab_size")
         out, _ = self.rnn(self.embed(idx))
         logits = self.head(out)
         return ModelOutput(logits, lm_loss(logits, targets) if targets is not None else None)
@@ -47,6 +50,8 @@ class RNNSeq2Seq(nn.Module):
     def __init__(self, src_vocab: int, tgt_vocab: int, hidden: int = 64, attention: bool = True,
                  pad_id: int = 0):
         super().__init__()
+        for name, value in (("src_vocab", src_vocab), ("tgt_vocab", tgt_vocab), ("hidden", hidden)):
+            check_int(name, value, minimum=1)
         self.pad_id = pad_id
         self.src_emb = nn.Embedding(src_vocab, hidden)
         self.tgt_emb = nn.Embedding(tgt_vocab, hidden)
@@ -58,6 +63,11 @@ class RNNSeq2Seq(nn.Module):
     def forward(self, src, tgt_in, targets=None) -> ModelOutput:
         check_tensor("src", src, ndim=2, dtype="int")
         check_tensor("tgt_in", tgt_in, ndim=2, dtype="int")
+        check_ids("src", src, self.src_emb.num_embeddings, "src_vocab")
+        check_ids("tgt_in", tgt_in, self.tgt_emb.num_embeddings, "tgt_vocab")
+        if src.shape[0] != tgt_in.shape[0]:
+            raise ValueError(f"src and tgt_in must have the same batch size, got {src.shape[0]} and "
+                             f"{tgt_in.shape[0]}")
         enc, state = self.encoder(self.src_emb(src))                    # (B, S, h), (1, B, h)
         emb = self.tgt_emb(tgt_in)
         if self.attention is None:

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from ..nn import SinusoidalPositions, TransformerBlock, make_norm
-from ..validate import check_int, check_tensor
+from ..validate import check_ids, check_int, check_probability, check_tensor
 from .output import ModelOutput, lm_loss
 
 __all__ = ["Seq2SeqConfig", "Seq2SeqTransformer"]
@@ -34,6 +34,7 @@ class Seq2SeqConfig:
             check_int(name, getattr(self, name), minimum=1)
         if self.d_model % self.n_heads:
             raise ValueError(f"d_model ({self.d_model}) must be divisible by n_heads ({self.n_heads})")
+        check_probability("dropout", self.dropout, open_right=True)
 
 
 class Seq2SeqTransformer(nn.Module):
@@ -41,6 +42,8 @@ class Seq2SeqTransformer(nn.Module):
 
     def __init__(self, config: Seq2SeqConfig):
         super().__init__()
+        if not isinstance(config, Seq2SeqConfig):
+            raise TypeError(f"config must be a Seq2SeqConfig, got {type(config).__name__}")
         self.config = c = config
         self.src_emb = nn.Embedding(c.src_vocab, c.d_model)
         self.tgt_emb = nn.Embedding(c.tgt_vocab, c.d_model)
@@ -62,6 +65,7 @@ class Seq2SeqTransformer(nn.Module):
     def encode(self, src: torch.Tensor):
         """src (B, S) -> (memory (B, S, d), src_mask (B, 1, 1, S))."""
         check_tensor("src", src, ndim=2, dtype="int")
+        check_ids("src", src, self.config.src_vocab, "src_vocab")
         src_mask = (src != self.config.pad_id)[:, None, None, :]
         x = self._embed(self.src_emb, src)
         for block in self.encoder:
@@ -71,6 +75,11 @@ class Seq2SeqTransformer(nn.Module):
     def decode(self, tgt_in: torch.Tensor, memory: torch.Tensor, src_mask: torch.Tensor) -> torch.Tensor:
         """tgt_in (B, T) -> logits (B, T, tgt_vocab)."""
         check_tensor("tgt_in", tgt_in, ndim=2, dtype="int")
+        check_ids("tgt_in", tgt_in, self.config.tgt_vocab, "tgt_vocab")
+        check_tensor("memory", memory, ndim=3, dtype="float", last_dim=self.config.d_model)
+        if memory.shape[0] != tgt_in.shape[0]:
+            raise ValueError(f"memory and tgt_in must have the same batch size, got {memory.shape[0]} "
+                             f"and {tgt_in.shape[0]}")
         x = self._embed(self.tgt_emb, tgt_in)
         for block in self.decoder:
             x = block(x, memory=memory, memory_mask=src_mask)

@@ -18,7 +18,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from ..validate import check_int, check_mask, check_probability, check_tensor
+from ..validate import check_int, check_mask, check_match, check_number, check_probability, check_tensor
 
 __all__ = ["scaled_dot_product_attention", "attention_from_scores", "causal_mask",
            "padding_mask", "sliding_window_mask"]
@@ -32,6 +32,12 @@ def attention_from_scores(scores: torch.Tensor, v: torch.Tensor, mask: torch.Ten
     that masked keys get exactly zero weight; a query row with every key masked gets all-zero weights
     (instead of NaN). Returns ``(out (B, H, Tq, dv), weights (B, H, Tq, Tk))``.
     """
+    check_tensor("scores", scores, ndim=4, dtype="float")
+    check_tensor("v", v, ndim=4, dtype="float")
+    if scores.shape[-1] != v.shape[-2]:
+        raise ValueError(f"v must have one row per key: scores have {scores.shape[-1]} keys (dim -1), "
+                         f"v has {v.shape[-2]} (dim -2)")
+    check_mask("mask", mask, scores.shape)
     if mask is not None:
         scores = scores.masked_fill(~mask, float("-inf"))
     weights = torch.softmax(scores.float(), dim=-1).to(v.dtype)
@@ -62,6 +68,9 @@ def scaled_dot_product_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tens
     check_tensor("q", q, ndim=4, dtype="float")
     check_tensor("k", k, ndim=4, dtype="float", last_dim=q.shape[-1])
     check_tensor("v", v, ndim=4, dtype="float")
+    # heads are checked below: k and v may have fewer than q (grouped-query attention)
+    check_match("k", k, "q", q, dims={0: "batch size"}, dtype=True)
+    check_match("v", v, "q", q, dims={0: "batch size"}, dtype=True)
     if k.shape[-2] != v.shape[-2]:
         raise ValueError(f"k and v must have the same number of keys (dim -2), got "
                          f"{k.shape[-2]} and {v.shape[-2]}")
@@ -70,6 +79,8 @@ def scaled_dot_product_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tens
                          f"(grouped-query attention); got q {q.shape[1]}, k {k.shape[1]}, v {v.shape[1]}")
     check_mask("mask", mask, (*q.shape[:-1], k.shape[-2]))
     check_probability("dropout_p", dropout_p, open_right=True)
+    if scale is not None:
+        check_number("scale", scale)
     scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
     t_q, t_k = q.shape[-2], k.shape[-2]
     grouped = q.shape[1] != k.shape[1]

@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..validate import check_in
+from ..validate import check_in, check_int, check_probability, check_tensor
 from .multihead import KVCache, MultiHeadAttention
 from .norms import make_norm
 
@@ -25,12 +25,17 @@ class FeedForward(nn.Module):
                  bias: bool = True):
         super().__init__()
         check_in("activation", activation, ACTIVATIONS)
+        check_int("d_model", d_model, minimum=1)
+        check_int("d_ff", d_ff, minimum=1)
+        check_probability("dropout", dropout, open_right=True)
+        self.d_model = d_model
         self.up = nn.Linear(d_model, d_ff, bias=bias)
         self.down = nn.Linear(d_ff, d_model, bias=bias)
         self.act = ACTIVATIONS[activation]
         self.drop = nn.Dropout(dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_tensor("x", x, dtype="float", last_dim=self.d_model)
         return self.drop(self.down(self.act(self.up(x))))
 
 

@@ -11,9 +11,19 @@ import math
 import torch
 from torch.utils.checkpoint import checkpoint
 
-from ..validate import check_int, check_tensor
+from ..validate import check_int, check_match, check_positive, check_tensor
 
 __all__ = ["online_softmax_attention", "tiled_attention", "linear_attention"]
+
+
+def _check_qkv(q, k, v) -> None:
+    """q (B, H, Tq, d), k (B, H, Tk, d), v (B, H, Tk, dv): one dtype, one batch, one set of heads."""
+    check_tensor("q", q, ndim=4, dtype="float")
+    check_tensor("k", k, ndim=4, dtype="float", last_dim=q.shape[-1])
+    check_tensor("v", v, ndim=4, dtype="float")
+    check_match("k", k, "q", q, dims={0: "batch size", 1: "number of heads"}, dtype=True)
+    check_match("v", v, "k", k, dims={0: "batch size", 1: "number of heads", 2: "number of keys"},
+                dtype=True)
 
 
 def online_softmax_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, *, block_k: int = 128,
@@ -24,6 +34,9 @@ def online_softmax_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, 
     tile raises the maximum, the old l and acc are rescaled by exp(m_old − m_new).
     q: (B, H, Tq, d), k and v: (B, H, Tk, d). ``q_offset``: absolute position of q's first row (causal).
     """
+    _check_qkv(q, k, v)
+    check_int("block_k", block_k, minimum=1)
+    check_int("q_offset", q_offset, minimum=0)
     scale = 1.0 / math.sqrt(q.shape[-1])
     b, h, tq, _ = q.shape
     m = q.new_full((b, h, tq, 1), float("-inf"))
@@ -54,9 +67,7 @@ def tiled_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, *, block_
     backward pass recomputes a block's tiles instead of storing them: the memory kept for backward is
     O(T·d) instead of O(T²). q, k, v: (B, H, T, d) -> (B, H, Tq, d).
     """
-    check_tensor("q", q, ndim=4, dtype="float")
-    check_tensor("k", k, ndim=4, dtype="float", last_dim=q.shape[-1])
-    check_tensor("v", v, ndim=4, dtype="float")
+    _check_qkv(q, k, v)
     check_int("block_q", block_q, minimum=1)
     check_int("block_k", block_k, minimum=1)
     outs = []
@@ -77,9 +88,10 @@ def linear_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, *, causa
     so the cost is O(T·d²) instead of O(T²·d). It is a *different* attention, not an approximation
     with a guarantee. q, k: (B, H, T, d), v: (B, H, T, dv) -> (B, H, T, dv).
     """
-    check_tensor("q", q, ndim=4, dtype="float")
-    check_tensor("k", k, ndim=4, dtype="float", last_dim=q.shape[-1])
-    check_tensor("v", v, ndim=4, dtype="float")
+    _check_qkv(q, k, v)
+    check_positive("eps", eps)
+    if causal:   # query i sums keys 0..i: one key per query
+        check_match("k", k, "q", q, dims={2: "length"})
     fq, fk = torch.nn.functional.elu(q) + 1, torch.nn.functional.elu(k) + 1
     if causal:   # prefix sums: query i only sums keys 0..i
         kv = torch.einsum("bhtd,bhte->bhtde", fk, v).cumsum(dim=2)          # (B, H, T, d, dv)

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..validate import check_int, check_probability, check_tensor
+from ..validate import check_int, check_match, check_probability, check_tensor
 from .attention import attention_from_scores, causal_mask, scaled_dot_product_attention
 from .positions import RotaryEmbedding
 
@@ -89,6 +89,9 @@ class MultiHeadAttention(nn.Module):
         check_tensor("x", x, ndim=3, dtype="float", last_dim=self.d_model)
         if context is not None:
             check_tensor("context", context, ndim=3, dtype="float", last_dim=self.d_model)
+            check_match("context", context, "x", x, dims={0: "batch size"})
+        if cache is not None:   # (dtypes may differ under autocast: the cache holds projected keys)
+            check_match("cache.k", cache.k, "x", x, dims={0: "batch size"})
         q, k, v = self.project(x, context)
         past = cache.length if cache is not None else 0
         if self.rotary is not None:
@@ -118,6 +121,8 @@ class AdditiveAttention(nn.Module):
 
     def __init__(self, query_dim: int, key_dim: int, hidden: int):
         super().__init__()
+        for name, value in (("query_dim", query_dim), ("key_dim", key_dim), ("hidden", hidden)):
+            check_int(name, value, minimum=1)
         self.w_q = nn.Linear(query_dim, hidden, bias=False)
         self.w_k = nn.Linear(key_dim, hidden, bias=False)
         self.v = nn.Linear(hidden, 1, bias=False)
@@ -125,8 +130,11 @@ class AdditiveAttention(nn.Module):
         self.last_weights: torch.Tensor | None = None
 
     def forward(self, query, keys, values, mask=None):
-        check_tensor("query", query, ndim=3, dtype="float")
-        check_tensor("keys", keys, ndim=3, dtype="float")
+        check_tensor("query", query, ndim=3, dtype="float", last_dim=self.w_q.in_features)
+        check_tensor("keys", keys, ndim=3, dtype="float", last_dim=self.w_k.in_features)
+        check_tensor("values", values, ndim=3, dtype="float")
+        check_match("keys", keys, "query", query, dims={0: "batch size"})
+        check_match("values", values, "keys", keys, dims={0: "batch size", 1: "number of keys"})
         scores = self.v(torch.tanh(self.w_q(query)[:, :, None] + self.w_k(keys)[:, None])).squeeze(-1)
         out, weights = attention_from_scores(scores[:, None], values[:, None], mask)
         self.last_weights = weights.detach() if self.record else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..validate import check_positive, check_tensor
+from ..validate import check_int, check_positive, check_probability, check_tensor
 
 __all__ = ["LayerNorm", "RMSNorm", "SequenceBatchNorm", "make_norm"]
 
@@ -14,6 +14,7 @@ class LayerNorm(nn.Module):
 
     def __init__(self, dim: int, eps: float = 1e-5, bias: bool = True):
         super().__init__()
+        check_int("dim", dim, minimum=1)
         check_positive("eps", eps)
         self.eps = eps
         self.weight = nn.Parameter(torch.ones(dim))
@@ -32,6 +33,7 @@ class RMSNorm(nn.Module):
 
     def __init__(self, dim: int, eps: float = 1e-6):
         super().__init__()
+        check_int("dim", dim, minimum=1)
         check_positive("eps", eps)
         self.eps = eps
         self.weight = nn.Parameter(torch.ones(dim))
@@ -50,6 +52,9 @@ class SequenceBatchNorm(nn.Module):
 
     def __init__(self, dim: int, eps: float = 1e-5, momentum: float = 0.1):
         super().__init__()
+        check_int("dim", dim, minimum=1)
+        check_positive("eps", eps)
+        check_probability("momentum", momentum)   # the weight of the new batch in the running average
         self.eps, self.momentum = eps, momentum
         self.weight = nn.Parameter(torch.ones(dim))
         self.bias = nn.Parameter(torch.zeros(dim))
@@ -66,8 +71,10 @@ class SequenceBatchNorm(nn.Module):
                 raise ValueError(f"mask must have shape {tuple(x.shape[:-1])}, got {tuple(mask.shape)}")
             flat = flat[mask.reshape(-1)]
         if self.training:
-            mean, var = flat.mean(0), flat.var(0, unbiased=False)
             n = flat.shape[0]
+            if n == 0:   # the mean of no tokens is NaN, and it would poison the running statistics
+                raise ValueError("mask must keep at least one token: batch statistics need some data")
+            mean, var = flat.mean(0), flat.var(0, unbiased=False)
             with torch.no_grad():
                 self.running_mean.lerp_(mean, self.momentum)
                 self.running_var.lerp_(var * n / max(n - 1, 1), self.momentum)  # unbiased, as torch
@@ -82,4 +89,4 @@ def make_norm(kind: str, dim: int, eps: float = 1e-5) -> nn.Module:
         return LayerNorm(dim, eps)
     if kind == "rms":
         return RMSNorm(dim, eps)
-    raise ValueError(f"norm must be 'layer' or 'rms', got {kind!r}")
+    raise ValueError(f"kind must be 'layer' or 'rms', got {kind!r}")

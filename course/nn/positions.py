@@ -6,7 +6,7 @@ import math
 import torch
 from torch import nn
 
-from ..validate import check_int, check_tensor
+from ..validate import check_ids, check_int, check_positive, check_tensor
 
 __all__ = ["LearnedPositions", "SinusoidalPositions", "RotaryEmbedding", "sinusoidal_table"]
 
@@ -15,6 +15,7 @@ def sinusoidal_table(n_positions: int, dim: int, base: float = 10000.0) -> torch
     """(n_positions, dim): PE[p, 2i] = sin(p / base^(2i/dim)), PE[p, 2i+1] = cos(same)."""
     check_int("n_positions", n_positions, minimum=1)
     check_int("dim", dim, minimum=2)
+    check_positive("base", base)
     if dim % 2:
         raise ValueError(f"dim must be even for sinusoidal positions, got {dim}")
     pos = torch.arange(n_positions, dtype=torch.float32)[:, None]
@@ -30,11 +31,16 @@ class LearnedPositions(nn.Module):
 
     def __init__(self, max_len: int, dim: int):
         super().__init__()
+        check_int("max_len", max_len, minimum=1)
+        check_int("dim", dim, minimum=1)
         self.table = nn.Embedding(max_len, dim)
 
     def forward(self, positions: torch.Tensor) -> torch.Tensor:
         """positions: (T,) int -> (T, dim)."""
-        if positions.numel() and int(positions.max()) >= self.table.num_embeddings:
+        check_tensor("positions", positions, dtype="int")
+        check_ids("positions", positions)
+        # values are read on the CPU only (on a GPU it would stall the device; GPT checks lengths itself)
+        if positions.device.type == "cpu" and positions.numel() and int(positions.max()) >= self.table.num_embeddings:
             raise ValueError(f"position {int(positions.max())} is beyond the learned table "
                              f"(max_len={self.table.num_embeddings}); learned positions cannot extrapolate")
         return self.table(positions)
@@ -45,10 +51,13 @@ class SinusoidalPositions(nn.Module):
 
     def __init__(self, dim: int, base: float = 10000.0):
         super().__init__()
+        sinusoidal_table(1, dim, base)   # validate dim and base now, not at the first call
         self.dim, self.base = dim, base
 
     def forward(self, positions: torch.Tensor) -> torch.Tensor:
         """positions: (T,) int -> (T, dim)."""
+        check_tensor("positions", positions, dtype="int")
+        check_ids("positions", positions)   # a negative index would silently read the table's end
         table = sinusoidal_table(int(positions.max()) + 1 if positions.numel() else 1, self.dim, self.base)
         return table.to(positions.device)[positions]
 
@@ -61,6 +70,8 @@ class RotaryEmbedding(nn.Module):
 
     def __init__(self, head_dim: int, base: float = 10000.0):
         super().__init__()
+        check_int("head_dim", head_dim, minimum=2)
+        check_positive("base", base)
         if head_dim % 2:
             raise ValueError(f"head_dim must be even for rotary embeddings, got {head_dim}")
         inv_freq = base ** (-torch.arange(0, head_dim, 2, dtype=torch.float32) / head_dim)
@@ -68,7 +79,11 @@ class RotaryEmbedding(nn.Module):
 
     def forward(self, x: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
         """x: (B, H, T, head_dim), positions: (T,) -> x rotated, same shape."""
-        check_tensor("x", x, ndim=4, dtype="float")
+        check_tensor("x", x, ndim=4, dtype="float", last_dim=2 * self.inv_freq.shape[0])
+        check_tensor("positions", positions, ndim=1)
+        if positions.shape[0] != x.shape[-2]:
+            raise ValueError(f"positions must hold one position per token of x: x has {x.shape[-2]} "
+                             f"(dim -2), positions has {positions.shape[0]}")
         angles = positions.float()[:, None] * self.inv_freq[None, :]   # (T, head_dim/2)
         cos, sin = angles.cos().to(x.dtype), angles.sin().to(x.dtype)
         even, odd = x[..., 0::2], x[..., 1::2]

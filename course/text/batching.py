@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import torch
 
-from ..validate import check_int, check_tensor
+from ..validate import check_int, check_number, check_tensor
 
 __all__ = ["pad_batch", "lm_batch", "train_val_split"]
 
@@ -45,6 +45,7 @@ def lm_batch(data: torch.Tensor, batch_size: int, block: int, generator: torch.G
 
 def train_val_split(data: torch.Tensor, val_fraction: float = 0.1):
     """The first (1 − val_fraction) of a token stream for training, the rest for validation."""
+    check_number("val_fraction", val_fraction)
     if not 0 < val_fraction < 1:
         raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction}")
     cut = int(len(data) * (1 - val_fraction))

@@ -29,6 +29,8 @@ def _noun_phrase(rng: random.Random, plural: bool) -> str:
 
 def grammar_sentence(rng: random.Random) -> str:
     """One sentence; the subject's number decides the verb's form however far apart they are."""
+    if not isinstance(rng, random.Random):
+        raise TypeError(f"rng must be a random.Random (e.g. random.Random(0)), got {type(rng).__name__}")
     plural = rng.random() < 0.5
     subject = _noun_phrase(rng, plural)
     roll = rng.random()

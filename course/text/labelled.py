@@ -44,6 +44,7 @@ _FILLER = ["the", "a", "new", "about", "today", "this", "with", "we", "saw", "an
 def topic_examples(n: int, seed: int = 0, length: int = 8) -> list[tuple[str, str]]:
     """(text, topic) where a few topic words hide among common filler words."""
     check_int("n", n, minimum=1)
+    check_int("length", length, minimum=2)   # two topic words hide among the filler
     rng = random.Random(seed)
     out = []
     for _ in range(n):

@@ -98,6 +98,7 @@ def number_to_words(n: int, language: str = "en") -> str:
 def number_words_pairs(n: int, language: str = "zh", max_value: int = 999, seed: int = 0):
     """``n`` pairs (words, digits) like ("三百一十二", "312"), numbers drawn uniformly in [0, max_value]."""
     check_int("n", n, minimum=1)
+    check_int("max_value", max_value, minimum=0, maximum=9999)
     rng = random.Random(seed)
     nums = [rng.randint(0, max_value) for _ in range(n)]
     return [(number_to_words(x, language), str(x)) for x in nums]
@@ -108,4 +109,6 @@ _ZH_GLOSS = {**{c: str(i) for i, c in enumerate(_ZH_DIGITS)}, "十": "×10", "�
 
 def zh_numeral_gloss(text: str) -> str:
     """Chinese numerals written with digits and multipliers: "三千" -> "3 ×1000" (for plots without a CJK font)."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}")
     return " ".join(_ZH_GLOSS.get(ch, ch) for ch in text)

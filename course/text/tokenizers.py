@@ -23,6 +23,14 @@ class _Vocab:
     def __len__(self) -> int:
         return len(self.itos)
 
+    def _ids(self, ids) -> list[int]:
+        """ids as ints in [0, vocab_size): a negative id would silently index from the end."""
+        ids = [int(i) for i in ids]
+        bad = [i for i in ids if not 0 <= i < len(self.itos)]
+        if bad:
+            raise ValueError(f"ids not in the vocabulary (size {len(self.itos)}): {bad[:5]}")
+        return ids
+
 
 class CharTokenizer(_Vocab):
     """One id per distinct character of the training text."""
@@ -33,13 +41,15 @@ class CharTokenizer(_Vocab):
         super().__init__(sorted(set(text)))
 
     def encode(self, text: str) -> list[int]:
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a str, got {type(text).__name__}")
         unknown = sorted(set(text) - self.stoi.keys())
         if unknown:
             raise ValueError(f"text has characters not in the vocabulary: {''.join(unknown)!r}")
         return [self.stoi[c] for c in text]
 
     def decode(self, ids) -> str:
-        return "".join(self.itos[int(i)] for i in ids)
+        return "".join(self.itos[i] for i in self._ids(ids))
 
 
 class WordTokenizer(_Vocab):
@@ -50,6 +60,9 @@ class WordTokenizer(_Vocab):
 
     def __init__(self, texts: list[str], min_count: int = 1):
         check_int("min_count", min_count, minimum=1)
+        if isinstance(texts, str) or not all(isinstance(t, str) for t in texts):
+            raise TypeError("texts must be a list of strings (one per document); a single string would be "
+                            "read one character at a time")
         counts = Counter(tok for t in texts for tok in self.split(t))
         words = sorted(w for w, c in counts.items() if c >= min_count)
         super().__init__(list(self.SPECIALS) + words)
@@ -60,10 +73,12 @@ class WordTokenizer(_Vocab):
         return cls.PATTERN.findall(text.lower())
 
     def encode(self, text: str) -> list[int]:
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a str, got {type(text).__name__}")
         return [self.stoi.get(tok, self.unk_id) for tok in self.split(text)]
 
     def decode(self, ids) -> str:
-        return " ".join(self.itos[int(i)] for i in ids if int(i) != self.pad_id)
+        return " ".join(self.itos[i] for i in self._ids(ids) if i != self.pad_id)
 
 
 class BPETokenizer:
@@ -101,6 +116,8 @@ class BPETokenizer:
     @classmethod
     def train(cls, text: str, vocab_size: int) -> "BPETokenizer":
         check_int("vocab_size", vocab_size, minimum=256)
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a str, got {type(text).__name__}")
         chunks = Counter(cls.PRETOKEN.findall(text))
         words = {w: list(w.encode("utf-8")) for w in chunks}
         merges: list[tuple[int, int]] = []

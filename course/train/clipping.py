@@ -8,15 +8,13 @@ from typing import Iterable
 
 import torch
 
-from ..validate import check_positive
+from ..validate import check_parameters, check_positive
 
 __all__ = ["global_grad_norm", "clip_by_value", "clip_by_global_norm", "adaptive_clip"]
 
 
 def _grads(parameters) -> list[torch.Tensor]:
-    if isinstance(parameters, torch.Tensor):
-        parameters = [parameters]
-    return [p for p in parameters if p.grad is not None]
+    return [p for p in check_parameters("parameters", parameters) if p.grad is not None]
 
 
 def global_grad_norm(parameters: Iterable[torch.Tensor]) -> torch.Tensor:
@@ -42,6 +40,7 @@ def clip_by_global_norm(parameters, max_norm: float, eps: float = 1e-6) -> torch
     Returns the norm before clipping (what ``torch.nn.utils.clip_grad_norm_`` returns).
     """
     check_positive("max_norm", max_norm)
+    check_positive("eps", eps, allow_zero=True)
     params = _grads(parameters)
     total = global_grad_norm(params)
     scale = torch.clamp(max_norm / (total + eps), max=1.0)
@@ -64,6 +63,7 @@ def adaptive_clip(parameters, clipping: float = 0.01, eps: float = 1e-3) -> None
     The bound is relative to the weights' own size, so one threshold suits layers of any scale.
     """
     check_positive("clipping", clipping)
+    check_positive("eps", eps)
     for p in _grads(parameters):
         w_norm = _unitwise_norm(p).clamp_min(eps)
         g_norm = _unitwise_norm(p.grad)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import torch
 
-from ..validate import check_positive, check_probability
+from ..validate import check_pair, check_parameters, check_positive, check_probability
 
 __all__ = ["SGD", "AdaGrad", "RMSProp", "Adam", "AdamW"]
 
@@ -17,6 +17,8 @@ class _Optimizer(torch.optim.Optimizer):
         check_positive("weight_decay", defaults.get("weight_decay", 0.0), allow_zero=True)
         if "eps" in defaults:
             check_positive("eps", defaults["eps"])
+        if not isinstance(params, (list, tuple)) or not params or not isinstance(params[0], dict):
+            params = check_parameters("params", params)   # param groups (dicts) are left to torch
         super().__init__(params, defaults)
 
     def _params(self):
@@ -91,7 +93,7 @@ class Adam(_Optimizer):
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0):
-        for i, beta in enumerate(betas):
+        for i, beta in enumerate(check_pair("betas", betas, "(beta1, beta2)")):
             check_probability(f"betas[{i}]", beta, open_right=True)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay))
 
