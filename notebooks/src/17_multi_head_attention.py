@@ -29,7 +29,7 @@
 # |---|---|---|---|
 # | “将**输入序列**分成多个头，每个头关注不同的部分” | **wrong** | The *feature* dimension is split: d_model = h · d_head. Every head attends over the whole sequence, in its own learned subspace. | Lab 1 |
 # | “每个头独立计算…合并结果…通过另一个线性变换” | correct | Heads are concatenated and mixed by W_o. | Lab 1 |
-# | “虽然多头注意力增加了计算量” | **wrong** | h heads of size d/h have the same parameters and matmul FLOPs as one head of size d. What grows is the attention weights, h·n² of them — memory, and the softmax. | Lab 1 |
+# | “虽然多头注意力增加了计算量，但通过并行计算，可以在不显著增加计算时间的情况下…” | **wrong** | h heads of size d/h have the same parameters and matmul FLOPs as one head of size d. What grows is the attention weights, h·n² of them — memory, and the softmax. So there is no extra matmul work for parallelism to hide: all heads run in one batched matmul ([chapter 29](29_attention_complexity_1.ipynb), Lab 3, times it). | Lab 1 |
 # | “捕捉多样化信息” | correct, and measurable | With the same parameters, more heads learn a task with several simultaneous look-ups faster; trained heads specialize, and removing one costs accuracy. | Labs 2, 3 |
 # | “增加泛化能力” | unsupported | No such general result. Heads let one layer run several attention patterns at once; whether that helps a task is measured, not assumed — and some heads can be removed at little cost (Michel et al., 2019). | Lab 2 |
 
@@ -88,8 +88,9 @@ print("attention weights = h·n² for every h:", all(c[2] == h * n * n for h, c 
 
 # %% [markdown]
 # Parameters and matmul FLOPs do not depend on h. What grows is the number of attention weights, h · n²:
-# the softmax work and, on the manual path, the memory kept for backward (about two n × n matrices per head
-# here, the scores and the weights). Fused kernels (chapter 34) avoid storing them.
+# the softmax work and, on the manual path, the memory kept for backward: two n × n matrices per head here,
+# the softmax output and the copy `nan_to_num` makes of it for fully masked rows (a non-causal layer keeps
+# one). Fused kernels (chapter 34) avoid storing them.
 #
 # At **inference** heads do cost something else: every head's keys and values are cached for each token. That is
 # why large models share them — *multi-query attention* (one K/V head for all query heads; Shazeer, 2019) and
@@ -137,11 +138,31 @@ for h in (1, 2, 4):
     print(f"{h} head(s): {count_parameters(model):,} parameters, test accuracy after {STEPS} steps {results[h]:.3f}")
 
 # %% [markdown]
-# Same parameters, same steps, and the single head lags behind — yet it is far above chance (1/81 ≈ 0.012), so
-# it does attend to several positions: it spreads its weights over them. But it must then read one weighted
-# average of four tokens and untangle it, while several heads give each look-up its own softmax and its own
-# subspace. Heads make such a task easier to learn; they are not what makes it possible. Try it yourself:
-# more steps (`STEPS = 200`), or a single look-up (`OFFSETS = (3,)`) — does the gap stay?
+# Same parameters, same steps, and the single head lags behind — yet it is far above chance (1/81 ≈ 0.012).
+# How, with one softmax? Look at where it puts its weight, averaged over the test queries, at each offset back:
+
+# %%
+offsets = torch.arange(T)[:, None] - torch.arange(T)[None, :]  # query − key
+
+
+def offset_profile(model) -> torch.Tensor:
+    """Mean attention weight of each head at offsets 0..FIRST, over the queries that have an answer -> (H, FIRST + 1)."""
+    with torch.inference_mode(), record_attention(model) as rec:
+        model(x_test)
+    w = rec["blocks.0.self_attn"][0]                           # (B, H, T, T)
+    return torch.stack([w[:, :, FIRST:][:, :, offsets[FIRST:] == o].mean(dim=(0, 2)) for o in range(FIRST + 1)],
+                       dim=1)
+
+
+one_head = offset_profile(models[1])[0]
+print("1 head, mean weight at the offsets the task needs:", {o: round(one_head[o].item(), 2) for o in OFFSETS},
+      f"· together {one_head[list(OFFSETS)].sum():.2f}")
+
+# %% [markdown]
+# The single head spreads almost all its weight, unevenly, over the four offsets the task needs. It must then
+# read one weighted average of four tokens and untangle it, while several heads give each look-up its own
+# softmax and its own subspace. In this run, heads made the task easier to learn in the same budget. Try it yourself: more steps
+# (`STEPS = 200`), or a single look-up (`OFFSETS = (3,)`) — does the gap stay?
 #
 # ## Lab 3 — What each head does, and what removing it costs
 #
@@ -149,12 +170,7 @@ for h in (1, 2, 4):
 
 # %%
 model = models[4]
-with torch.inference_mode(), record_attention(model) as rec:
-    model(x_test)
-w = rec["blocks.0.self_attn"][0]                               # (B, H, T, T)
-offsets = torch.arange(T)[:, None] - torch.arange(T)[None, :]  # query − key
-profile = torch.stack([w[:, :, FIRST:][:, :, offsets[FIRST:] == o].mean(dim=(0, 2)) for o in range(FIRST + 1)],
-                      dim=1)                                   # (H, offsets 0..7), queries that have an answer
+profile = offset_profile(model)                                # (H, offsets 0..7)
 
 fig, ax = plt.subplots(figsize=(6, 2.8))
 im = ax.imshow(profile.cpu().numpy(), cmap="viridis", aspect="auto", vmin=0)
@@ -201,8 +217,8 @@ fig.tight_layout()
 
 # %% [markdown]
 # Removing any one head costs accuracy: the look-ups it served are now served worse or not at all. Keeping
-# a single head shows that none does the task alone. Which head learns which offsets depends on the seed;
-# that they divide the work does not.
+# a single head shows that none does the task alone. This is one seeded run: with another seed
+# (`torch.manual_seed(1)` in Lab 2) the heads may divide the offsets differently — try it.
 #
 # ## Self-test
 #
@@ -249,10 +265,11 @@ quiz(17)
 #
 # **中文：** 多头注意力把 d_model 维特征切成 h 个 d/h 维子空间（不是把序列切开），每个头用自己的 W_q、W_k、W_v
 # 在整个序列上独立做注意力，结果拼接后由 W_o 融合。与一个 d 维单头相比，参数量和矩阵乘法 FLOPs 完全相同
-# （FlopCounterMode 实测），增长的只是注意力权重 h·n²（softmax 与反向所需显存），所以“多头增加计算量”基本不成立。
+# （FlopCounterMode 实测），增长的只是注意力权重的个数 h·n²（即 softmax 的计算量和反向传播要保存的显存），
+# 所以“多头增加计算量”基本不成立。
 # 好处是一层里同时有多种注意力模式：需要同时查看多个位置的任务上，同样参数、同样步数，4 个头明显比 1 个头学得快；
 # 训练后各头分工，消融可测出每个头的作用。推理时每个头都要缓存 K、V，所以 MQA/GQA 让多个查询头共享 K、V 以缩小
-# KV cache。头数不是越多越好，要实验决定。
+# KV cache。头数是超参数：头越多，每头维度 d/h 越小，要用实验来选。
 #
 # **English:** Multi-head attention splits the d_model features into h subspaces of size d/h — not the
 # sequence. Each head projects with its own W_q, W_k, W_v and attends over the whole sequence; the heads are
@@ -260,7 +277,8 @@ quiz(17)
 # (measured with FlopCounterMode); only the attention weights grow, h·n² (softmax work, memory for backward).
 # The gain is several attention patterns in one layer: on a task with four simultaneous look-ups, four heads
 # learn far faster than one with the same parameters, and ablation shows how trained heads divide the work.
-# At inference each head caches K and V, so MQA/GQA share them across query heads. Choose h by experiment.
+# At inference each head caches K and V, so MQA/GQA share them across query heads. h is a hyperparameter:
+# more heads means narrower ones (d/h each), so choose it by experiment.
 
 # %% [markdown]
 # ## Further reading

@@ -31,7 +31,7 @@
 # | “动态关注…根据上下文动态关注序列中的其他词” | correct | Each output step computes fresh weights over all input positions. | Lab 2 |
 # | “上下文融合…将重要的词赋予更高的权重” | incomplete | The weights are computed *per query*; there is no fixed importance of a word. | Lab 2 |
 # | “跨序列依赖：同时关注文本的前后文” | **misattributed** | Seeing both sides is bidirectionality (an encoder property, chapter 13), not what attention adds. Attention's contribution is *direct access* to every source position instead of one summary vector. | Lab 1 |
-# | “高效计算：通过并行计算提高处理速度，避免 RNN 逐词处理” | **wrong attribution** | Attention was introduced *inside* an RNN (Bahdanau et al., 2015) that still ran word by word. Parallel training comes from dropping recurrence altogether (the Transformer, 2017). | Lab 1 |
+# | “高效计算：通过并行计算提高处理速度，避免 RNN 逐词处理” | **half right** | True of *self*-attention in the Transformer (2017): with recurrence dropped, training and reading the prompt run all positions in one matmul. Not true of attention as such — it was introduced *inside* an RNN (Bahdanau et al., 2015) that still ran word by word — nor of generation, which stays one token at a time. | Lab 3 (text); [chapter 29](29_attention_complexity_1.ipynb) |
 # | “使得模型在处理长序列时更高效” | **wrong** | Self-attention does *more* arithmetic than an RNN on long sequences: O(n²·d) per layer against O(n·d²), more as soon as n > d. Its gains are parallelism across positions in training and one-step access to any position. | Lab 3 |
 
 # %%
@@ -69,8 +69,8 @@ V, BOS = 12, 1
 def reversal_batch(n: int, seed: int, lengths=range(4, 13)):
     g = torch.Generator().manual_seed(seed)
     length = list(lengths)[int(torch.randint(len(lengths), (1,), generator=g))]
-    src, _ = sequence_task("reverse", n, length, vocab=V, seed=seed)
-    src = src.clamp_min(2)                                     # 0 = padding, 1 = <bos>
+    src, _ = sequence_task("reverse", n, length, vocab=V - 1, seed=seed)   # digits 1…10, uniform
+    src = src + 1                                              # → 2…11: 0 = padding, 1 = <bos>
     tgt = src.flip(1)
     tgt_in = torch.cat([torch.full((n, 1), BOS), tgt[:, :-1]], dim=1)   # teacher forcing: the true previous digit
     return src.to(device), tgt_in.to(device), tgt.to(device)
@@ -132,10 +132,11 @@ fig.tight_layout()
 # %% [markdown]
 # Without attention, everything the decoder knows about the input must pass through one 76-number vector,
 # and accuracy falls as inputs grow. With attention, each output step reads the encoder state it needs,
-# and accuracy holds up much better at the same parameter count. Free-running accuracy is lower for both:
-# one wrong digit is fed back and derails the next steps, so errors compound with length — the price of
-# training only on true prefixes (*exposure bias*). Both models are recurrent and equally sequential: the gain
-# is access, not speed.
+# and within the training lengths accuracy holds up better at the same parameter count. Beyond them
+# (length 16) both models fall: attention gives access to the input, not a skill at lengths never trained on.
+# Free-running accuracy is lower for both on longer inputs: one wrong digit is fed back and derails the next
+# steps, so errors compound with length — the price of training only on true prefixes (*exposure bias*). Both
+# models are recurrent and equally sequential: the gain is access, not speed.
 #
 # ## Lab 2 — The learned alignment
 #
@@ -251,17 +252,19 @@ quiz(24)
 #
 # **中文：** 注意力最初是为了解决 RNN 编码器–解码器的信息瓶颈：没有注意力时，解码器只能通过编码器最后一个固定长度的
 # 隐状态了解整个输入，输入越长信息丢失越多。注意力让解码器每一步都对所有编码器状态打分、softmax 成权重、取加权和，
-# 相当于“按需查阅”原文：参数量相同时长输入准确率明显更高，并学到可解释的对齐（翻转任务是反对角线）。它并不更省计算：
-# 自注意力每层 O(n²·d)，RNN 是 O(n·d²)，n > d 时注意力算得更多；它带来的是训练时各位置可并行、任意两位置一步可达。
+# 相当于“按需查阅”原文：参数量相同时，在训练见过的长度内，较长输入的准确率明显更高（超出训练长度后两者都下降），
+# 并学到可解释的对齐（翻转任务是反对角线）。它并不更省计算：自注意力每层 O(n²·d)，RNN 是 O(n·d²)，
+# n > d 时注意力算得更多；它带来的是训练时各位置可并行、任意两位置一步可达。
 # 在大语言模型里这就是因果自注意力：每个位置用 query 查询同一序列中之前所有位置的 key/value。生成仍是逐 token 的。
 #
 # **English:** Attention was invented to remove the bottleneck of RNN encoder–decoders: without it the decoder
 # sees the input only through the encoder's final fixed-size state, and information is lost as inputs grow.
 # With attention every decoder step scores all encoder states, turns the scores into softmax weights and reads
-# their weighted sum: at equal parameters long inputs are far more accurate, and the weights form an
-# interpretable alignment. It is not cheaper: self-attention costs O(n²·d) per layer against an RNN's
-# O(n·d²), more once n > d. It buys parallel training and one-step access to any position. In LLMs it is
-# causal self-attention over the same sequence; generation is still one token at a time.
+# their weighted sum: at equal parameters it is clearly more accurate on longer inputs within the trained
+# lengths (beyond them both fall), and the weights form an interpretable alignment. It is not cheaper:
+# self-attention costs O(n²·d) per layer against an RNN's O(n·d²), more once n > d. It buys parallel
+# training and one-step access to any position. In LLMs it is causal self-attention over the same sequence;
+# generation is still one token at a time.
 
 # %% [markdown]
 # ## Further reading

@@ -28,9 +28,9 @@
 # | claim | verdict | what is true | shown in |
 # |---|---|---|---|
 # | “自注意力计算复杂度为 O(n²)” | incomplete | The score and weighted-sum matmuls cost O(n²·d); the projections and the FFN cost O(n·d²). Which dominates depends on n versus d: below n = 2d + d_ff the O(n·d²) terms are larger. | Lab 1 |
-# | “多个头的计算复杂度为 O(n²×h)”, “增加注意力头数…也会增加计算复杂度” | **wrong** | With d_head = d/h the matmul FLOPs stay 4·n²·d for any h; only the softmax entries (h·n²) grow. | Lab 3 |
+# | “多个头的计算复杂度为 O(n²×h)”, “增加注意力头数…也会增加计算复杂度” | **half right** | With d_head = d/h the matmul FLOPs stay 4·n²·d for any h. What does grow ×h is the h·n² score entries — the softmax work and, on the manual path, the memory kept for backward ([chapter 17](17_multi_head_attention.ipynb), Lab 1). | Lab 3 |
 # | “支持并行计算，可以在不同时间步…同时进行计算” | **wrong for generation** | Only training and prefill (the prompt) see all tokens at once and run every position in one matmul. Decoding is sequential: token t+1 needs token t ([chapter 39](39_attention_complexity_3.ipynb)). And parallelism shortens wall time; it does not change the number of operations. | Lab 2 |
-# | (missing) | — | Memory: the manual path keeps (h × n × n) weights per layer for backward — O(n²) memory, often the practical limit. Fused kernels avoid it. | Lab 2 |
+# | (missing) | — | Memory: the manual path keeps h × n × n attention weights per layer for backward — O(n²) memory, often the practical limit. Fused kernels avoid it. | Lab 2 |
 # | (missing) | — | A causal mask does not halve the work by itself: the plain path computes every score, then masks. Kernels that skip the tiles above the diagonal do about half. | Lab 1, exercise 1 |
 
 # %%
@@ -41,7 +41,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from course.models import GPTConfig
-from course.nn import MultiHeadAttention, TransformerBlock
+from course.nn import MultiHeadAttention, TransformerBlock, causal_mask
 from course.runtime import Timer, saved_for_backward_bytes, seed_everything
 
 generator = seed_everything(0)
@@ -85,18 +85,19 @@ block.self_attn.record = False
 # The counter also shows what a causal mask does to the work: nothing. This block is causal, yet the
 # n² part is the full 4n²·d — the plain path computes every score and then masks half of them away.
 # Kernels that skip whole tiles above the diagonal (FlashAttention) save about half of it; exercise 1
-# counts exactly how much.
+# writes the exact count as a formula, and a brute-force count after it shows how close to half.
 #
-# Attention's n² part overtakes the rest when 4n²d > 8nd² + 4nd·d_ff, i.e. n > 2d + d_ff. For real models:
+# Attention's n² part overtakes the rest when 4n²d > 8nd² + 4nd·d_ff, i.e. n > 2d + d_ff; it overtakes the
+# feed-forward alone when 4n²d > 4nd·d_ff, i.e. n > d_ff. For real models, each part's share at the model's
+# context window:
 
 # %%
 # NBVAL_CHECK_OUTPUT
 models = {"GPT-2 small": (768, 3072, 1024), "GPT-3 175B": (12288, 49152, 2048)}   # d, d_ff, context window
 for name, (d, d_ff, context) in models.items():
     flops = layer_flops(context, d, d_ff)
-    share = flops["scores + weighted sum"] / sum(flops.values())
-    print(f"{name}: attention overtakes at n = {2 * d + d_ff:,}; at its {context:,}-token window the n² part is "
-          f"{share:.1%} of a layer's FLOPs")
+    shares = ", ".join(f"{part} {value / sum(flops.values()):.1%}" for part, value in flops.items())
+    print(f"{name}: attention overtakes at n = {2 * d + d_ff:,}; at its {context:,}-token window: {shares}")
 
 # %%
 ns = [2 ** k for k in range(6, 17)]
@@ -192,9 +193,10 @@ for path in ("manual", "fused"):
           f"memory ∝ n^{slope([(r[1], r[3]) for r in sel]):.2f}")
 
 # %% [markdown]
-# Keeping the (heads × n × n) weights pushes the manual path's memory exponent toward 2 as the n² term
-# overtakes the O(n·d) activations; the fused kernel stays near 1 (O(n)) and recomputes what it needs. Time
-# grows faster than n but below n² on both paths: at these lengths the O(n·d²) matmuls are still a large
+# Keeping the heads × n × n weights (on this causal manual path twice: the softmax output and the copy
+# `nan_to_num` makes of it for fully masked rows) pushes the manual path's memory exponent toward 2 as the
+# n² term overtakes the O(n·d) activations; the fused kernel stays near 1 (O(n)) and recomputes what it
+# needs. Time grows faster than n but below n² on both paths: at these lengths the O(n·d²) matmuls are still a large
 # share of the work (Lab 1). The repository's benchmark (`make bench`, part 3) extends this to n = 4096.
 #
 # ## Lab 3 — More heads, same cost
@@ -222,9 +224,10 @@ print("matmul FLOPs, the same for every h:", len(set(flops.values())) == 1, f"({
 print("forward time relative to 1 head:", {h: round(s / times[1], 2) for h, s in times.items()})
 
 # %% [markdown]
-# The FLOPs are identical for every h, and the time stays within a small factor (the softmax over h·n²
-# entries and smaller matmuls cost a little more per FLOP); nothing grows ×h as the common answer's
-# O(n²·h) claims.
+# The FLOPs are identical for every h, and the time stays within a small factor. No matmul work grows ×h;
+# what does is the h·n² softmax entries (and, on the manual path, the weights kept for backward), and here
+# they move the time by a small factor, not ×h — so O(n²·h) is half right: true of the softmax and the stored weights,
+# not of the matmul FLOPs.
 #
 # ## Self-test
 #
@@ -243,6 +246,19 @@ def causal_score_flops(n, d, block):
 
 
 exercise("29.causal_score_flops").check(causal_score_flops)
+
+# %% [markdown]
+# How much is "about half" at a real length? Whatever your formula, a brute-force count must agree: the tiles
+# of GPT-2's 1,024-token window that hold at least one unmasked (query, key) pair, for two tile sizes.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+window = 1024
+for tile in (64, 128):
+    m = window // tile
+    tiles = causal_mask(window).view(m, tile, m, tile).any(dim=(1, 3))   # (m, m): True = a tile with work to do
+    print(f"n = {window:,}, tiles of {tile} × {tile}: {int(tiles.sum())} of {m * m} computed "
+          f"({tiles.float().mean():.1%} of the n² work)")
 
 # %% [markdown]
 # **Exercise 2** — from one layer's forward FLOPs to what a model spends per token in training (the number
@@ -271,16 +287,18 @@ quiz(29)
 # ## Interview answer card (面试回答要点)
 #
 # **中文：** 一层 Transformer 的前向计算量：QKV 和输出投影 8nd²，注意力打分和加权求和 4n²d，前馈网络 4nd·d_ff
-# （用 FlopCounterMode 实测一致）。自注意力对序列长度是平方复杂度，但只有 n 超过 2d + d_ff 时才占主导；GPT-2
-# 在 1024 长度下 n² 部分只占约 15%。多头不会变成 O(n²h)：每头维度 d/h，FLOPs 不变，只有 softmax 元素数是 h·n²。
+# （与 FlopCounterMode 实测完全一致）。自注意力对序列长度是平方复杂度，但只有 n 超过 2d + d_ff 时才占主导；GPT-2
+# 在 1024 长度下 n² 部分只占约 18%。多头时矩阵乘法 FLOPs 不是 O(n²h)：每头维度 d/h，总量不变；随 h 增长的是 h·n²
+# 个 softmax 元素（以及朴素实现保存的权重）。
 # 因果掩码本身不省计算，跳过对角线以上分块的核函数才省约一半。训练时常见瓶颈是显存：朴素实现为反向保存 h×n×n
 # 的权重（显存 ∝ n²），融合实现只需 O(n)。并行只缩短时间、不降低复杂度，而且只在训练和 prefill 时成立；
 # 生成是逐 token 串行的。
 #
 # **English:** Per layer, forward FLOPs are 8nd² for the Q/K/V/output projections, 4n²d for the scores and
 # weighted sum and 4nd·d_ff for the FFN (FlopCounterMode agrees exactly). Attention is quadratic in n but
-# dominates only beyond n = 2d + d_ff; for GPT-2 at 1,024 tokens the n² part is about 15 %. Heads do not
-# make it O(n²h): with head size d/h the FLOPs are unchanged; only the softmax has h·n² entries. A causal
+# dominates only beyond n = 2d + d_ff; for GPT-2 at 1,024 tokens the n² part is about 18 %. Heads do not
+# make the matmul FLOPs O(n²h): with head size d/h they are unchanged; what grows with h is the h·n² softmax
+# entries (and the weights a naive implementation stores). A causal
 # mask saves nothing by itself; kernels that skip tiles above the diagonal save about half. In training the
 # limit is often memory: a naive implementation keeps h×n×n weights for backward (∝ n²), fused kernels O(n).
 # Parallelism cuts wall time, not complexity — and only in training and prefill; generation is sequential.

@@ -98,7 +98,8 @@ QUIZ = Quiz([
         Option("The same: heads are a free choice with no effect", False,
                "Lab 2 prints a clear gap at the same budget of steps."),
         Option("It stayed near chance: one head can attend to one position only", False,
-               "A single head can spread its weights over several positions; it learns the task, only more slowly."),
+               "A single head spreads its weights over several positions (Lab 2 prints where): it scores far above "
+               "chance, only lower than several heads at the same budget."),
         Option("It learned more slowly: lower accuracy at that budget", True,
                "One softmax must mix all four look-ups into one average; separate heads keep them apart."),
     )),

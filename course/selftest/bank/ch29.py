@@ -100,8 +100,8 @@ QUIZ = Quiz([
         Option("They grow ×h: every head builds its own n × n score matrix", False,
                "Each head's matrix costs 2·n²·(d/h): h of them add up to the same 2·n²·d. Lab 3 measures it."),
         Option("They stay 4·n²·d; only the h·n² softmax entries grow", True,
-               "FlopCounterMode counts the same matmul FLOPs for every h (Lab 3); the softmax is the only "
-               "part that scales with h."),
+               "FlopCounterMode counts the same matmul FLOPs for every h (Lab 3); the softmax work (and, on the "
+               "manual path, the stored weights) is what scales with h."),
         Option("They shrink ×1/h, since every head is h times narrower", False,
                "Each head is narrower, but there are h of them: the total is unchanged."),
     ), misconception=True),
@@ -110,7 +110,8 @@ QUIZ = Quiz([
         Option("The scores and weighted sum, as attention is O(n²)", False,
                "At n = 1,024 they are the smallest of the three parts (Lab 1): n² wins only beyond n = 2d + d_ff."),
         Option("The feed-forward network", True,
-               "4·n·d·d_ff is the largest term until n passes 2d + d_ff ≈ 4,600 (Lab 1)."),
+               "4·n·d·d_ff stays the largest part until n passes d_ff = 3,072; at 1,024 it is over half "
+               "of the layer (Lab 1)."),
         Option("The Q, K, V and output projections", False,
                "8·n·d² is half the feed-forward's 4·n·d·d_ff when d_ff = 4d."),
     )),
@@ -129,6 +130,7 @@ QUIZ = Quiz([
         Option("No: applying the mask adds another full n × n pass", False,
                "Masking is n² element-wise operations — small next to the n²·d of the matmuls."),
         Option("Only in kernels that skip fully masked tiles", True,
-               "Tiled kernels skip the masked tiles, close to half the work for long sequences (exercise 1)."),
+               "Tiled kernels skip the masked tiles: close to half the work for long sequences (the count after "
+               "exercise 1)."),
     )),
 ])
