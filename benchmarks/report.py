@@ -35,8 +35,11 @@ def _runtime(r: dict) -> str:
     n = sum(1 for row in r["rows"] if not row["notebook"].startswith("00_"))
     verdict = (f"Every notebook is within {r['budget_units']:.0f} units." if not r["over_budget"]
                else f"**Over the {r['budget_units']:.0f}-unit budget:** {', '.join(r['over_budget'])}")
+    left = COURSE_BUDGET_UNITS - r["total_units"]
     return ("\n".join(lines) + f"\n\n{verdict} The {n} chapters average {r['mean_chapter_units']:.1f} units; at that "
-            f"rate 50 chapters would take {50 * r['mean_chapter_units']:.0f} units (budget {COURSE_BUDGET_UNITS:.0f}).")
+            f"rate 50 chapters would take {50 * r['mean_chapter_units']:.0f} units (budget {COURSE_BUDGET_UNITS:.0f}), so "
+            f"the other {50 - n} chapters must average at most {left / max(1, 50 - n):.1f} units (the start page, which "
+            f"does almost nothing, takes {r['rows'][0]['units']:.1f}: kernel start and imports).")
 
 
 def _throughput(rows: list) -> str:
