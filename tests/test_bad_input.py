@@ -20,7 +20,7 @@ from course import metrics
 from course.generate import beam_search, filter_logits, generate, sample_next
 from course.models import (GPT, Bert, BertClassifier, BertConfig, BertSpanQA, BertTokenTagger, GPTConfig,
                            RNNLanguageModel, RNNSeq2Seq, Seq2SeqConfig,
-                           Seq2SeqTransformer, config_from_gpt2, count_parameters, gpt_from_hf_gpt2, lm_loss,
+                           Seq2SeqTransformer, bigram_probs, config_from_gpt2, count_parameters, gpt_from_hf_gpt2, lm_loss,
                            mask_tokens)
 from course.nn import (AdditiveAttention, FeedForward, LayerNorm, LearnedPositions, MultiHeadAttention, RMSNorm,
                        RotaryEmbedding, SequenceBatchNorm, SinusoidalPositions, TransformerBlock,
@@ -60,7 +60,7 @@ BAD_CALLS = [
     (scaled_dot_product_attention, "does not broadcast", lambda: scaled_dot_product_attention(q, q, q, torch.ones(3, 4, dtype=torch.bool))),
     (scaled_dot_product_attention, "q must have a float dtype", lambda: scaled_dot_product_attention(q.long(), q, q)),
     (scaled_dot_product_attention, "dropout_p must be in [0, 1)", lambda: scaled_dot_product_attention(q, q, q, dropout_p=1.5)),
-    (scaled_dot_product_attention, "k must have the same number of heads (dim 1) as q",
+    (scaled_dot_product_attention, "q's heads a multiple of it",
      lambda: scaled_dot_product_attention(q, torch.randn(1, 3, 4, 8), torch.randn(1, 3, 4, 8))),
     (scaled_dot_product_attention, "v must have the same batch size (dim 0) as q",
      lambda: scaled_dot_product_attention(q, q, torch.randn(2, 2, 4, 8))),
@@ -134,6 +134,8 @@ BAD_CALLS = [
     (config_from_gpt2, "hf_config must be a transformers GPT2Config", lambda: config_from_gpt2(GPTConfig())),
     (gpt_from_hf_gpt2, "hf_model must be a transformers GPT2LMHeadModel", lambda: gpt_from_hf_gpt2(tiny)),
     (count_parameters, "model must be a torch.nn.Module", lambda: count_parameters("model")),
+    (bigram_probs, "ids must lie in [0, vocab_size=3)", lambda: bigram_probs(torch.tensor([0, 1, 5]), 3)),
+    (bigram_probs, "ids must have 1 dimension", lambda: bigram_probs(torch.zeros(2, 3, dtype=torch.long), 3)),
     # training
     (SGD, "lr must be > 0", lambda: SGD(param, lr=-0.1)),
     (SGD, "nesterov=True needs momentum > 0", lambda: SGD(param, lr=0.1, nesterov=True)),

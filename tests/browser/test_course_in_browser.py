@@ -39,11 +39,12 @@ def test_chapter_01_quiz_explains_wrong_answers_and_records_right_ones(open_note
     assert error_outputs(page) == []
     first = page.locator(".widget-vbox", has_text="How is a GPT-style LLM pretrained?").last   # Q1's own box
     first.scroll_into_view_if_needed()
-    first.get_by_text("(a) Supervised learning on a corpus labelled by annotators").click()
+    # options are shown in a shuffled order: find them by their text, not by their letter
+    first.get_by_text("Supervised, on a huge corpus that annotators have labelled").click()
     first.get_by_role("button", name="Check").click()
     _wait_for(lambda: "Not quite" in first.inner_text(), message="the explanation of a wrong answer")
     assert "标注" in first.inner_text()                   # the explanation quotes the seed's claim
-    first.get_by_text("(b) Self-supervised next-token prediction on raw text").click()
+    first.get_by_text("Self-supervised: the next token of raw text is the label").click()
     first.get_by_role("button", name="Check").click()
     _wait_for(lambda: "Correct" in first.inner_text(), message="the confirmation of a right answer")
     screenshot(page, "01_quiz")
