@@ -208,3 +208,11 @@ def test_no_reference_line_is_printed_in_its_chapter(ex):
     copied = [line for line in _body_lines(_reference(ex)) if line in code]
     assert not copied, (f"{ex.key}: the chapter's code cells already contain these lines of the reference "
                         f"solution, so the exercise can be answered by copying: {copied}")
+
+
+@pytest.mark.parametrize("ex", EXERCISES, ids=lambda e: e.key)
+def test_the_chapter_shows_the_task_before_the_stub(ex):
+    source = next((ROOT / "notebooks" / "src").glob(f"{ex.chapter:02d}_*.py")).read_text(encoding="utf-8")
+    shown = source.find(f'exercise("{ex.key}")\n')
+    checked = source.find(f'exercise("{ex.key}").check(')
+    assert 0 <= shown < checked, f'{ex.key}: show the task with a cell ending in exercise("{ex.key}") before the stub'
