@@ -6,12 +6,17 @@ Sub-packages: ``runtime``, ``text``, ``nn``, ``models``, ``train``, ``generate``
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 
 from . import runtime as _runtime  # noqa: F401  (importing it applies the default thread count)
 
 __version__ = "0.1.0"
 
-__all__ = ["show", "__version__"]
+# The files the course ships (datasets, sweep results, pretrained checkpoints), found from the package
+# itself so that a notebook opened from any folder reads the same files.
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+
+__all__ = ["show", "DATA_DIR", "__version__"]
 
 
 def show(obj):

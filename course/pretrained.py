@@ -19,6 +19,7 @@ from pathlib import Path
 
 import torch
 
+from . import DATA_DIR as COURSE_DATA
 from .checkpoints import load_model, save_model
 from .models import GPT, Bert, BertConfig, GPTConfig
 from .text import (WordTokenizer, grammar_corpus, lm_batch, ner_examples, pad_batch, qa_examples,
@@ -30,7 +31,7 @@ from .validate import check_in, check_int
 __all__ = ["corpus_lines", "load_tiny_gpt", "load_tiny_bert", "Recipe", "RECIPES", "pretrain", "validation_loss",
            "DATA_DIR"]
 
-DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "pretrained"
+DATA_DIR = COURSE_DATA / "pretrained"
 CLS, SEP, MASK = "<bos>", "<eos>", "<mask>"      # BERT's [CLS] and [SEP] reuse the tokenizer's <bos>/<eos>
 VAL_SEED = 10_000                                  # validation text never overlaps the training seeds
 

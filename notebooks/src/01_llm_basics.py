@@ -258,9 +258,8 @@ fig.tight_layout()
 
 # %%
 import json
-from pathlib import Path
 
-sweep = json.loads((Path("..") / "data" / "ch01_model_size.json").read_text())
+sweep = json.loads((course.DATA_DIR / "ch01_model_size.json").read_text())
 for point in sweep["points"]:
     print(f"d_model {point['d_model']:>3}: {point['parameters']:>7,} parameters · validation loss "
           f"{point['val_loss']:.3f} · agreement {point['agreement']:.2f}")

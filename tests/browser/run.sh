@@ -11,7 +11,8 @@ if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "No
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
 fi
-$BIN/python -c "import playwright" 2>/dev/null || $BIN/python -m pip install --quiet ".[browser]"
+# editable, like make setup: a plain install would freeze a copy of course/ that notebooks then import
+$BIN/python -c "import playwright" 2>/dev/null || $BIN/python -m pip install --quiet -e ".[test,browser]"
 
 # bertviz asks a CDN for require.js, d3 and jQuery; the tests serve these local copies instead.
 mkdir -p "$WORK/js"
