@@ -56,6 +56,11 @@ data: setup
 notebooks: setup
 	$(BIN)/python tools/build_notebooks.py
 	$(BIN)/python tools/make_readme.py
+	$(BIN)/python tools/make_cards.py
+
+# every chapter's answer card on one page: notebooks/answer_cards.html (and .md)
+cards: setup
+	$(BIN)/python tools/make_cards.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

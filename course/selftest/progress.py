@@ -15,6 +15,13 @@ Entry format, per exercise or quiz question::
     {"passed": bool, "attempts": int >= 0, "last": "2026-11-29T08:00:00",
      "solution_viewed": bool,   # the reference solution was shown (exercises)
      "after_solution": bool}    # the first pass came after the solution was shown
+
+Mock-interview reviews (added later; files without them read as "nothing reviewed yet")::
+
+    "interview_session": int >= 0,            # how many mock interviews were started
+    "interview": {"07": {"box": int >= 0,     # Leitner box: 0 = missed last time, higher = known longer
+                         "due": int >= 0,     # the session from which it is due again
+                         "reviews": int >= 0, "missed": int >= 0, "last": "2026-11-29T08:00:00"}}
 """
 from __future__ import annotations
 
@@ -33,6 +40,10 @@ PROGRESS_ENV = "COURSE_PROGRESS"
 _SCHEMA = 1
 SECTIONS = ("exercises", "quizzes")
 _FLAGS = ("passed", "solution_viewed", "after_solution")
+INTERVIEW = "interview"
+_REVIEW_COUNTS = ("box", "due", "reviews", "missed")
+# sessions until a card in box b is due again: a missed card (box 0) comes back at the next interview, a known one waits longer each time
+INTERVALS = (1, 2, 4, 8, 16, 32)
 
 
 class ProgressWarning(UserWarning):
@@ -50,7 +61,16 @@ def progress_path() -> Path:
 
 
 def _empty() -> dict:
-    return {"schema": _SCHEMA, "exercises": {}, "quizzes": {}}
+    return {"schema": _SCHEMA, "exercises": {}, "quizzes": {}, "interview_session": 0, INTERVIEW: {}}
+
+
+def _count(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _valid_review(entry) -> bool:
+    return (isinstance(entry, dict) and all(_count(entry.get(k)) for k in _REVIEW_COUNTS)
+            and isinstance(entry.get("last", ""), str))
 
 
 def _valid_entry(entry) -> bool:
@@ -135,7 +155,27 @@ class Progress:
                 warnings.warn(f"Your progress file {self.path} has an entry for {key!r} that is not in the "
                               f"expected form ({entry!r:.80}); it was ignored and will be dropped at the next "
                               f"save.", ProgressWarning, stacklevel=3)
+        self._check_reviews(data)
         return data
+
+    def _check_reviews(self, data: dict) -> None:
+        """Drop (with a warning) review entries not in the expected form; older files get empty ones."""
+        if not _count(data.setdefault("interview_session", 0)):
+            warnings.warn(f"Your progress file {self.path} has an interview session count that is not a "
+                          f"whole number ({data['interview_session']!r:.40}); it restarts at 0.",
+                          ProgressWarning, stacklevel=4)
+            data["interview_session"] = 0
+        reviews = data.setdefault(INTERVIEW, {})
+        if not isinstance(reviews, dict):
+            warnings.warn(f"Your progress file {self.path} has interview reviews that are not a mapping; "
+                          f"they were ignored and will be dropped at the next save.", ProgressWarning,
+                          stacklevel=4)
+            data[INTERVIEW] = reviews = {}
+        for key in [k for k, entry in reviews.items() if not _valid_review(entry)]:
+            warnings.warn(f"Your progress file {self.path} has a review of chapter {key!r} that is not in "
+                          f"the expected form ({reviews[key]!r:.80}); it was ignored.", ProgressWarning,
+                          stacklevel=4)
+            del reviews[key]
 
     def load_or_empty(self) -> dict:
         """Like :meth:`load`, but a folder or unreadable file gives a warning and an empty record."""
@@ -209,6 +249,48 @@ class Progress:
 
     def record_solution_viewed(self, key: str) -> None:
         self._update("exercises", key, lambda entry: entry.update(solution_viewed=True))
+
+    # mock interviews: a Leitner schedule ----------------------------------------------------------
+    def start_interview(self) -> int:
+        """Count a new mock interview; returns its session number (1 for the first)."""
+        problem = self._not_ours()
+        if problem:
+            raise ProgressError(f"Progress cannot be saved: {problem}.")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with _locked(self.path):
+            data = self.load()
+            data["interview_session"] += 1
+            self.save(data)
+        return data["interview_session"]
+
+    def record_review(self, chapter: int, remembered: bool) -> dict:
+        """The learner's own verdict on one interview question: a missed one drops to box 0 and is due at
+        the next interview; a remembered one moves up a box and waits longer (``INTERVALS``)."""
+        if not isinstance(remembered, bool):
+            raise TypeError(f"remembered must be True or False, got {remembered!r}")
+        problem = self._not_ours()
+        if problem:
+            raise ProgressError(f"Progress cannot be saved: {problem}.")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with _locked(self.path):
+            data = self.load()
+            session = data["interview_session"]
+            entry = data[INTERVIEW].setdefault(f"{chapter:02d}", {"box": 0, "due": 0, "reviews": 0, "missed": 0})
+            entry["reviews"] += 1
+            if remembered:
+                entry["box"] = min(entry["box"] + 1, len(INTERVALS) - 1)
+            else:
+                entry["box"], entry["missed"] = 0, entry["missed"] + 1
+            entry["due"] = session + INTERVALS[entry["box"]]
+            entry["last"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+            self.save(data)
+        return entry
+
+    def reviews(self) -> tuple[int, dict[str, dict]]:
+        """(the current interview session, the review entry of every chapter reviewed so far)."""
+        data = self.load_or_empty()
+        self._check_reviews(data)
+        return data["interview_session"], data[INTERVIEW]
 
     # queries (never raise: a folder or unreadable file gives a warning and nothing passed) ---------
     def entries(self, section: str = "exercises") -> dict[str, dict]:
