@@ -12,6 +12,8 @@ What the builder adds on the way:
 * a code cell whose first line is ``# NBVAL_CHECK_OUTPUT`` loses that line and gets nbval's cell tag
   ``nbval-check-output`` instead (``--nbval-lax`` compares the stored output of tagged cells);
 * after the "## Try first" cell comes a Markdown cell for the learner's own answer;
+* a chapter ends with a Markdown cell of links to its previous, next and related chapters, written from
+  the registry (``course.navigation.chapter_links``), so sources do not repeat them;
 * the widgets' state is stored in the notebook's metadata (nbclient records it while executing), so
   that a reopened notebook shows its quiz forms and explorers before it is run again. JupyterLab
   renders stored widgets only in a *trusted* notebook: ``make lab`` runs ``jupyter trust`` first.
@@ -28,6 +30,7 @@ from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 SRC = ROOT / "notebooks" / "src"
 OUT = ROOT / "notebooks"
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
@@ -85,6 +88,11 @@ def build(source: Path) -> nbformat.NotebookNode:
     nb.metadata["kernelspec"] = KERNELSPEC
     nb.metadata["language_info"] = {"name": "python"}
     nb.cells = parse(source.read_text(encoding="utf-8"), source.name)
+    number = int(source.stem[:2]) if source.stem[:2].isdigit() else 0
+    if 1 <= number <= 50:
+        from course.navigation import chapter_links
+
+        nb.cells.append(nbformat.v4.new_markdown_cell(chapter_links(number)))
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"{source.stem[:2]}-{i:02d}"     # stable ids: clean diffs between builds
     return nb

@@ -373,5 +373,3 @@ quiz(1)
 # - Kaplan et al. — *Scaling Laws for Neural Language Models* (2020).
 # - Touvron et al. — *LLaMA: Open and Efficient Foundation Language Models* (2023); Gemma Team — *Gemma: Open Models Based on Gemini Research and Technology* (2024): tokenizer sizes.
 # - Brown et al. — *Language Models are Few-Shot Learners* (GPT-3, 2020).
-#
-# **Chapters:** next [2 · pretraining and fine-tuning](02_pretraining_and_finetuning.ipynb) · related [6 · the LM loss](06_lm_loss.ipynb), [10 · improving LMs](10_improving_lms.ipynb), [14 · GPT's generation process](14_gpt_generation.ipynb), [41 · implementing the Transformer](41_implementing_transformer.ipynb), [43 · long-range dependencies](43_long_range_dependencies.ipynb)

@@ -355,5 +355,3 @@ quiz(4)
 # - Raffel et al. — *Exploring the Limits of Transfer Learning with a Unified Text-to-Text Transformer* (T5, 2020): a learned relative-position bias on the scores.
 # - Haviv, Ram, Press, Izsak, Levy — *Transformer Language Models without Positional Encodings Still Learn Positional Information* (2022).
 # - Press, Smith, Lewis — *Train Short, Test Long: Attention with Linear Biases Enables Input Length Extrapolation* (ALiBi, 2022).
-#
-# **Chapters:** previous [3 · GPT-3's architecture](03_gpt3_architecture.ipynb) · next [5 · regularization methods](05_regularization_methods.ipynb) · related [16 · self-attention](16_self_attention.ipynb), [17 · multi-head attention](17_multi_head_attention.ipynb), [29 · attention complexity](29_attention_complexity_1.ipynb), [39 · KV cache and grouped-query attention](39_attention_complexity_3.ipynb)

@@ -374,5 +374,3 @@ quiz(7)
 # - Brock, De, Smith, Simonyan — *High-Performance Large-Scale Image Recognition Without Normalization* (AGC, 2021).
 # - Brown et al. — *Language Models are Few-Shot Learners* (2020), appendix B (training details).
 # - Micikevicius et al. — *Mixed Precision Training* (2018): loss scaling.
-#
-# **Chapters:** previous [6 · the LM loss](06_lm_loss.ipynb) · next [8 · optimizers](08_optimizers.ipynb) · related [20 · clipping vs vanishing and exploding gradients](20_clipping_vanishing_exploding.ipynb)

@@ -288,6 +288,3 @@ quiz(17)
 # - Michel, Levy, Neubig — *Are Sixteen Heads Really Better than One?* (2019).
 # - Shazeer — *Fast Transformer Decoding: One Write-Head is All You Need* (2019) — multi-query attention.
 # - Ainslie et al. — *GQA: Training Generalized Multi-Query Transformer Models from Multi-Head Checkpoints* (2023).
-#
-# Previous: [16 · self-attention](16_self_attention.ipynb) · Next: [18 · how MLM strengthens understanding](18_mlm_and_understanding.ipynb) ·
-# Related: [29 · attention complexity](29_attention_complexity_1.ipynb), [39 · inference cost](39_attention_complexity_3.ipynb)

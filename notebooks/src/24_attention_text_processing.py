@@ -275,6 +275,3 @@ quiz(24)
 # - Luong, Pham, Manning — *Effective Approaches to Attention-based Neural Machine Translation* (2015).
 # - Bengio, Vinyals, Jaitly, Shazeer — *Scheduled Sampling for Sequence Prediction with Recurrent Neural Networks* (2015) — exposure bias.
 # - Vaswani et al. — *Attention Is All You Need* (2017), table 1 (cost per layer of self-attention vs recurrence).
-#
-# Previous: [23 · word embeddings](23_word_embeddings.ipynb) · Next: [25 · how the loss shapes training](25_loss_shapes_training.ipynb) ·
-# Related: [47 · sequence to sequence](47_seq2seq.ipynb), [43 · long-range dependencies](43_long_range_dependencies.ipynb)

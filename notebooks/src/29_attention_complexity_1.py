@@ -310,7 +310,3 @@ quiz(29)
 # - Kaplan et al. — *Scaling Laws for Neural Language Models* (2020), section 2.1 (FLOP counting, 6·N + 6·L·T·d).
 # - Chowdhery et al. — *PaLM: Scaling Language Modeling with Pathways* (2022), appendix B (6·N + 12·L·T·d).
 # - Dao et al. — *FlashAttention: Fast and Memory-Efficient Exact Attention with IO-Awareness* (2022).
-#
-# Previous: [28 · batch normalization (1)](28_batch_norm_1.ipynb) · Next: [30 · choosing the loss (1)](30_choosing_loss_1.ipynb) ·
-# Related: [17 · multi-head attention](17_multi_head_attention.ipynb), [34 · efficient attention](34_attention_complexity_2.ipynb),
-# [39 · inference cost](39_attention_complexity_3.ipynb)

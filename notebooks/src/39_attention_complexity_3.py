@@ -313,8 +313,3 @@ quiz(39)
 # - Ainslie et al. — *GQA: Training Generalized Multi-Query Transformer Models from Multi-Head Checkpoints* (2023).
 # - Touvron et al. — *Llama 2: Open Foundation and Fine-Tuned Chat Models* (2023).
 # - Kwon et al. — *Efficient Memory Management for Large Language Model Serving with PagedAttention* (2023).
-#
-# **Previous:** [38 · Batch normalization (3)](38_batch_norm_3.ipynb) · **Next:**
-# [40 · Choosing the loss (3)](40_choosing_loss_3.ipynb) · **Related:** [14 · GPT's generation process](14_gpt_generation.ipynb),
-# [17 · Multi-head attention](17_multi_head_attention.ipynb), [29](29_attention_complexity_1.ipynb),
-# [34](34_attention_complexity_2.ipynb)
