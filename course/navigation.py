@@ -105,6 +105,8 @@ def course_map_markdown(progress=None, link_prefix: str = "") -> str:
             cells = [str(c.number), name, c.title_zh, study, run]
             if progress is not None:
                 cells.append(_progress_cell(c.number, exercises, quizzes, reviews) if ready else "")
+            if not ready:      # greyed out in JupyterLab, which keeps inline colours
+                cells = [f'<span style="color:#999999">{cell}</span>' if cell else "" for cell in cells]
             out.append("| " + " | ".join(cells) + " |")
         out.append("")
     return "\n".join(out)

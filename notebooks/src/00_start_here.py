@@ -47,17 +47,33 @@ print("the labs will run on:", get_device().type)
 #
 # Some questions appear more than once in the original set (26 = 36, 27 = 32 = 37, 28 = 33 = 38,
 # 29 = 34 = 39, 30 = 35 = 40, and 21 ≈ 31). They are separate chapters here, each with a different
-# angle, so re-reading a question teaches something new. Chapters not written yet are greyed out.
+# angle, so re-reading a question teaches something new.
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from IPython.display import Markdown
-
-from course.chapters import CHAPTERS, available_chapters, chapter_map_markdown
+from course.chapters import CHAPTERS, available_chapters
 
 written = available_chapters(".")
-Markdown(f"**{len(written)} of the {len(CHAPTERS)} chapters are written so far.**\n\n"
-         + chapter_map_markdown(written, link_prefix="", grey_planned=True))
+print(f"{len(written)} of the {len(CHAPTERS)} chapters are written so far.")
+
+# %% [markdown]
+# The map, by cluster: *study* is the time a chapter's header announces for reading and doing it,
+# *run* the time its code takes top to bottom on the machine that last ran `make bench`, and *your
+# progress* what you have passed so far (run this cell again to refresh it). Chapters not written yet
+# are listed without a link.
+
+# %%
+from IPython.display import Markdown
+
+from course.navigation import course_map_markdown
+from course.selftest import Progress
+
+Markdown(course_map_markdown(Progress()))
+
+# %% [markdown]
+# **Before an interview:** the [mock interview](99_mock_interview.ipynb) asks you questions across
+# the chapters and brings back the ones you missed, and `make cards` writes every answer card on one
+# page ([answer_cards.html](answer_cards.html), also as [Markdown](answer_cards.md)) to revise from.
 
 # %% [markdown]
 # ## Glossary (术语表)
