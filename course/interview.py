@@ -13,17 +13,16 @@ import html
 import random
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
-from . import DATA_DIR
 from .chapters import CHAPTERS, chapter
+from .navigation import chapter_source as _source
 from .selftest.progress import Progress
+from .selftest.quiz import widget_or_text
 from .validate import check_in, check_int
 
 __all__ = ["AnswerCard", "answer_card", "answer_cards", "CLUSTERS", "interview_order", "MockInterview",
            "card_html"]
 
-SOURCES = DATA_DIR.parent / "notebooks" / "src"
 CLUSTERS = tuple(dict.fromkeys(c.cluster for c in CHAPTERS))      # in the order of the registry
 _CARD_HEADING = "## Interview answer card"
 _CJK = r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]"
@@ -38,11 +37,6 @@ class AnswerCard:
     zh: str               # the card's Chinese answer (Markdown)
     en: str               # the card's English answer (Markdown)
     notebook: str          # file name, e.g. "07_gradient_clipping.ipynb"
-
-
-def _source(number: int) -> Path | None:
-    found = sorted(SOURCES.glob(f"{number:02d}_*.py"))
-    return found[0] if found else None
 
 
 def _join(lines: list[str]) -> str:
@@ -277,15 +271,6 @@ class MockInterview:
         return self._widget
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        bundle = {"text/plain": self.as_text()}
         if not self.numbers:
-            return bundle
-        try:
-            widget_bundle = self.widget()._repr_mimebundle_()
-        except Exception:   # ipywidgets missing or no kernel comm: the text is the interview
-            return bundle
-        if isinstance(widget_bundle, tuple):
-            widget_bundle = widget_bundle[0]
-        widget_bundle = dict(widget_bundle or {})
-        widget_bundle["text/plain"] = bundle["text/plain"]
-        return widget_bundle
+            return {"text/plain": self.as_text()}
+        return widget_or_text(self.widget, self.as_text())

@@ -14,7 +14,7 @@ from . import DATA_DIR
 from .chapters import CHAPTERS, chapter
 from .validate import check_int
 
-__all__ = ["study_minutes", "run_seconds", "chapter_links", "course_map_markdown", "CLUSTER_TITLES"]
+__all__ = ["chapter_source", "study_minutes", "run_seconds", "chapter_links", "course_map_markdown", "CLUSTER_TITLES"]
 
 ROOT = DATA_DIR.parent
 CLUSTER_TITLES = {"families": "Model families", "attention": "Attention", "training": "Training",
@@ -23,7 +23,8 @@ CLUSTER_TITLES = {"families": "Model families", "attention": "Attention", "train
 _TIME = re.compile(r"\*\*Time:\*\*\s*about\s+(\d+)\s+minutes")
 
 
-def _source(number: int) -> Path | None:
+def chapter_source(number: int) -> Path | None:
+    """Chapter ``number``'s source, ``notebooks/src/NN_slug.py``, or None while it is not written."""
     found = sorted((ROOT / "notebooks" / "src").glob(f"{number:02d}_*.py"))
     return found[0] if found else None
 
@@ -31,7 +32,7 @@ def _source(number: int) -> Path | None:
 def study_minutes(number: int) -> int | None:
     """The study time chapter ``number``'s header announces, or None if it is not written yet."""
     number = check_int("number", number, minimum=0, maximum=len(CHAPTERS))
-    path = _source(number)
+    path = chapter_source(number)
     found = _TIME.search(path.read_text(encoding="utf-8")) if path else None
     return int(found.group(1)) if found else None
 
@@ -91,14 +92,14 @@ def course_map_markdown(progress=None, link_prefix: str = "") -> str:
     out = []
     for cluster, title in CLUSTER_TITLES.items():
         members = [c for c in CHAPTERS if c.cluster == cluster]
-        written = [c for c in members if _source(c.number) is not None]
+        written = [c for c in members if chapter_source(c.number) is not None]
         minutes = sum(study_minutes(c.number) or 0 for c in written)
         out.append(f"### {title} — {len(written)} of {len(members)} written, about {minutes} min of study\n")
         header = "| # | question | 题目 | study | run |" + (" your progress |" if progress is not None else "")
         out.append(header)
         out.append("|" + "---|" * (header.count("|") - 1))
         for c in members:
-            ready = _source(c.number) is not None
+            ready = chapter_source(c.number) is not None
             name = f"[{c.title_en}]({link_prefix}{c.notebook})" if ready else f"{c.title_en} *(planned)*"
             study = f"{study_minutes(c.number)} min" if ready and study_minutes(c.number) else ""
             run = f"{seconds[c.notebook]:.0f} s" if c.notebook in seconds else ""

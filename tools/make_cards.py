@@ -19,13 +19,10 @@ sys.path.insert(0, str(ROOT))
 
 from course.chapters import CHAPTERS  # noqa: E402
 from course.interview import CLUSTERS, answer_cards, card_html  # noqa: E402
+from course.navigation import CLUSTER_TITLES  # noqa: E402
 
 OUT = ROOT / "notebooks"
 TITLE = "LLM Interview Lab — answer cards (面试回答要点)"
-CLUSTER_TITLES = {"families": "Model families", "attention": "Attention", "training": "Training",
-                  "regularization": "Regularization and efficiency", "evaluation": "Evaluation",
-                  "representations": "Representations", "applications": "Applications"}
-
 CSS = """
 body { font-family: "Noto Sans", "Helvetica Neue", Arial, "Noto Sans CJK SC", "Source Han Sans SC",
        "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "WenQuanYi Micro Hei", sans-serif;

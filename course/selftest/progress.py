@@ -218,18 +218,24 @@ class Progress:
             Path(tmp).unlink(missing_ok=True)
             raise
 
-    def _update(self, section: str, key: str, change) -> dict:
-        """Lock, load, apply ``change(entry)``, save; returns the entry."""
+    @contextlib.contextmanager
+    def _editing(self):
+        """Lock, load, let the caller change the record, save: one read-modify-write."""
         problem = self._not_ours()
         if problem:
             raise ProgressError(f"Progress cannot be saved: {problem}.")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with _locked(self.path):
             data = self.load()
+            yield data
+            self.save(data)
+
+    def _update(self, section: str, key: str, change) -> dict:
+        """Apply ``change(entry)`` to one entry and save; returns the entry."""
+        with self._editing() as data:
             entry = data[section].setdefault(key, {"passed": False, "attempts": 0})
             change(entry)
             entry["last"] = time.strftime("%Y-%m-%dT%H:%M:%S")
-            self.save(data)
         return entry
 
     def _record(self, section: str, key: str, passed: bool, after_solution: bool = False) -> dict:
@@ -253,14 +259,8 @@ class Progress:
     # mock interviews: a Leitner schedule ----------------------------------------------------------
     def start_interview(self) -> int:
         """Count a new mock interview; returns its session number (1 for the first)."""
-        problem = self._not_ours()
-        if problem:
-            raise ProgressError(f"Progress cannot be saved: {problem}.")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with _locked(self.path):
-            data = self.load()
+        with self._editing() as data:
             data["interview_session"] += 1
-            self.save(data)
         return data["interview_session"]
 
     def record_review(self, chapter: int, remembered: bool) -> dict:
@@ -268,12 +268,7 @@ class Progress:
         the next interview; a remembered one moves up a box and waits longer (``INTERVALS``)."""
         if not isinstance(remembered, bool):
             raise TypeError(f"remembered must be True or False, got {remembered!r}")
-        problem = self._not_ours()
-        if problem:
-            raise ProgressError(f"Progress cannot be saved: {problem}.")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with _locked(self.path):
-            data = self.load()
+        with self._editing() as data:
             session = data["interview_session"]
             entry = data[INTERVIEW].setdefault(f"{chapter:02d}", {"box": 0, "due": 0, "reviews": 0, "missed": 0})
             entry["reviews"] += 1
@@ -283,7 +278,6 @@ class Progress:
                 entry["box"], entry["missed"] = 0, entry["missed"] + 1
             entry["due"] = session + INTERVALS[entry["box"]]
             entry["last"] = time.strftime("%Y-%m-%dT%H:%M:%S")
-            self.save(data)
         return entry
 
     def reviews(self) -> tuple[int, dict[str, dict]]:

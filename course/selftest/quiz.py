@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from .progress import Progress
 
-__all__ = ["Option", "Question", "Quiz", "display_order"]
+__all__ = ["Option", "Question", "Quiz", "display_order", "widget_or_text"]
 
 LETTERS = "abcdefgh"
 
@@ -176,13 +176,18 @@ class Quiz:
         return self._widget
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        bundle = {"text/plain": self.as_text()}
-        try:
-            widget_bundle = self.widget()._repr_mimebundle_()
-        except Exception:   # ipywidgets missing or no kernel comm: the text is the quiz
-            return bundle
-        if isinstance(widget_bundle, tuple):
-            widget_bundle = widget_bundle[0]
-        widget_bundle = dict(widget_bundle or {})
-        widget_bundle["text/plain"] = bundle["text/plain"]
-        return widget_bundle
+        return widget_or_text(self.widget, self.as_text())
+
+
+def widget_or_text(make_widget, text: str) -> dict:
+    """The display bundle of an interactive form: the widget, with ``text`` as its plain-text form; only
+    the text where widgets cannot render (ipywidgets missing, no kernel comm)."""
+    try:
+        bundle = make_widget()._repr_mimebundle_()
+    except Exception:
+        return {"text/plain": text}
+    if isinstance(bundle, tuple):
+        bundle = bundle[0]
+    bundle = dict(bundle or {})
+    bundle["text/plain"] = text
+    return bundle

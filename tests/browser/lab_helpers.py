@@ -43,3 +43,13 @@ def error_outputs(page) -> list[str]:
     errors = page.locator(".jp-RenderedText[data-mime-type='application/vnd.jupyter.error']").all_inner_texts()
     stderr = page.locator(".jp-RenderedText[data-mime-type='application/vnd.jupyter.stderr']").all_inner_texts()
     return errors + [t for t in stderr if "Error" in t or "Traceback" in t]
+
+
+def wait_for(predicate, timeout_s=30, message="condition"):
+    """Poll ``predicate`` until it is true; fail saying what did not happen."""
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        if predicate():
+            return
+        time.sleep(0.25)
+    raise AssertionError(f"timed out waiting for {message}")

@@ -2,24 +2,15 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
 from lab_helpers import error_outputs, run_all, screenshot
+from lab_helpers import wait_for as _wait_for
 
 
 def _images(page):
     return page.locator(".jp-OutputArea-output img, .jp-RenderedImage img")
-
-
-def _wait_for(predicate, timeout_s=30, message="condition"):
-    deadline = time.time() + timeout_s
-    while time.time() < deadline:
-        if predicate():
-            return
-        time.sleep(0.25)
-    raise AssertionError(f"timed out waiting for {message}")
 
 
 @pytest.mark.parametrize("name", ["00_start_here.ipynb", "07_gradient_clipping.ipynb"])

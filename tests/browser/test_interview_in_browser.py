@@ -4,19 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import urllib.request
 
 from lab_helpers import error_outputs, run_all, screenshot
-
-
-def _wait_for(predicate, timeout_s=30, message="condition"):
-    deadline = time.time() + timeout_s
-    while time.time() < deadline:
-        if predicate():
-            return
-        time.sleep(0.25)
-    raise AssertionError(f"timed out waiting for {message}")
+from lab_helpers import wait_for as _wait_for
 
 
 def _current_chapter(form) -> int:
