@@ -187,7 +187,7 @@ fig.tight_layout()
 #
 # The smallest neural language model: a table of V × V logits, one row per previous word (a bigram model),
 # trained on the course corpus and measured by **validation cross-entropy** whatever loss it trains on. Eight
-# runs of 200 steps: cross-entropy or squared error, SGD or Adam, starting from all-zero logits (neutral:
+# runs of 150 steps: cross-entropy or squared error, SGD or Adam, starting from all-zero logits (neutral:
 # uniform predictions) or from logits drawn with standard deviation 5 (confidently wrong almost everywhere).
 
 # %%
@@ -198,7 +198,7 @@ def stream(text_lines):
 train_ids, val_ids = stream(corpus_lines(4000, seed=1)), stream(corpus_lines(1000, seed=10_000))
 
 
-def train_bigram(loss_name: str, optimizer: str, start_std: float, steps: int = 200, seed: int = 0):
+def train_bigram(loss_name: str, optimizer: str, start_std: float, steps: int = 150, seed: int = 0):
     torch.manual_seed(seed)
     table = torch.nn.Parameter(torch.randn(V, V, device=device) * start_std)
     opt = torch.optim.SGD([table], lr=20.0) if optimizer == "SGD" else torch.optim.Adam([table], lr=0.1)
@@ -238,8 +238,8 @@ for ax, start in zip(axes, ("neutral", "confidently wrong")):
     ax.set(xlabel="step", title=f"{start} start", ylim=(0, 16))
     ax.grid(alpha=0.3)
 axes[0].set_ylabel("validation cross-entropy [nats]")
-axes[0].text(150, math.log(V) + 0.4, "ln V", fontsize=8, color="gray")
-axes[1].legend(fontsize=8, loc="upper right")
+axes[0].text(110, math.log(V) + 0.4, "ln V", fontsize=8, color="gray")
+axes[0].legend(fontsize=8, loc="upper right")
 fig.tight_layout()
 
 # %%
