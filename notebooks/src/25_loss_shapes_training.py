@@ -140,7 +140,7 @@ print("squared error on softmax passes it:", midpoint_convex("mse"))
 #
 # The pretrained GPT's predictions on held-out sentences: for each predicted token, its cross-entropy and the
 # norm of the gradient that token sends to its logits, ‖p − y‖. If “smaller loss → steeper gradient” were
-# true, the two would fall together in opposite directions.
+# true, the tokens with the smallest losses would have the largest gradients: a negative correlation.
 
 # %%
 lines = corpus_lines(64, seed=10_000)[:48]

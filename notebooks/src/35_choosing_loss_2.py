@@ -232,8 +232,10 @@ for c in (0, 10, 100, 1000):
 print("the error in bfloat16 grows with the shift:", shift_error[0] < shift_error[10] < shift_error[100] < shift_error[1000])
 
 # %% [markdown]
-# z-loss adds a penalty **coefficient · (log Z)²** per token, which pulls log Z toward 0 without changing
-# what cross-entropy asks of the probabilities. PaLM used 10⁻⁴ over hundreds of thousands of steps; in a run
+# z-loss adds a penalty **coefficient · (log Z)²** per token. Since a common shift of a position's logits
+# costs cross-entropy nothing, the model can meet the penalty by shifting its logits down without changing
+# its predictions; until it has, the penalty's gradient, 2 · coefficient · log Z · p, also pulls on the
+# probabilities, so the coefficient is kept small. PaLM used 10⁻⁴ over hundreds of thousands of steps; in a run
 # of 80 steps we use 10⁻² so that its effect is visible. Two small GPTs from the same start, on the same
 # batches, one with z-loss; we record the mean log Z of each step's tokens:
 
