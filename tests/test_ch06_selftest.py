@@ -1,0 +1,50 @@
+"""Chapter 6's self-test beyond the bank-wide rules: the references equal torch, every planted mistake is
+caught and named, and the quiz needs understanding."""
+import pytest
+import torch
+import torch.nn.functional as F
+
+from course.selftest import bank
+from course.selftest.exercises import _reference
+
+CH = bank.load(6)
+
+
+@pytest.mark.parametrize("ex", CH.EXERCISES, ids=lambda e: e.key)
+def test_reference_passes_and_mistakes_are_named(ex):
+    for seed in range(6):
+        assert ex.check(_reference(ex), seed=seed, record=False).passed
+    for mistake in ex.mistakes:
+        for seed in range(3):
+            verdict = ex.check(mistake.fn, seed=seed, record=False)
+            assert verdict.mistake == mistake.name, (mistake.name, seed, verdict.message)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_next_token_loss_reference_equals_torch_cross_entropy(seed):
+    ex = CH.NEXT_TOKEN_LOSS
+    for case in ex._cases(seed):
+        logits, ids, lengths = case["logits"], case["ids"], case["lengths"]
+        targets = ids[:, 1:].masked_fill(torch.arange(1, ids.shape[1])[None, :] >= lengths[:, None], -100)
+        ref = F.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-100)
+        torch.testing.assert_close(_reference(ex)(**case), ref)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_soft_cross_entropy_reference_equals_torch_with_probability_targets(seed):
+    ex = CH.SOFT_CE
+    for case in ex._cases(seed):
+        m = case["mask"]
+        ref = F.cross_entropy(case["logits"][m], case["target_probs"][m])    # class probabilities as targets
+        torch.testing.assert_close(_reference(ex)(**case), ref)
+
+
+def test_quiz_needs_understanding():
+    questions = CH.QUIZ.questions
+    assert len(questions) >= 3 and any(q.misconception for q in questions)
+    longest = 0
+    for q in questions:
+        lengths = [len(o.text) for o in q.options]
+        longest += next(len(o.text) for o in q.options if o.correct) == max(lengths)
+        assert min(lengths) < 20 or max(lengths) <= 1.8 * min(lengths), (q.key, lengths)
+    assert longest <= 1

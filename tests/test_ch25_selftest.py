@@ -1,0 +1,59 @@
+"""Chapter 25's self-test beyond the bank-wide rules: the hand-written gradients equal autograd through
+torch's own losses, every planted mistake is caught and named, and the quiz needs understanding."""
+import pytest
+import torch
+import torch.nn.functional as F
+
+from course.selftest import bank
+from course.selftest.exercises import _reference
+from course.train import mse_on_probs
+
+CH = bank.load(25)
+
+
+@pytest.mark.parametrize("ex", CH.EXERCISES, ids=lambda e: e.key)
+def test_reference_passes_and_mistakes_are_named(ex):
+    for seed in range(6):
+        assert ex.check(_reference(ex), seed=seed, record=False).passed
+    for mistake in ex.mistakes:
+        for seed in range(3):
+            verdict = ex.check(mistake.fn, seed=seed, record=False)
+            assert verdict.mistake == mistake.name, (mistake.name, seed, verdict.message)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_mse_softmax_grad_equals_autograd_of_torch_mse_loss(seed):
+    for case in CH.MSE_GRAD._cases(seed):
+        z = case["logits"].clone().requires_grad_()
+        n, v = z.shape
+        (F.mse_loss(z.softmax(-1), F.one_hot(case["targets"], v).float(), reduction="sum") / n).backward()
+        torch.testing.assert_close(_reference(CH.MSE_GRAD)(**case), z.grad)
+        torch.testing.assert_close(mse_on_probs(case["logits"], case["targets"]),
+                                   F.mse_loss(case["logits"].softmax(-1), F.one_hot(case["targets"], v).float(),
+                                              reduction="sum") / n)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_ce_grad_equals_autograd_of_torch_cross_entropy(seed):
+    for case in CH.CE_GRAD._cases(seed):
+        z = case["logits"].clone().requires_grad_()
+        F.cross_entropy(z, case["targets"], ignore_index=case.get("ignore_index", -100)).backward()
+        torch.testing.assert_close(_reference(CH.CE_GRAD)(**case), z.grad)
+
+
+def test_mse_gradient_is_cross_entropy_gradient_times_two_over_v_at_uniform_predictions():
+    v = 50
+    z, y = torch.zeros(3, v), torch.tensor([0, 7, 49])
+    ratio = _reference(CH.MSE_GRAD)(z, y) / _reference(CH.CE_GRAD)(z, y)
+    torch.testing.assert_close(ratio, torch.full_like(ratio, 2 / v))
+
+
+def test_quiz_needs_understanding():
+    questions = CH.QUIZ.questions
+    assert len(questions) >= 3 and any(q.misconception for q in questions)
+    longest = 0
+    for q in questions:
+        lengths = [len(o.text) for o in q.options]
+        longest += next(len(o.text) for o in q.options if o.correct) == max(lengths)
+        assert min(lengths) < 20 or max(lengths) <= 1.8 * min(lengths), (q.key, lengths)
+    assert longest <= 1
