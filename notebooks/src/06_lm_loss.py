@@ -347,7 +347,3 @@ quiz(6)
 #   Pre-Training* (2018): the GPT objective, and its N(0, 0.02) initialization.
 # - Goodfellow, Bengio, Courville — *Deep Learning* (2016), section 4.1: overflow, underflow and the stable
 #   softmax.
-#
-# **Chapters:** previous [5 · regularization methods](05_regularization_methods.ipynb) · next
-# [7 · gradient clipping](07_gradient_clipping.ipynb) · related [25 · how the loss shapes training](25_loss_shapes_training.ipynb),
-# [35 · sequence-loss mistakes and z-loss](35_choosing_loss_2.ipynb), [9 · evaluating LMs (perplexity)](09_evaluating_lms.ipynb)

@@ -342,8 +342,3 @@ quiz(25)
 #   softmax with the log-likelihood cost trains much better than the quadratic cost, which has plateaus.
 # - Kingma, Ba — *Adam: A Method for Stochastic Optimization* (2015): the update's invariance to rescaling
 #   the gradient.
-#
-# **Chapters:** previous [24 · attention improves text processing](24_attention_text_processing.ipynb) · next
-# [26 · designing an LM optimizer (1)](26_designing_optimizers_1.ipynb) · related
-# [6 · the LM loss](06_lm_loss.ipynb), [30 · choosing the loss (1)](30_choosing_loss_1.ipynb),
-# [35 · choosing the loss (2)](35_choosing_loss_2.ipynb), [8 · optimizers](08_optimizers.ipynb)

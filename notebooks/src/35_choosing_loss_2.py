@@ -360,8 +360,3 @@ quiz(35)
 # - Wortsman et al. — *Small-scale proxies for large-scale Transformer training instabilities* (2023): logit
 #   divergence reproduced in small models, and mitigated by z-loss.
 # - Kalamkar et al. — *A Study of BFLOAT16 for Deep Learning Training* (2019): the bfloat16 format.
-#
-# **Chapters:** previous [34 · attention complexity (2)](34_attention_complexity_2.ipynb) · next
-# [36 · designing an LM optimizer (2)](36_designing_optimizers_2.ipynb) · related
-# [6 · the LM loss](06_lm_loss.ipynb), [30 · choosing the loss (1)](30_choosing_loss_1.ipynb),
-# [40 · choosing the loss (3)](40_choosing_loss_3.ipynb), [25 · how the loss shapes training](25_loss_shapes_training.ipynb)
