@@ -13,7 +13,7 @@ from ..validate import check_int
 from .gpt import GPTConfig
 
 __all__ = ["PublishedSize", "GPT2_SIZES", "GPT3_SIZES", "published_size", "param_breakdown", "matmul_flops",
-           "attended_pairs"]
+           "attended_pairs", "DataSource", "GPT3_DATA_MIX"]
 
 GPT2_VOCAB = 50257            # byte-level BPE, shared by GPT-2 and GPT-3
 
@@ -70,6 +70,32 @@ GPT2_SIZES = (
     PublishedSize("GPT-2 medium", 345 * _M, 24, 1024, 16, 64, 1024),
     PublishedSize("GPT-2 large", 762 * _M, 36, 1280, 20, 64, 1024),
     PublishedSize("GPT-2 XL", 1542 * _M, 48, 1600, 25, 64, 1024),
+)
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """One row of a training-data mixture: size in tokens, share of the training batches, and the epochs
+    the paper reports for it."""
+    name: str
+    tokens: float
+    weight: float
+    epochs: float
+
+    def __post_init__(self):
+        for field in ("tokens", "weight", "epochs"):
+            value = getattr(self, field)
+            if not isinstance(value, (int, float)) or value <= 0:
+                raise ValueError(f"{field} must be a positive number, got {value!r}")
+
+
+# Brown et al. (2020), Table 2.2: the GPT-3 training mix; "epochs elapsed when training for 300B tokens".
+GPT3_DATA_MIX = (
+    DataSource("Common Crawl (filtered)", 410e9, 0.60, 0.44),
+    DataSource("WebText2", 19e9, 0.22, 2.9),
+    DataSource("Books1", 12e9, 0.08, 1.9),
+    DataSource("Books2", 55e9, 0.08, 0.43),
+    DataSource("Wikipedia", 3e9, 0.03, 3.4),
 )
 
 
