@@ -85,10 +85,10 @@ for row in GPT2_SIZES:
 
 # %% [markdown]
 # All four within half a percent: the smaller vocabulary table explains the gap. And GPT-3? Its eight
-# sizes ([chapter 3](03_gpt3_architecture.ipynb)), next to GPT-2's, with each family's context:
+# sizes, counted the same way ([chapter 3](03_gpt3_architecture.ipynb) checks each row, and finds the XL row
+# as printed 17 % off), next to GPT-2's, with each family's context:
 
 # %%
-# NBVAL_CHECK_OUTPUT
 fig, ax = plt.subplots(figsize=(7.5, 3.6))
 for family, rows, style, offset, align in (
         ("GPT-2 (context 1024)", GPT2_SIZES, dict(marker="s", s=70, facecolors="none", edgecolors="tab:blue"), (-6, 2), "right"),
@@ -101,6 +101,13 @@ for family, rows, style, offset, align in (
 ax.set(yscale="log", xlim=(0, 105), xlabel="layers", ylabel="parameters (counted)", title="GPT-2 and GPT-3 sizes")
 ax.legend(fontsize=8)
 fig.tight_layout()
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print(f"{'model':<13}{'layers':>7}{'d_model':>8}{'heads':>6}{'context':>8}{'paper':>8}{'counted':>17}")
+for row in GPT3_SIZES:
+    print(f"{row.name:<13}{row.n_layers:>7}{row.d_model:>8}{row.n_heads:>6}{row.context:>8}"
+          f"{row.n_params / 1e9:>7.2f}B{row.config().n_params():>17,}")
 g2, g3 = GPT2_SIZES[-1].config(), GPT3_SIZES[-1].config()
 print(f"largest: GPT-2 XL {g2.n_params() / 1e9:.2f}B, GPT-3 175B {g3.n_params() / 1e9:.1f}B "
       f"({g3.n_params() / g2.n_params():.0f}× more)")
