@@ -151,7 +151,7 @@ QUIZ = Quiz([
         Option("About 1 × 10²³, i.e. 2·N·D", False, "2·N·D is the forward pass alone; backward costs twice as much."),
         Option("About 3 × 10²³, i.e. 6·N·D", True,
                "The paper reports 3.14 × 10²³ (Table D.1); Lab 2 checks the count against FlopCounterMode."),
-        Option("About 3 × 10²⁶, i.e. 6·N·D·T with T = 2048", False,
+        Option("About 6 × 10²⁶, i.e. 6·N·D·T with T = 2048", False,
                "The context enters only through the attention term, a few percent here."),
     )),
 ])
