@@ -86,7 +86,8 @@ class GPTConfig:
         """Training FLOPs per token ≈ 6·N + 12·L·T·d, N the parameters without embeddings.
 
         PaLM's convention (Chowdhery et al., 2022, appendix B): 6·N for the weights (forward 2·N, backward 4·N)
-        plus 12·L·T·d for attending over the full context T, counting both QKᵀ and weights·V. Kaplan et al.
+        plus 12·L·T·d for attending over the full context T, counting both QKᵀ and weights·V (d is the width
+        the heads span, n_heads·head_size, which differs from d_model only when head_dim is set). Kaplan et al.
         (2020) count 6·L·T·d for the context term. No saving from causal masking is assumed.
         """
         attn_width = self.n_heads * self.head_size        # = d_model unless head_dim is set
