@@ -32,12 +32,16 @@ class GPTConfig:
     norm_eps: float = 1e-5
     window: int | None = None    # sliding-window attention: each token sees at most this many (itself included)
     n_kv_heads: int | None = None  # key/value heads, default n_heads; fewer = grouped-query, 1 = multi-query
+    head_dim: int | None = None  # size of each head, default d_model // n_heads (GPT-3 XL and 13B differ)
 
     def __post_init__(self):
         for name in ("vocab_size", "context", "n_layers", "n_heads", "d_model"):
             check_int(name, getattr(self, name), minimum=1)
-        if self.d_model % self.n_heads:
-            raise ValueError(f"d_model ({self.d_model}) must be divisible by n_heads ({self.n_heads})")
+        if self.head_dim is None and self.d_model % self.n_heads:
+            raise ValueError(f"d_model ({self.d_model}) must be divisible by n_heads ({self.n_heads}), "
+                             f"or give head_dim explicitly")
+        if self.head_dim is not None:
+            check_int("head_dim", self.head_dim, minimum=1)
         check_probability("dropout", self.dropout, open_right=True)
         check_in("positions", self.positions, ("learned", "sinusoidal", "rope", "none"))
         check_in("norm", self.norm, ("layer", "rms"))
@@ -56,6 +60,11 @@ class GPTConfig:
         return self.d_ff or 4 * self.d_model
 
     @property
+    def head_size(self) -> int:
+        """Size of each attention head: ``head_dim`` if set, else d_model // n_heads."""
+        return self.head_dim or self.d_model // self.n_heads
+
+    @property
     def kv_heads(self) -> int:
         return self.n_heads if self.n_kv_heads is None else self.n_kv_heads
 
@@ -63,8 +72,9 @@ class GPTConfig:
         """Parameter count from the config alone (equals ``count_parameters(GPT(cfg))``)."""
         d, f, b = self.d_model, self.ff_dim, int(self.bias)
         norm = 2 * d if self.norm == "layer" else d      # LayerNorm has γ and β, RMSNorm γ only
-        kv = self.kv_heads * (d // self.n_heads)          # width of K (and of V): d unless grouped
-        attn = 2 * d * d + 2 * d * kv + (2 * d + 2 * kv) * b   # W_q, W_o (d×d); W_k, W_v (d×kv)
+        q = self.n_heads * self.head_size                 # width the heads span: d unless head_dim is set
+        kv = self.kv_heads * self.head_size               # width of K (and of V): q unless grouped
+        attn = 2 * d * q + 2 * d * kv + (q + d + 2 * kv) * b   # W_q (d×q), W_o (q×d); W_k, W_v (d×kv)
         ffn = 2 * d * f + (f + d) * b
         per_layer = attn + ffn + 2 * norm
         emb = self.vocab_size * d + (self.context * d if self.positions == "learned" else 0)
@@ -76,10 +86,12 @@ class GPTConfig:
         """Training FLOPs per token ≈ 6·N + 12·L·T·d, N the parameters without embeddings.
 
         PaLM's convention (Chowdhery et al., 2022, appendix B): 6·N for the weights (forward 2·N, backward 4·N)
-        plus 12·L·T·d for attending over the full context T, counting both QKᵀ and weights·V. Kaplan et al.
+        plus 12·L·T·d for attending over the full context T, counting both QKᵀ and weights·V (d is the width
+        the heads span, n_heads·head_size, which differs from d_model only when head_dim is set). Kaplan et al.
         (2020) count 6·L·T·d for the context term. No saving from causal masking is assumed.
         """
-        return 6 * self.n_params(include_embeddings=False) + 12 * self.n_layers * self.context * self.d_model
+        attn_width = self.n_heads * self.head_size        # = d_model unless head_dim is set
+        return 6 * self.n_params(include_embeddings=False) + 12 * self.n_layers * self.context * attn_width
 
     @classmethod
     def preset(cls, name: str, **overrides) -> "GPTConfig":
@@ -113,7 +125,7 @@ class GPT(nn.Module):
             TransformerBlock(c.d_model, c.n_heads, c.ff_dim, dropout=c.dropout, causal=True,
                              norm=c.norm, activation=c.activation, bias=c.bias,
                              rotary=c.positions == "rope", norm_eps=c.norm_eps, window=c.window,
-                             n_kv_heads=c.kv_heads)
+                             n_kv_heads=c.kv_heads, head_dim=c.head_dim)
             for _ in range(c.n_layers))
         self.norm = make_norm(c.norm, c.d_model, c.norm_eps)
         self.head = nn.Linear(c.d_model, c.vocab_size, bias=False)

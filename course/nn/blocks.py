@@ -50,11 +50,11 @@ class TransformerBlock(nn.Module):
                  causal: bool = False, cross_attention: bool = False, norm_first: bool = True,
                  norm: str = "layer", activation: str = "gelu", bias: bool = True,
                  rotary: bool = False, norm_eps: float = 1e-5, window: int | None = None,
-                 n_kv_heads: int | None = None):
+                 n_kv_heads: int | None = None, head_dim: int | None = None):
         super().__init__()
         self.norm_first = norm_first
         self.self_attn = MultiHeadAttention(d_model, n_heads, dropout, bias, rotary=rotary, causal=causal,
-                                            window=window, n_kv_heads=n_kv_heads)
+                                            window=window, n_kv_heads=n_kv_heads, head_dim=head_dim)
         self.norm1 = make_norm(norm, d_model, norm_eps)
         self.cross_attn = MultiHeadAttention(d_model, n_heads, dropout, bias) if cross_attention else None
         self.norm_cross = make_norm(norm, d_model, norm_eps) if cross_attention else None

@@ -36,18 +36,25 @@ class MultiHeadAttention(nn.Module):
     ``n_kv_heads`` < ``n_heads`` gives grouped-query attention (Ainslie et al., 2023): only n_kv_heads
     key/value heads are projected and cached, each shared by n_heads/n_kv_heads consecutive query heads;
     ``n_kv_heads=1`` is multi-query attention (Shazeer, 2019). The default is ordinary multi-head attention.
+
+    ``head_dim`` sets the size of each head on its own (default d_model/n_heads); then the heads span
+    n_heads·head_dim dimensions, W_q maps d_model to that width and W_o maps it back (GPT-3 XL: 24 heads
+    of 128 in a 2048-wide model).
     """
 
     def __init__(self, d_model: int, n_heads: int, dropout: float = 0.0, bias: bool = True,
                  rotary: bool = False, causal: bool = False, window: int | None = None,
-                 n_kv_heads: int | None = None):
+                 n_kv_heads: int | None = None, head_dim: int | None = None):
         super().__init__()
         check_int("d_model", d_model, minimum=1)
         check_int("n_heads", n_heads, minimum=1)
-        if d_model % n_heads:
-            raise ValueError(f"d_model ({d_model}) must be divisible by n_heads ({n_heads})")
+        if head_dim is None and d_model % n_heads:
+            raise ValueError(f"d_model ({d_model}) must be divisible by n_heads ({n_heads}), "
+                             f"or give head_dim explicitly")
         check_probability("dropout", dropout, open_right=True)
-        self.d_model, self.n_heads, self.head_dim = d_model, n_heads, d_model // n_heads
+        self.d_model, self.n_heads = d_model, n_heads
+        self.head_dim = d_model // n_heads if head_dim is None else check_int("head_dim", head_dim, minimum=1)
+        self.q_dim = n_heads * self.head_dim              # width the heads span: d_model unless head_dim is set
         self.n_kv_heads = n_heads if n_kv_heads is None else check_int("n_kv_heads", n_kv_heads, minimum=1)
         if n_heads % self.n_kv_heads:
             raise ValueError(f"n_heads ({n_heads}) must be divisible by n_kv_heads ({n_kv_heads}): "
@@ -57,10 +64,10 @@ class MultiHeadAttention(nn.Module):
             if not causal:
                 raise ValueError("window (sliding-window attention) needs causal=True")
         self.causal, self.dropout, self.window = causal, dropout, window
-        # W_q, W_k and W_v stacked in one (d_model + 2·kv_dim, d_model) matrix: one matmul for self-attention
-        self.kv_dim = self.n_kv_heads * self.head_dim     # = d_model unless keys/values are grouped
-        self.qkv_proj = nn.Linear(d_model, d_model + 2 * self.kv_dim, bias=bias)
-        self.out_proj = nn.Linear(d_model, d_model, bias=bias)
+        # W_q, W_k and W_v stacked in one (q_dim + 2·kv_dim, d_model) matrix: one matmul for self-attention
+        self.kv_dim = self.n_kv_heads * self.head_dim     # = q_dim unless keys/values are grouped
+        self.qkv_proj = nn.Linear(d_model, self.q_dim + 2 * self.kv_dim, bias=bias)
+        self.out_proj = nn.Linear(self.q_dim, d_model, bias=bias)
         self.rotary = RotaryEmbedding(self.head_dim) if rotary else None
         self.record = False
         self.last_weights: torch.Tensor | None = None
@@ -74,7 +81,7 @@ class MultiHeadAttention(nn.Module):
     def project(self, x: torch.Tensor, context: torch.Tensor | None = None):
         """Queries (B, H, Tq, hd) from x; keys and values (B, H_kv, Tk, hd) from context (x itself for
         self-attention)."""
-        d, kv = self.d_model, self.kv_dim
+        d, kv = self.q_dim, self.kv_dim
         if context is None:
             return [self._split(t) for t in self.qkv_proj(x).split([d, kv, kv], dim=-1)]
         w, b = self.qkv_proj.weight, self.qkv_proj.bias
@@ -108,7 +115,7 @@ class MultiHeadAttention(nn.Module):
         self.last_weights = weights.detach() if self.record else None
         if self.head_mask is not None:
             out = out * self.head_mask.view(1, -1, 1, 1).to(out)
-        out = self.out_proj(out.transpose(1, 2).reshape(x.shape[0], x.shape[1], self.d_model))
+        out = self.out_proj(out.transpose(1, 2).reshape(x.shape[0], x.shape[1], self.q_dim))
         return (out, KVCache(k, v)) if use_cache else out
 
 
