@@ -344,7 +344,3 @@ quiz(3)
 # - Radford, Wu, Child, Luan, Amodei, Sutskever — *Language Models are Unsupervised Multitask Learners* (GPT-2, 2019).
 # - Child, Gray, Radford, Sutskever — *Generating Long Sequences with Sparse Transformers* (2019).
 # - Kaplan et al. — *Scaling Laws for Neural Language Models* (2020): the 6·N·D count, §2.1.
-#
-# Previous: [2 · pretraining and fine-tuning](02_pretraining_and_finetuning.ipynb) · Next:
-# [4 · how attention works](04_how_attention_works.ipynb) · Related: [15 · GPT-2 vs GPT-3](15_gpt2_vs_gpt3.ipynb),
-# [29 · attention complexity (1)](29_attention_complexity_1.ipynb), [34 · efficient attention](34_attention_complexity_2.ipynb).

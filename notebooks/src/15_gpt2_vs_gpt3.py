@@ -348,7 +348,3 @@ quiz(15)
 # - Radford, Narasimhan, Salimans, Sutskever — *Improving Language Understanding by Generative Pre-Training* (GPT-1, 2018).
 # - Olsson et al. — *In-context Learning and Induction Heads* (2022).
 # - openai/gpt-2 repository, README (2019): the note on the corrected parameter counts.
-#
-# Previous: [14 · GPT's generation process](14_gpt_generation.ipynb) · Next:
-# [16 · self-attention](16_self_attention.ipynb) · Related: [3 · GPT-3's architecture](03_gpt3_architecture.ipynb),
-# [2 · pretraining and fine-tuning](02_pretraining_and_finetuning.ipynb), [11 · the context window](11_context_window.ipynb).
