@@ -201,20 +201,20 @@ def beam_search(model, idx: torch.Tensor, max_new_tokens: int, *, beam_size: int
         seq, score, _ = candidate
         return score / ((seq.shape[1] - idx.shape[1]) ** length_penalty)
 
+    context = getattr(getattr(model, "config", None), "context", None)
     beams = [(idx, 0.0, False)]
     with eval_mode(model):
         for _ in range(max_new_tokens):
-            candidates = []
-            for seq, score, done in beams:
-                if done:
-                    candidates.append((seq, score, True))
-                    continue
-                logp = model(seq).logits[0, -1].float().log_softmax(-1)
-                if beam_size > logp.shape[-1]:
-                    raise ValueError(f"beam_size ({beam_size}) must not exceed the vocabulary size "
-                                     f"({logp.shape[-1]}): each beam extends by its top beam_size tokens")
-                top = logp.topk(beam_size)
-                for lp, tok in zip(top.values.tolist(), top.indices.tolist()):
+            candidates = [beam for beam in beams if beam[2]]                 # finished beams stay as they are
+            live = [beam for beam in beams if not beam[2]]                   # all of the same length
+            seqs = torch.cat([seq for seq, _, _ in live])                    # (n_live, T): one batched pass
+            logp = model(seqs if context is None else seqs[:, -context:]).logits[:, -1].float().log_softmax(-1)
+            if beam_size > logp.shape[-1]:
+                raise ValueError(f"beam_size ({beam_size}) must not exceed the vocabulary size "
+                                 f"({logp.shape[-1]}): each beam extends by its top beam_size tokens")
+            top = logp.topk(beam_size)
+            for (seq, score, _), values, tokens in zip(live, top.values.tolist(), top.indices.tolist()):
+                for lp, tok in zip(values, tokens):
                     new = torch.cat([seq, seq.new_tensor([[tok]])], dim=1)
                     candidates.append((new, score + lp, tok == eos_id))
             beams = sorted(candidates, key=normalized, reverse=True)[:beam_size]
