@@ -121,8 +121,8 @@ print(f"log-likelihood per token: greedy {loglik(greedy):.2f} · the real text {
 # %% [markdown]
 # The loops are not a failure to find probable text: the model rates the greedy continuations as *more*
 # probable per token than the real text. Once a sentence such as “the show was never really good” has been
-# written, writing it again is the most probable choice, and each repetition makes the next more probable
-# (the self-reinforcing effect Holtzman et al., 2020, and Xu et al., 2022, measure on large models).
+# written, writing it again is, at every step, the most probable choice. On large models each repetition
+# even makes the next one more probable, a self-reinforcing loop (Holtzman et al., 2020; Xu et al., 2022).
 # Maximizing likelihood step by step is not the same as producing text like the training text.
 
 # %% [markdown]
