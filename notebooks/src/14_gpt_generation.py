@@ -214,8 +214,9 @@ print("with it, steps after the prefill stay within 10 % of each other:", max(ca
 # %%
 # NBVAL_CHECK_OUTPUT
 c = gpt.config
-cache_floats = 2 * c.n_layers * seq_cached.shape[1] * c.d_model       # K and V, every layer, every token
-print(f"{seq_cached.shape[1]} tokens × {c.n_layers} layers × 2 (K, V) × {c.d_model} = {cache_floats:,} floats "
+n_cached = seq_cached.shape[1] - 1                                    # the last token is never fed back
+cache_floats = 2 * c.n_layers * n_cached * c.d_model                  # K and V, every layer, every token
+print(f"{n_cached} tokens × {c.n_layers} layers × 2 (K, V) × {c.d_model} = {cache_floats:,} floats "
       f"= {cache_floats * 4 / 1024:.0f} KiB in float32")
 gpt3_bytes = 2 * 96 * 12288 * 2                                        # GPT-3 175B: 96 layers, width 12,288, 16-bit
 print(f"GPT-3 175B: {gpt3_bytes / 1e6:.1f} MB per token, {gpt3_bytes * 2048 / 1e9:.1f} GB for one full 2,048-token context")

@@ -112,11 +112,16 @@ for text, prompt in list(zip(new_text(greedy), prompts))[:3]:
     print(f"{tok.decode(prompt[1:].tolist())!r:>22} → {text}")
 
 # %%
-# NBVAL_CHECK_OUTPUT
 print(f"end in a loop: greedy {looping(greedy):.0%} · the real text {looping(human):.0%}")
-print("more than half of the greedy continuations end in a loop:", looping(greedy) > 0.5)
 print(f"distinct-2:    greedy {distinct2(greedy):.2f} · the real text {distinct2(human):.2f}")
 print(f"log-likelihood per token: greedy {loglik(greedy):.2f} · the real text {loglik(human):.2f}")
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print("more than half of the greedy continuations end in a loop:", looping(greedy) > 0.5)
+print("none of the real continuations does:", looping(human) == 0)
+print("greedy text repeats more word pairs than the real text:", distinct2(greedy) < distinct2(human))
+print("the model finds greedy text more probable than the real text:", loglik(greedy) > loglik(human))
 
 # %% [markdown]
 # The loops are not a failure to find probable text: the model rates the greedy continuations as *more*
