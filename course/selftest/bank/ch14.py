@@ -159,7 +159,7 @@ QUIZ = Quiz([
         Option("Each layer's keys and values of past tokens; causality fixes them", True,
                "With a causal mask a past token's keys and values never depend on later tokens, so they need "
                "not be recomputed: Lab 2 gets identical tokens both ways."),
-        Option("A compressed summary of the context, so results differ slightly", False,
+        Option("A compressed summary of the context, so the results differ slightly", False,
                "Nothing is compressed: the cached keys and values are exactly those of a full pass (Lab 2)."),
     )),
     Question("14.q4", "Lab 3 generates with and without the KV cache. Which statement does it measure?", (

@@ -157,13 +157,13 @@ QUIZ = Quiz([
         Option("Most of its continuations end in a loop the real text never has", True,
                "And the model rates those loops as more probable than the real text: maximizing likelihood "
                "step by step is not the way to text like the training text."),
-        Option("It is the most coherent decoder, just a little less varied", False,
+        Option("It is the most coherent decoder there is, just a little less varied", False,
                "It loops: Lab 1 counts continuations ending in a repeated cycle, Lab 3 its low distinct-2."),
         Option("Its text is less probable under the model than the real text", False,
                "The opposite: greedy text has a higher log-likelihood per token than the real text (Lab 1)."),
     ), misconception=True),
     Question("19.q2", "The common answer says softmax “避免生成概率过低的词”. What removes the low-probability tail?", (
-        Option("Softmax, which pushes small logits to a probability of zero", False,
+        Option("Softmax itself, which pushes small logits to a probability of zero", False,
                "Softmax gives every token a positive probability: Lab 2 counts all of the vocabulary as possible."),
         Option("Top-k or top-p truncation, which set the tail's logits to −inf", True,
                "Only then do those tokens have probability 0; temperature only reshapes the distribution."),
@@ -171,7 +171,7 @@ QUIZ = Quiz([
                "A high temperature moves probability *into* the tail (Lab 3: likelihood collapses at T = 2)."),
     )),
     Question("19.q3", "What does lowering the temperature below 1 do?", (
-        Option("Flattens the distribution, so more varied words appear", False,
+        Option("Flattens the distribution, so that rarer, more varied words appear", False,
                "That is T > 1. Dividing logits by T < 1 widens their gaps."),
         Option("Keeps the distribution's shape but removes the tail", False,
                "That is truncation (top-k/top-p). Temperature changes every probability."),
@@ -181,7 +181,7 @@ QUIZ = Quiz([
     Question("19.q4", "Why is top-p often preferred over top-k?", (
         Option("It keeps as many tokens as the distribution's shape needs", True,
                "A confident step keeps few, an open step many: Lab 2 prints how the kept count varies by prompt."),
-        Option("It is cheaper to compute, since it needs no sorting", False,
+        Option("It is cheaper to compute, because it needs no sorting step at all", False,
                "Top-p sorts the probabilities; top-k needs only a partial selection."),
         Option("It never changes the most probable token's probability", False,
                "After renormalisation every kept token's probability rises, the top one's too."),
