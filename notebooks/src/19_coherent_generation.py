@@ -251,8 +251,16 @@ fig.tight_layout()
 
 # %% [markdown]
 # Low temperatures approach greedy: likely but repetitive. High temperatures add variety by drawing from
-# the tail, and the likelihood collapses far below the real text's: incoherent word salad. Top-k and
-# top-p at T = 1 cut the tail and stay near the real text on both axes. In this run:
+# the tail, and the likelihood collapses far below the real text's. Top-k and top-p at T = 1 cut the
+# tail: about as varied as the real text, and somewhat more probable than it. The same prompt at three
+# temperatures:
+
+# %%
+for name in ("T=0.25", "T=1.0", "T=2.0"):
+    print(f"{name:>7}: {new_text(runs[name])[1]}")
+
+# %% [markdown]
+# In this run:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -268,8 +276,8 @@ print("T = 2 is far less likely than the real text:", ll_t[-1] < scores["real te
 # ## Lab 4 — Repetition penalty and beam search
 #
 # Two ways to stay deterministic. A repetition penalty on greedy decoding lowers every token already
-# written; beam search keeps the 4 most probable partial continuations instead of one (Lab 4 runs it on
-# the first 6 prompts, 24 new tokens, to keep it fast).
+# written; beam search keeps the 4 most probable partial continuations instead of one (here on the first
+# 6 prompts, 24 new tokens, to keep it fast; greedy is rerun on the same for comparison).
 
 # %%
 penalized = {p: generate(gpt, prompts, N_NEW, greedy=True, repetition_penalty=p) for p in (1.2, 1.5)}
