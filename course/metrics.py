@@ -9,7 +9,7 @@ from collections import Counter
 from .validate import check_in, check_int, check_same_length
 
 __all__ = ["perplexity", "bits_per_token", "accuracy", "precision_recall_f1", "bleu",
-           "bio_entities", "entity_f1", "exact_match", "token_f1"]
+           "bio_entities", "entity_f1", "exact_match", "token_f1", "distinct_n"]
 
 
 def _check_strings(name: str, value, hint: str = "") -> None:
@@ -179,3 +179,16 @@ def token_f1(prediction: str, truth: str) -> float:
         return 0.0
     precision, recall = common / len(p), common / len(t)
     return 2 * precision * recall / (precision + recall)
+
+
+def distinct_n(texts: list[str], n: int = 2) -> float:
+    """Distinct-n (Li et al., 2016): distinct n-grams / all n-grams over the whitespace tokens of ``texts``.
+
+    1.0 means no n-gram occurs twice; text stuck in a loop scores near 0. 0.0 when there is no n-gram."""
+    _check_strings("texts", texts)
+    check_int("n", n, minimum=1)
+    grams = Counter()
+    for text in texts:
+        grams.update(_ngrams(text.split(), n))
+    total = sum(grams.values())
+    return len(grams) / total if total else 0.0
