@@ -44,6 +44,21 @@ def test_the_correct_option_is_not_usually_the_longest():
     assert len(longest) <= len(QUESTIONS) / 2, f"the correct option is the longest in: {longest}"
 
 
+def _strictly_shortest(q) -> bool:
+    lengths = [len(o.text) for o in q.options]
+    right = lengths[[o.correct for o in q.options].index(True)]
+    return right == min(lengths) and lengths.count(right) == 1
+
+
+@pytest.mark.parametrize("number", bank.CHAPTERS_WITH_SELFTEST)
+def test_the_correct_option_is_not_usually_the_shortest(number):
+    """Authors who avoid making the right answer the longest tend to make it the shortest: a learner who
+    always picks the shortest option must not pass. At most 2 questions of a chapter may have the correct
+    option strictly shortest."""
+    shortest = [q.key for q in quiz(number).questions if _strictly_shortest(q)]
+    assert len(shortest) <= 2, f"the correct option is strictly the shortest in: {shortest}"
+
+
 @pytest.mark.parametrize("number", bank.CHAPTERS_WITH_SELFTEST)
 def test_text_fallback_form_and_answer_agree_on_letters(number):
     q = quiz(number)
