@@ -35,7 +35,7 @@ def test_chapter_01_quiz_explains_wrong_answers_and_records_right_ones(open_note
     first.get_by_role("button", name="Check").click()
     _wait_for(lambda: "Not quite" in first.inner_text(), message="the explanation of a wrong answer")
     assert "标注" in first.inner_text()                   # the explanation quotes the seed's claim
-    first.get_by_text("Self-supervised: the next token of raw text is the label").click()
+    first.get_by_text("Self-supervised: the next token of raw text is its own label").click()
     first.get_by_role("button", name="Check").click()
     _wait_for(lambda: "Correct" in first.inner_text(), message="the confirmation of a right answer")
     screenshot(page, "01_quiz")

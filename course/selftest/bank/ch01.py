@@ -139,7 +139,7 @@ QUIZ = Quiz([
         Option("Supervised, on a huge corpus that annotators have labelled", False,
                "This is the common answer's claim (“大量标注好的语料”). Pretraining needs no annotators: the next "
                "token of raw text is the label (Lab 2), so the text supervises itself."),
-        Option("Self-supervised: the next token of raw text is the label", True,
+        Option("Self-supervised: the next token of raw text is its own label", True,
                "Every position of unlabelled text gives a training example: predict token t+1 from tokens ≤ t."),
         Option("As a denoising autoencoder that rebuilds its corrupted input", False,
                "That is closer to BERT's or BART's objective. A causal LM predicts the *next* token and never "
@@ -152,7 +152,7 @@ QUIZ = Quiz([
         Option("A Transformer encoder–decoder, as in the 2017 translation paper", False,
                "GPT-style LLMs keep only the decoder stack (without cross-attention); the encoder–decoder is "
                "the original translation model (chapter 41)."),
-        Option("A stack of Transformer decoder blocks: causal attention + MLP", True,
+        Option("A stack of Transformer decoder blocks (causal attention + MLP)", True,
                "Lab 3 trains a small one; every current LLM family is built this way."),
     )),
     Question("01.q3", "A model gives each of V = 65 tokens probability 1/65 at every step. Its perplexity is…", (

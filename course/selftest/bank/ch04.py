@@ -191,7 +191,7 @@ QUIZ = Quiz([
     Question("04.q3", "In a causal (decoder) mask, where must the mask be applied?", (
         Option("On the weights, set to zero after the softmax", False,
                "The rows would no longer sum to 1: the future keys took part in the normalization."),
-        Option("On the scores, as −∞, before the softmax", True,
+        Option("On the scores, as −∞, just before the softmax", True,
                "exp(−∞) = 0, so masked keys get zero weight and each row still sums to 1."),
         Option("On the values of the future positions, set to zero", False,
                "The weights would still put mass on the future, and the rows would average in zero vectors."),

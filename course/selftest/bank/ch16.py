@@ -158,7 +158,7 @@ QUIZ = Quiz([
                       "What does that weight say?", (
         Option("“dog” is the most important word of the sentence for every token", False,
                "The common answer's “重要性”: another query, or another head, weights “dog” differently."),
-        Option("That position's query matches the key of “dog”", True,
+        Option("That position's query matches the key computed for “dog”", True,
                "A weight is specific to one query (and one head): here the query looks for the subject."),
         Option("“dog” has the largest embedding, so it wins every softmax", False,
                "Scores depend on the query too; other rows of the same head's map look elsewhere."),

@@ -80,7 +80,7 @@ QUIZ = Quiz([
                       "What does one head get?", (
         Option("One of h slices of the positions: the sequence is cut in h parts", False,
                "Every head attends over all positions; the split is along the features (Lab 1)."),
-        Option("A d/h-dimensional projection of every position", True,
+        Option("A learned d/h-dimensional projection of every position", True,
                "(B, T, d) becomes (B, H, T, d/H): a feature subspace of every position. Lab 1 shows it."),
         Option("A full d-dimensional copy of every position, with its own weights", False,
                "Then h heads would have h times the parameters; Lab 1 counts the same parameters for every h."),
@@ -106,7 +106,7 @@ QUIZ = Quiz([
     Question("17.q4", "Multi-query and grouped-query attention (chapter 39) reduce the number of…", (
         Option("query heads, so fewer score matrices are computed", False,
                "All query heads stay; it is keys and values that are shared."),
-        Option("key/value heads, so the KV cache is smaller", True,
+        Option("key/value heads, so the KV cache they fill is smaller", True,
                "Query heads share K and V in groups (exercise 2): less memory to keep and read when decoding."),
         Option("positions each head sees, as heads split the sequence", False,
                "No head ever sees only part of the sequence; that is the common answer's error again."),

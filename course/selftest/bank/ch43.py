@@ -118,7 +118,7 @@ QUIZ = Quiz([
                "At equal size both recurrent models reach high accuracy at every distance here."),
         Option("only the Transformer learns, since an RNN cannot keep a token for 64 steps", False,
                "They can keep one token; the question is how fast and how reliably they learn to."),
-        Option("all three get there; they differ in how fast they learn it", True,
+        Option("all three get there; they differ in how many steps they need to learn it", True,
                "Lab 1 prints the step at which each loss falls below 0.3: learnability, not capacity."),
     )),
     Question("43.q4", "A model accepts 100k tokens of context. Does it use information anywhere in it equally well?", (
