@@ -1,0 +1,23 @@
+"""Wrong calls to the scale-training helpers (chapters 26, 36, 40), each answered by a clear message."""
+import torch
+
+import course.train.memory
+from course.models import GPT, GPTConfig
+from course.train import held_bytes, megatron_activation_bytes, training_memory
+
+_tiny = GPT(GPTConfig.preset("tiny", vocab_size=20))
+
+BAD_CALLS = [
+    (training_memory, "n_params must be an int", lambda: training_memory(7e9)),
+    (training_memory, "precision must be one of", lambda: training_memory(10, precision="bf16")),
+    (training_memory, "optimizer must be one of", lambda: training_memory(10, optimizer="adamw")),
+    (training_memory, "zero_stage must be <= 3", lambda: training_memory(10, zero_stage=4)),
+    (training_memory, "n_gpus must be >= 1", lambda: training_memory(10, n_gpus=0)),
+    (held_bytes, "model must be a torch.nn.Module", lambda: held_bytes(list(_tiny.parameters()))),
+    (held_bytes, "optimizer must be a torch.optim.Optimizer", lambda: held_bytes(_tiny, "adam")),
+    (megatron_activation_bytes, "seq_len must be >= 1", lambda: megatron_activation_bytes(0, 1, 8, 2, 1)),
+]
+
+NOTHING_TO_VALIDATE = {
+    course.train.memory.MemoryBreakdown: "a record that the calculator and the meter return; learners read it",
+}
