@@ -21,3 +21,23 @@ BAD_CALLS = [
 NOTHING_TO_VALIDATE = {
     course.train.memory.MemoryBreakdown: "a record that the calculator and the meter return; learners read it",
 }
+
+import course.distributed
+from course.distributed import data_parallel_run, free_port, launch, single_process_run
+
+_batch = [(torch.zeros(3, 4, dtype=torch.long), torch.zeros(3, 4, dtype=torch.long))]
+
+BAD_CALLS += [
+    (launch, "worker must be defined at the top level", lambda: launch(lambda rank, world: rank, 2)),
+    (launch, "world_size must be >= 1", lambda: launch(free_port, 0)),
+    (data_parallel_run, "which world_size=2 processes cannot share equally",
+     lambda: data_parallel_run(_tiny, _batch, world_size=2)),
+    (data_parallel_run, "batches must be a non-empty list", lambda: data_parallel_run(_tiny, [], world_size=2)),
+    (single_process_run, "batches[0] must be a pair", lambda: single_process_run(_tiny, [torch.zeros(2, 4)])),
+    (single_process_run, "lr must be > 0", lambda: single_process_run(_tiny, _batch, lr=0)),
+]
+NOTHING_TO_VALIDATE.update({
+    free_port: "takes no arguments, so no call can be wrong",
+    course.distributed.RunRecord: "a record that the runs return; learners read it",
+})
+PUBLIC_MODULES = [course.distributed]
