@@ -41,3 +41,16 @@ NOTHING_TO_VALIDATE.update({
     course.distributed.RunRecord: "a record that the runs return; learners read it",
 })
 PUBLIC_MODULES = [course.distributed]
+
+from course.train import distillation_loss, info_nce
+
+BAD_CALLS += [
+    (distillation_loss, "teacher_logits must have the shape of student_logits",
+     lambda: distillation_loss(torch.randn(2, 3, 5), torch.randn(2, 3, 6))),
+    (distillation_loss, "temperature must be > 0", lambda: distillation_loss(torch.randn(2, 5), torch.randn(2, 5), 0)),
+    (distillation_loss, "student_logits must have a float dtype",
+     lambda: distillation_loss(torch.zeros(2, 5, dtype=torch.long), torch.randn(2, 5))),
+    (info_nce, "positives must have the same batch size", lambda: info_nce(torch.randn(4, 8), torch.randn(3, 8))),
+    (info_nce, "anchors must have 2 dimensions", lambda: info_nce(torch.randn(2, 4, 8), torch.randn(2, 4, 8))),
+    (info_nce, "temperature must be > 0", lambda: info_nce(torch.randn(4, 8), torch.randn(4, 8), -1.0)),
+]

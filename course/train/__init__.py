@@ -1,5 +1,6 @@
 """Training: the fit loop, optimizers from scratch, schedules and gradient clipping."""
 from .clipping import adaptive_clip, clip_by_global_norm, clip_by_value, global_grad_norm
+from .distill import distillation_loss, info_nce
 from .loop import History, evaluate, fit
 from .memory import MemoryBreakdown, held_bytes, megatron_activation_bytes, training_memory
 from .optimizers import SGD, AdaGrad, Adam, AdamW, RMSProp
