@@ -120,12 +120,26 @@ print(f"√v̂ over all {root_v.numel():,} weights: median {root_v.median():.1e}
       f"1st percentile {root_v.quantile(0.01):.1e}")
 for eps in (1e-8, 1e-6, 1e-4, 1e-3, 1e-2):
     print(f"ε = {eps:.0e}: √v̂ < ε for {(root_v < eps).float().mean():6.1%} of the weights")
+silent = {name: int((optimizer.state[p]["exp_avg_sq"].sqrt() < 1e-8).sum()) for name, p in model.named_parameters()}
+print("weights with √v̂ < 1e-8:", {name: k for name, k in silent.items() if k})
 
 # %% [markdown]
-# At ε = 10⁻⁸ no weight is affected: ε only guards against division by zero. At 10⁻³ and above it
-# dominates the denominator of most weights, and the step shrinks towards lr·m̂/ε: Adam turns into
-# momentum SGD with a smaller learning rate. (Some weights have √v̂ near zero — the embeddings of words
-# that never appear in these batches.)
+# At ε = 10⁻⁸ the only weights affected are ones whose gradient is always zero: the third of each
+# attention layer's `qkv_proj.bias` that adds to the *keys*. Adding the same vector to every key shifts all
+# of a query's scores by the same amount, which the softmax ignores. There ε guards the division by zero
+# (and AdamW's decay slowly shrinks that bias to nothing). At 10⁻³ and
+# above ε dominates the denominator of most weights, and the step shrinks towards lr·m̂/ε: Adam turns
+# into momentum SGD with a smaller learning rate.
+
+# %% [markdown]
+# β₂ sets how long v remembers a gradient: after a spike, v decays by β₂ per step, so its half-life is
+# ln 2 / −ln β₂ steps. Until v has forgotten, the spike keeps that weight's steps small; until v has
+# *noticed* a sudden rise in the gradients, steps are too large — the reason LLM recipes lower β₂:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for beta2 in (0.9, 0.95, 0.99, 0.999):
+    print(f"β₂ = {beta2}: v's half-life {math.log(2) / -math.log(beta2):6.1f} steps")
 
 # %% [markdown]
 # ## Lab 2 — Which knobs matter: a sweep
