@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,7 +57,9 @@ def launch(worker: Callable, world_size: int, *args) -> list:
                         "course.distributed), not in a notebook cell: new processes import it by name")
     check_int("world_size", world_size, minimum=1)
     with tempfile.TemporaryDirectory() as out:
-        os.environ.setdefault("GLOO_SOCKET_IFNAME", "lo")      # stay on localhost
+        loopback = {"linux": "lo", "darwin": "lo0"}.get(sys.platform)
+        if loopback:
+            os.environ.setdefault("GLOO_SOCKET_IFNAME", loopback)   # stay on this machine's loopback
         mp.start_processes(_entry, args=(worker, world_size, free_port(), out, args), nprocs=world_size,
                            join=True, start_method="spawn")
         return [torch.load(Path(out) / f"rank{r}.pt", weights_only=False) for r in range(world_size)]

@@ -20,9 +20,10 @@ def test_ddp_equals_single_process_training_on_the_combined_batch():
     batches = [(torch.randint(0, 40, (6, 12), generator=g), torch.randint(0, 40, (6, 12), generator=g))
                for _ in range(2)]
     before = {n: p.detach().clone() for n, p in model.named_parameters()}
+    after = {n: p.detach() for n, p in model.named_parameters()}
     ranks = data_parallel_run(model, batches, world_size=2, lr=1e-3, weight_decay=0.1)
     single = single_process_run(model, batches, lr=1e-3, weight_decay=0.1)
-    assert _max_diff(before, dict(model.named_parameters())) == 0            # the model itself is untouched
+    assert _max_diff(before, after) == 0                                    # the model itself is untouched
     assert _max_diff(ranks[0].local_grads, ranks[1].local_grads) > 1e-4     # the halves differ …
     mean_local = {n: (ranks[0].local_grads[n] + ranks[1].local_grads[n]) / 2 for n in single.grads}
     assert _max_diff(ranks[0].grads, mean_local) < 1e-6                     # … DDP averages them …
