@@ -1,7 +1,9 @@
 """Training: the fit loop, optimizers from scratch, schedules and gradient clipping."""
 from .clipping import adaptive_clip, clip_by_global_norm, clip_by_value, global_grad_norm
+from .distill import distillation_loss, info_nce
 from .loop import History, evaluate, fit
 from .losses import IGNORE_INDEX, logsumexp, mse_on_probs, next_token_targets, token_cross_entropy, z_loss
+from .memory import MemoryBreakdown, held_bytes, megatron_activation_bytes, training_memory
 from .optimizers import SGD, AdaGrad, Adam, AdamW, RMSProp
 from .schedules import warmup_cosine, warmup_cosine_scheduler
 
