@@ -44,6 +44,19 @@ def test_the_correct_option_is_not_usually_the_longest():
     assert len(longest) <= len(QUESTIONS) / 2, f"the correct option is the longest in: {longest}"
 
 
+def test_one_answer_letter_does_not_give_the_next():
+    """Balanced positions dealt in a fixed cycle (b, c, a, b, c) let a learner who knows one answer infer
+    the rest; the deal order is hashed per chapter, so the next letter follows the cycle only by chance."""
+    follows = total = 0
+    for number in bank.CHAPTERS_WITH_SELFTEST:
+        qs = quiz(number).questions
+        for a, b in zip(qs, qs[1:]):
+            n = len(b.options)
+            total += 1
+            follows += "abcdefgh".index(b.answer) == ("abcdefgh".index(a.answer) + 1) % n
+    assert follows <= 0.6 * total, f"{follows} of {total} consecutive answers follow the cycle"
+
+
 def _strictly_shortest(q) -> bool:
     lengths = [len(o.text) for o in q.options]
     right = lengths[[o.correct for o in q.options].index(True)]

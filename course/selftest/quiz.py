@@ -117,10 +117,14 @@ class Quiz:
     def __init__(self, questions: list[Question]):
         if len(questions) < 1:
             raise ValueError("a quiz needs at least one question")
-        offset = _digest(questions[0].key.split(".")[0])       # per chapter: not every quiz starts at (a)
+        chapter = questions[0].key.split(".")[0]
+        offset = _digest(chapter)                  # per chapter: not every quiz starts at (a)
+        # the slots offset, offset+1, … keep the positions balanced; dealt in an order hashed from the chapter,
+        # so that knowing one answer's letter does not give the next (a, b, c, a, … would)
+        order = sorted(range(len(questions)), key=lambda j: _digest(f"{chapter}/slot/{j}"))
         self.questions = [
             dataclasses.replace(q, shown=display_order(q.key, len(q.options),
-                                                       [o.correct for o in q.options].index(True), offset + i))
+                                                       [o.correct for o in q.options].index(True), offset + order[i]))
             for i, q in enumerate(questions)]
         self._widget = None
 
