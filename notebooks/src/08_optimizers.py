@@ -176,7 +176,7 @@ print("every adaptive method needs more steps once the valley is turned:",
 # ## Lab 2 — Equal to `torch.optim`, step after step
 #
 # A from-scratch optimizer that is off by a detail (ε inside the square root, a missing bias correction)
-# drifts away from the reference over many steps. We train two copies of a small network for 150 steps,
+# drifts away from the reference over many steps. We train two copies of a small network for 100 steps,
 # one with each implementation, on the same batches, and compare all weights at the end
 # (`tests/test_ch08_optimizers.py` does the same on the valley and with weight decay everywhere):
 
@@ -192,7 +192,7 @@ TWINS = {   # ours, torch's, settings
 }
 
 
-def train_twins(ours, theirs, settings, steps=150):
+def train_twins(ours, theirs, settings, steps=100):
     torch.manual_seed(0)
     a = nn.Sequential(nn.Linear(8, 32), nn.Tanh(), nn.Linear(32, 4))
     b = nn.Sequential(nn.Linear(8, 32), nn.Tanh(), nn.Linear(32, 4))
@@ -211,18 +211,18 @@ def train_twins(ours, theirs, settings, steps=150):
 
 gaps = {name: train_twins(*twin) for name, twin in TWINS.items()}
 for name, gap in gaps.items():
-    print(f"{name:>15}: largest weight difference after 150 steps {gap:.1e}")
+    print(f"{name:>15}: largest weight difference after 100 steps {gap:.1e}")
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print("every optimizer equals torch.optim to 1e-5 after 150 steps:", all(g < 1e-5 for g in gaps.values()))
+print("every optimizer equals torch.optim to 1e-5 after 100 steps:", all(g < 1e-5 for g in gaps.values()))
 
 # %% [markdown]
 # ## Lab 3 — Seven optimizers on a tiny language model
 #
 # The valley is two numbers; a language model is many thousands, with gradients of very different sizes
 # in the embeddings, attention and MLP. A one-layer GPT (d = 64) learns next-word prediction on the
-# course's grammar corpus for 100 steps. `tools/sweeps/ch08_optimizer_lrs.py` trained it with every
+# course's grammar corpus for 60 steps. `tools/sweeps/ch08_optimizer_lrs.py` trained it with every
 # optimizer at four learning rates; here each one runs live at its best rate, on the same batches from
 # the same initial weights (all but Nesterov, which differs from momentum by one flag and is left to the
 # stored grid, to save time). A step hook records each adaptive optimizer's per-coordinate step size
@@ -243,7 +243,7 @@ def best_lr(name: str) -> float:
 
 
 def train_lm(cls, settings: dict, lr: float, record=None):
-    """The sweep's recipe: seed-0 weights, seed-1 batches of 16 windows of 32 words, 100 constant-lr steps."""
+    """The sweep's recipe: seed-0 weights, seed-1 batches of 16 windows of 32 words, 60 constant-lr steps."""
     torch.manual_seed(0)
     model = GPT(GPTConfig(vocab_size=words.vocab_size, context=32, n_layers=1, n_heads=4, d_model=64)).to(device)
     optimizer = cls(model.parameters(), lr=lr, **settings)
@@ -252,7 +252,7 @@ def train_lm(cls, settings: dict, lr: float, record=None):
         optimizer.register_step_post_hook(lambda opt, args, kwargs: record.append(
             torch.cat([effective_lr(opt, p).flatten() for p in params]).median().item()))
     batches = torch.Generator().manual_seed(1)
-    history = fit(model, optimizer, lambda step: lm_batch(train_ids, 16, 32, batches, device), 100)
+    history = fit(model, optimizer, lambda step: lm_batch(train_ids, 16, 32, batches, device), 60)
     return model, optimizer, history
 
 
@@ -282,7 +282,7 @@ for i, name in enumerate(OPTIMIZERS):
     points = [(lr, v) for lr, v in zip(results["lrs"], results["val_loss"]) if v is not None]
     axes[1].plot(*zip(*points), marker="o", color=f"C{i}", label=name, lw=1)
 axes[0].set(xlabel="step", ylabel="training loss (mean of 10 steps)", title="Each optimizer at its best lr")
-axes[1].set(xscale="log", xlabel="learning rate", ylabel="validation loss after 100 steps",
+axes[1].set(xscale="log", xlabel="learning rate", ylabel="validation loss after 60 steps",
             title="The stored grid (diverged runs left out)", ylim=(1.7, 3.1))
 axes[1].legend(fontsize=8, ncol=2)
 for ax in axes:
@@ -348,8 +348,8 @@ for ax in axes:
     ax.grid(alpha=0.3, which="both")
 fig.tight_layout()
 
-lm_slope = {name: loglog_slope(sizes, 20, len(sizes)) for name, sizes in step_sizes.items()}
-print("log-log slope of the LM's step sizes over steps 20–100:",
+lm_slope = {name: loglog_slope(sizes, 15, len(sizes)) for name, sizes in step_sizes.items()}
+print("log-log slope of the LM's step sizes over steps 15–60:",
       {name: round(value, 2) for name, value in lm_slope.items()})
 
 # %% [markdown]

@@ -63,14 +63,15 @@ generator = seed_everything(0)
 # %% [markdown]
 # ## Lab 1 — Four optimizers, two schedules, one budget
 #
-# The tiny LM of chapter 8 (one layer, d = 64, next-word prediction on the grammar corpus, 100 steps of
+# The tiny LM of chapter 8 (one layer, d = 64, next-word prediction on the grammar corpus, 60 steps of
 # 16 windows). Each optimizer runs once with a constant learning rate and once with **warmup + cosine**:
-# the rate climbs linearly from η/10 to its peak η over 10 steps, then follows half a cosine down to η/10.
+# the rate climbs linearly to its peak η over the first tenth of the steps, then follows half a cosine
+# down to η/10.
 # The course's `warmup_cosine_scheduler` gives the same rates as PyTorch's own pieces chained together:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-STEPS, WARMUP = 100, 10
+STEPS, WARMUP = 60, 6
 ours = [warmup_cosine(step, warmup=WARMUP, total=STEPS) for step in range(STEPS)]
 
 probe = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
@@ -82,7 +83,7 @@ for _ in range(STEPS):
     theirs.append(probe.param_groups[0]["lr"])
     probe.step()
     theirs_scheduler.step()
-print("warmup_cosine equals torch's LinearLR → CosineAnnealingLR at all 100 steps:",
+print(f"warmup_cosine equals torch's LinearLR → CosineAnnealingLR at all {STEPS} steps:",
       max(abs(a - b) for a, b in zip(ours, theirs)) < 1e-9)
 
 # %% [markdown]
@@ -149,7 +150,7 @@ fig, axes = plt.subplots(1, 4, figsize=(15, 3.3), sharey=True)
 for ax, name in zip(axes, OPTIMIZERS):
     for schedule, color in zip(SCHEDULES, ("C0", "C3")):
         ax.plot(smooth(runs[name, schedule][1].loss), color=color, label=f"{schedule} (lr {best(name, schedule)[1]})")
-    ax.set(title=name, xlabel="step", ylim=(1.6, 4.4))
+    ax.set(title=name, xlabel="step", ylim=(1.8, 4.4))
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
 axes[0].set_ylabel("training loss (mean of 10 steps)")
@@ -166,7 +167,7 @@ print(f"every run: {STEPS} steps × 16 windows = {STEPS * 16} training windows")
 #   the table): warmup spends a tenth of the steps at low rates, and the cosine lowers the average rate.
 # - **But the schedule changes which rates work.** The stored grid, below, shows the validation loss against
 #   the (peak) rate with and without the schedule. For SGD, Adam and AdamW the schedule's best peak rate is
-#   higher than the best constant rate, and at that peak a constant rate does clearly worse: warmup is what
+#   higher than the best constant rate, and at that peak a constant rate does worse: warmup is what
 #   makes the higher rate usable. SGD + momentum is the exception here: its buffer fills over the first
 #   ~10 steps, a warmup of its own (Lab 2), and the schedule only cost it progress.
 
@@ -177,7 +178,7 @@ for i, name in enumerate(OPTIMIZERS):
     for schedule, style in zip(SCHEDULES, ("-", "--")):
         points = [(lr, v) for lr, v in zip(results["lrs"], results[schedule]) if v is not None]
         axes[0].plot(*zip(*points), ls=style, marker="o", ms=4, color=f"C{i}", label=f"{name}, {schedule}")
-axes[0].set(xscale="log", xlabel="(peak) learning rate", ylabel="validation loss after 100 steps",
+axes[0].set(xscale="log", xlabel="(peak) learning rate", ylabel=f"validation loss after {STEPS} steps",
             title="The stored grid (diverged runs left out)")
 axes[0].legend(fontsize=7, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.2), handlelength=4)
 axes[1].plot([1.0] * STEPS, label="constant", color="C0")
@@ -250,7 +251,7 @@ print(f"Adam, last 10 steps (mean): {sum(adam_const[-10:]) / 10:.2e} (constant) 
 # %% [markdown]
 # ## Lab 3 — How noisy is a mini-batch gradient?
 #
-# Take one model (Lab 1's AdamW run with the schedule, after training) and a pool of N = 128 training
+# Take one model (Lab 1's AdamW run with the schedule, after training) and a pool of N = 64 training
 # windows. The **full-batch** gradient is the mean over the pool. Because the loss is a mean over windows
 # of equal length, any mini-batch gradient is the mean of its windows' gradients: we compute each
 # window's gradient once, then draw 200 random mini-batches of each size B (without replacement) and
@@ -258,7 +259,7 @@ print(f"Adam, last 10 steps (mean): {sum(adam_const[-10:]) / 10:.2e} (constant) 
 
 # %%
 model = runs["AdamW", "warmup + cosine"][0]
-pool_x, pool_y = lm_batch(train_ids, 128, 32, torch.Generator().manual_seed(7), device)
+pool_x, pool_y = lm_batch(train_ids, 64, 32, torch.Generator().manual_seed(7), device)
 per_window = []
 for xi, yi in zip(pool_x, pool_y):
     model.zero_grad()
@@ -268,7 +269,7 @@ per_window = torch.stack(per_window)                 # (N, P): one gradient per 
 full = per_window.mean(0)
 
 draws = torch.Generator().manual_seed(0)
-sizes = [1, 2, 4, 8, 16, 32, 64, 128]
+sizes = [1, 2, 4, 8, 16, 32, 64]
 cosine, noise = {}, {}
 for size in sizes:
     picks = torch.stack([torch.randperm(len(per_window), generator=draws)[:size] for _ in range(200)])
@@ -282,9 +283,9 @@ for size in sizes:
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
 axes[0].plot(sizes, [cosine[s] for s in sizes], marker="o")
-axes[0].set(xscale="log", xlabel="batch size B (128 = full batch)", ylabel="mean cosine to the full gradient",
+axes[0].set(xscale="log", xlabel="batch size B (64 = full batch)", ylabel="mean cosine to the full gradient",
             title="Direction", ylim=(0, 1.05))
-measured = [s for s in sizes if s < 128]
+measured = [s for s in sizes if s < 64]
 axes[1].plot(measured, [noise[s] for s in measured], marker="o", label="measured")
 axes[1].plot(measured, [noise[1] / s for s in measured], ls="--", color="gray", label="noise at B = 1, divided by B")
 axes[1].set(xscale="log", yscale="log", xlabel="batch size B", ylabel="‖g_B − g_full‖² / ‖g_full‖²",
@@ -299,7 +300,7 @@ print(f"log-log slope of the noise from B = 1 to B = 16: {slope:.2f}")
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print("the full batch reproduces the full gradient (cos = 1):", abs(cosine[128] - 1) < 1e-4)
+print("the full batch reproduces the full gradient (cos = 1):", abs(cosine[64] - 1) < 1e-4)
 print("cosine to the full gradient rises with every doubling of B:", all(cosine[a] < cosine[b] for a, b in zip(sizes, sizes[1:])))
 print("noise falls about as 1/B (slope between -1.2 and -0.8):", -1.2 < slope < -0.8)
 

@@ -19,7 +19,7 @@ from course.text import WordTokenizer, grammar_corpus, lm_batch, train_val_split
 from course.train import SGD, AdaGrad, Adam, AdamW, RMSProp, evaluate, fit
 
 OUT = Path(__file__).resolve().parents[2] / "data" / "ch08_optimizer_lrs.json"
-STEPS, BATCH, CONTEXT = 100, 16, 32
+STEPS, BATCH, CONTEXT = 60, 16, 32
 
 OPTIMIZERS = {   # name: (class, fixed settings, learning rates tried)
     "SGD": (SGD, {}, [0.03, 0.1, 0.3, 1.0]),

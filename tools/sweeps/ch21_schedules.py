@@ -20,7 +20,7 @@ from course.text import WordTokenizer, grammar_corpus, lm_batch, train_val_split
 from course.train import SGD, Adam, AdamW, evaluate, fit, warmup_cosine_scheduler
 
 OUT = Path(__file__).resolve().parents[2] / "data" / "ch21_schedules.json"
-STEPS, BATCH, CONTEXT, WARMUP = 100, 16, 32, 10
+STEPS, BATCH, CONTEXT, WARMUP = 60, 16, 32, 6
 
 OPTIMIZERS = {   # name: (class, fixed settings, learning rates tried)
     "SGD": (SGD, {}, [0.03, 0.1, 0.3, 1.0]),

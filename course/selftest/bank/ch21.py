@@ -168,7 +168,7 @@ QUIZ = Quiz([
         Option("No: Adam adapts its learning rate, so a schedule adds nothing", False,
                "The common answer's idea. Adam rescales coordinates relative to each other; the overall rate "
                "over time is the schedule's job. Lab 1's grid: at Adam's best peak rate with the schedule, a "
-               "constant rate ends clearly worse."),
+               "constant rate ends worse."),
         Option("Yes: its per-coordinate scale is not a rate over time", True,
                "Lab 2: on step 1 Adam moves every weight by the full η whatever the gradient; warmup tames "
                "that, and the decay shrinks late updates."),
