@@ -2,9 +2,10 @@
 from .clipping import adaptive_clip, clip_by_global_norm, clip_by_value, global_grad_norm
 from .distill import distillation_loss, info_nce
 from .loop import History, evaluate, fit
+from .landscapes import trajectory, valley_loss
 from .losses import IGNORE_INDEX, logsumexp, mse_on_probs, next_token_targets, token_cross_entropy, z_loss
 from .memory import MemoryBreakdown, held_bytes, megatron_activation_bytes, training_memory
-from .optimizers import SGD, AdaGrad, Adam, AdamW, RMSProp
+from .optimizers import SGD, AdaGrad, Adam, AdamW, RMSProp, effective_lr
 from .schedules import warmup_cosine, warmup_cosine_scheduler
 
 __all__ = [name for name in dir() if not name.startswith("_")]

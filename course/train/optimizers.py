@@ -8,7 +8,7 @@ import torch
 
 from ..validate import check_pair, check_parameters, check_positive, check_probability
 
-__all__ = ["SGD", "AdaGrad", "RMSProp", "Adam", "AdamW"]
+__all__ = ["SGD", "AdaGrad", "RMSProp", "Adam", "AdamW", "effective_lr"]
 
 
 class _Optimizer(torch.optim.Optimizer):
@@ -121,3 +121,29 @@ class AdamW(Adam):
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.01):
         super().__init__(params, lr, betas, eps, weight_decay)
+
+
+def effective_lr(optimizer: torch.optim.Optimizer, param: torch.Tensor) -> torch.Tensor:
+    """The step size each coordinate of ``param`` gets per unit of (first-moment) gradient, right now.
+
+    SGD: lr everywhere. AdaGrad: lr / (sqrt(Σ g²) + eps). RMSProp: lr / (sqrt(v) + eps).
+    Adam(W): lr / (1 − β1ᵗ) / (sqrt(v / (1 − β2ᵗ)) + eps), the factor that multiplies m.
+    Returns a tensor shaped like ``param``; read it after at least one step.
+    """
+    if not isinstance(optimizer, (SGD, AdaGrad, RMSProp, Adam)):
+        raise TypeError(f"optimizer must be one of the course's SGD, AdaGrad, RMSProp, Adam, AdamW, "
+                        f"got {type(optimizer).__name__}")
+    group = next((g for g in optimizer.param_groups if any(q is param for q in g["params"])), None)
+    if group is None:
+        raise ValueError("param must be one of the parameters the optimizer updates")
+    lr, state = group["lr"], optimizer.state.get(param, {})
+    if isinstance(optimizer, SGD):
+        return torch.full_like(param, lr)
+    if not state:
+        raise ValueError("param has no optimizer state yet: call effective_lr after a step")
+    if isinstance(optimizer, AdaGrad):
+        return lr / (state["sum"].sqrt() + group["eps"])
+    if isinstance(optimizer, RMSProp):
+        return lr / (state["square_avg"].sqrt() + group["eps"])
+    (b1, b2), t = group["betas"], state["step"]
+    return lr / (1 - b1 ** t) / ((state["exp_avg_sq"] / (1 - b2 ** t)).sqrt() + group["eps"])

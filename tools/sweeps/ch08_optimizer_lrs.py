@@ -1,0 +1,71 @@
+"""Chapter 8, Lab 4: each optimizer of course.train on the chapter's tiny LM, over a grid of learning rates.
+
+The notebook trains every optimizer once, at the best learning rate of this grid, and plots the stored
+grid; running the whole grid there would exceed the chapter's time budget. The recipe here must stay the
+notebook's (corpus, tokenizer, split, model, initial seed, batch order, steps, evaluation) so that its
+live runs reproduce the grid's best points.
+
+    python tools/sweeps/ch08_optimizer_lrs.py       # writes data/ch08_optimizer_lrs.json (about a minute)
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+
+from course.models import GPT, GPTConfig
+from course.text import WordTokenizer, grammar_corpus, lm_batch, train_val_split
+from course.train import SGD, AdaGrad, Adam, AdamW, RMSProp, evaluate, fit
+
+OUT = Path(__file__).resolve().parents[2] / "data" / "ch08_optimizer_lrs.json"
+STEPS, BATCH, CONTEXT = 60, 16, 32
+
+OPTIMIZERS = {   # name: (class, fixed settings, learning rates tried)
+    "SGD": (SGD, {}, [0.03, 0.1, 0.3, 1.0]),
+    "SGD + momentum": (SGD, {"momentum": 0.9}, [0.01, 0.03, 0.1, 0.3]),
+    "Nesterov": (SGD, {"momentum": 0.9, "nesterov": True}, [0.01, 0.03, 0.1, 0.3]),
+    "AdaGrad": (AdaGrad, {}, [0.003, 0.01, 0.03, 0.1]),
+    "RMSProp": (RMSProp, {}, [3e-4, 1e-3, 3e-3, 1e-2]),
+    "Adam": (Adam, {}, [1e-3, 3e-3, 1e-2, 3e-2]),
+    "AdamW": (AdamW, {"weight_decay": 0.1}, [1e-3, 3e-3, 1e-2, 3e-2]),
+}
+
+
+def data():
+    text = grammar_corpus(2000, seed=0)
+    words = WordTokenizer([text])
+    ids = torch.tensor([i for line in text.splitlines() for i in words.encode(line) + [words.eos_id]])
+    train_ids, val_ids = train_val_split(ids)
+    val_batches = [lm_batch(val_ids, 64, CONTEXT, torch.Generator().manual_seed(i)) for i in range(4)]
+    return words, train_ids, val_batches
+
+
+def run(words, train_ids, val_batches, cls, settings, lr):
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(vocab_size=words.vocab_size, context=CONTEXT, n_layers=1, n_heads=4, d_model=64))
+    batches = torch.Generator().manual_seed(1)
+    history = fit(model, cls(model.parameters(), lr=lr, **settings),
+                  lambda step: lm_batch(train_ids, BATCH, CONTEXT, batches), STEPS, progress=False)
+    return None if history.diverged else round(evaluate(model, val_batches), 4)   # None: the loss became NaN
+
+
+def main() -> None:
+    torch.set_num_threads(1)
+    words, train_ids, val_batches = data()
+    results = {}
+    for name, (cls, settings, lrs) in OPTIMIZERS.items():
+        results[name] = {"settings": settings,
+                         "lrs": lrs, "val_loss": [run(words, train_ids, val_batches, cls, settings, lr) for lr in lrs]}
+        print(name, results[name], flush=True)
+    OUT.write_text(json.dumps({
+        "script": "tools/sweeps/ch08_optimizer_lrs.py",
+        "recipe": f"grammar_corpus(2000, seed=0), word tokens, 10 % validation; GPT n_layers=1 n_heads=4 "
+                  f"d_model=64 context={CONTEXT}; torch.manual_seed(0) before the model; batches lm_batch({BATCH}) "
+                  f"from Generator seed 1; {STEPS} steps, constant lr, no clipping; validation loss over 4 "
+                  f"batches of 64 windows (seeds 0-3); torch.set_num_threads(1)",
+        "steps": STEPS, "results": results}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
