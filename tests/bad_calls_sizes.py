@@ -1,6 +1,6 @@
 """Wrong calls of course.models.sizes (chapters 3 and 15), each answered by an error that names the argument."""
 import course.models.sizes
-from course.models import GPTConfig
+from course.models import GPT, GPTConfig
 from course.nn import MultiHeadAttention
 from course.models.sizes import DataSource, PublishedSize, attended_pairs, matmul_flops, param_breakdown, published_size
 
@@ -9,6 +9,11 @@ _tiny = GPTConfig(vocab_size=10, context=8, n_layers=1, n_heads=2, d_model=8)
 BAD_CALLS = [
     (PublishedSize, "d_head must be >= 1", lambda: PublishedSize("x", 1e6, 2, 64, 4, 0, 128)),
     (PublishedSize, "n_params must be a positive number", lambda: PublishedSize("x", "125M", 2, 64, 4, 16, 128)),
+    (PublishedSize, "batch_tokens must be a positive number or None",
+     lambda: PublishedSize("x", 1e6, 2, 64, 4, 16, 128, batch_tokens=0)),
+    (PublishedSize, "lr must be a positive number or None", lambda: PublishedSize("x", 1e6, 2, 64, 4, 16, 128, lr="6e-4")),
+    (GPT, "layers (each index) must be <= 0", lambda: GPT(_tiny).set_window([1], 4)),
+    (GPT, "window must be >= 1", lambda: GPT(_tiny).set_window([0], 0)),
     (DataSource, "weight must be a positive number", lambda: DataSource("web", 19e9, -0.2, 2.9)),
     (published_size, "name must be one of", lambda: published_size("GPT-3 1.3B")),
     (param_breakdown, "config must be a GPTConfig", lambda: param_breakdown({"d_model": 8})),

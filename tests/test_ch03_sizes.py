@@ -71,3 +71,24 @@ def test_gpt_with_head_dim_runs_with_a_kv_cache():
 @pytest.mark.parametrize("t,window", [(1, 1), (5, 2), (6, 9), (40, 7), (33, None)])
 def test_attended_pairs_counts_the_mask(t, window):
     assert attended_pairs(t, window) == int(causal_mask(t, window=window).sum())
+
+
+def test_set_window_per_layer_matches_a_config_window_and_can_be_undone():
+    cfg = GPTConfig(vocab_size=31, context=12, n_layers=4, n_heads=2, d_model=16)
+    banded_cfg = GPTConfig(vocab_size=31, context=12, n_layers=4, n_heads=2, d_model=16, window=3)
+    x = torch.randint(0, 31, (2, 12))
+    torch.manual_seed(0)
+    model = GPT(cfg).eval()
+    reference = GPT(banded_cfg).eval()
+    reference.load_state_dict(model.state_dict())
+    with torch.no_grad():
+        dense = model(x).logits
+        assert model.set_window(range(4), 3) is model
+        torch.testing.assert_close(model(x).logits, reference(x).logits)
+        model.set_window(range(4), None)
+        torch.testing.assert_close(model(x).logits, dense)
+        model.set_window(range(1, 4, 2), 3)                          # GPT-3's alternation
+        assert [b.self_attn.window for b in model.blocks] == [None, 3, None, 3]
+        alternating = model(x).logits
+    assert not torch.allclose(alternating, dense) and not torch.allclose(alternating, reference(x).logits)
+    torch.testing.assert_close(alternating[:, :3], dense[:, :3])      # the first 3 positions see all keys anyway

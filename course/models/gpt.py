@@ -136,6 +136,22 @@ class GPT(nn.Module):
             if name.endswith(("out_proj.weight", "down.weight")):
                 nn.init.normal_(p, 0.0, 0.02 / math.sqrt(2 * c.n_layers))
 
+    def set_window(self, layers, window: int | None) -> "GPT":
+        """Make the attention of the listed layers locally banded: each token sees itself and the
+        ``window − 1`` tokens before it (``None``: dense again). Returns the model.
+
+        ``GPTConfig.window`` applies one window to every layer; this sets it per layer, e.g. GPT-3's
+        alternating dense and banded layers: ``model.set_window(range(1, n_layers, 2), 256)``.
+        """
+        layers = list(layers) if not isinstance(layers, int) else [layers]
+        for i in layers:
+            check_int("layers (each index)", i, minimum=0, maximum=len(self.blocks) - 1)
+        if window is not None:
+            check_int("window", window, minimum=1)
+        for i in layers:
+            self.blocks[i].self_attn.window = window
+        return self
+
     @staticmethod
     def _init(module: nn.Module) -> None:
         if isinstance(module, (nn.Linear, nn.Embedding)):

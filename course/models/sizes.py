@@ -41,6 +41,10 @@ class PublishedSize:
             check_int(name, getattr(self, name), minimum=1)
         if not isinstance(self.n_params, (int, float)) or self.n_params <= 0:
             raise ValueError(f"n_params must be a positive number (the reported count), got {self.n_params!r}")
+        for name in ("batch_tokens", "lr"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0):
+                raise ValueError(f"{name} must be a positive number or None, got {value!r}")
 
     def config(self, **overrides) -> GPTConfig:
         """The course GPT of this shape: learned positions, pre-LN, biases, FFN 4·d_model, tied output."""

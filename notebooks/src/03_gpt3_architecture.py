@@ -76,21 +76,31 @@ for row in GPT3_SIZES:
 
 # %% [markdown]
 # Seven rows agree with the reported sizes to within 2 %. **GPT-3 XL does not**: with 24 heads of 128 its
-# heads span 3072 dimensions, W_q and W_o grow to 2048 × 3072, and the count lands far above 1.3B.
-# If the heads span `d_model`, as in every other row, the count falls back in line:
+# heads span 3072 dimensions, W_q, W_k and W_v grow to 2048 → 3072 and W_o to 3072 → 2048, and the count
+# lands far above 1.3B. If the heads span `d_model`, as in every other row, the count falls back in line —
+# and so does the 13B row's, with the width its heads span. The paper's own appendix (Table D.1, the
+# parameter column of its compute table) is the referee:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-xl = published_size("GPT-3 XL")
+table_d1 = {"GPT-3 XL": 1_320e6, "GPT-3 13B": 12_850e6, "GPT-3 175B": 174_600e6}   # Brown et al., Table D.1
+xl, b13 = published_size("GPT-3 XL"), published_size("GPT-3 13B")
 for heads, d_head in ((24, 128), (16, 128)):
     n = xl.config(n_heads=heads, head_dim=d_head).n_params()
     print(f"XL with {heads} heads of {d_head} (span {heads * d_head}): {n / 1e9:.3f}B, "
-          f"{n / xl.n_params - 1:+.1%} from the reported 1.3B")
+          f"{n / xl.n_params - 1:+.1%} from the reported 1.3B; Table D.1: {table_d1['GPT-3 XL'] / 1e6:,.0f}M")
+print(f"24 heads spanning d_model = 2048 would each be 2048 / 24 = {2048 / 24:.2f} wide: not a head size")
+for width in (5140, 5120):
+    n = b13.config(d_model=width).n_params()
+    print(f"13B with d_model {width} (40 heads of 128 span 5120): {n / 1e9:.3f}B; "
+          f"Table D.1: {table_d1['GPT-3 13B'] / 1e6:,.0f}M")
 
 # %% [markdown]
-# So the printed XL row is most likely a typo in `n_heads` or `d_head` (the paper does not say which);
-# the 13B row's width 5140 is another (40 heads × 128 = 5120), harmless to the count. Recomputing a
-# published table is how you find such things.
+# So the printed XL row is a typo, and the typo must be in `n_heads`: 24 heads cannot span 2048 dimensions
+# with a whole-number head size, while 16 heads of 128 can, and their count is the one the paper's appendix
+# lists. The 13B row's width 5140 is another typo (40 heads × 128 = 5120): with 5120 the count meets the
+# appendix too, and with 5140 it is off by less than a percent. Recomputing a published table is how you
+# find such things.
 #
 # The counter is the same code that sizes the course's GPT. It must equal the parameters a built model
 # really has — at small shapes, one with heads that do not span the width, and at 175B's own shape, built
@@ -113,8 +123,8 @@ print(f"GPT-3 175B: {big.n_layers} layers, width {big.d_model}, {big.n_heads} he
 print(f"           counter {big.n_params():,} = built {count_parameters(gpt3):,}")
 
 # %% [markdown]
-# The paper's own appendix (Table D.1) lists 175B as 174,600M parameters — the count above. Where do
-# they live? Per size, the share of each part:
+# Table D.1 lists 175B as 174,600M parameters (printed two cells up) — the count above. Where do they
+# live? Per size, the share of each part:
 
 # %%
 parts = ["token embeddings", "position embeddings", "attention", "feed-forward", "norms"]   # norms: < 0.1 %
@@ -132,14 +142,15 @@ ax.invert_yaxis()
 ax.set(xlabel="share of the parameters", xlim=(0, 1), title="Where GPT-3's parameters live")
 ax.legend(ncol=4, fontsize=8, loc="lower center", bbox_to_anchor=(0.5, -0.42))
 fig.tight_layout()
-print(f"embeddings: {shares['token embeddings'][0] + shares['position embeddings'][0]:.0%} of GPT-3 Small, "
+print(f"token table: {shares['token embeddings'][0]:.1%} of GPT-3 Small; all embeddings (tokens and positions): "
+      f"{shares['token embeddings'][0] + shares['position embeddings'][0]:.1%} of GPT-3 Small, "
       f"{shares['token embeddings'][-1] + shares['position embeddings'][-1]:.1%} of 175B; "
       f"feed-forward : attention = {shares['feed-forward'][-1] / shares['attention'][-1]:.2f} in 175B; "
       f"norms at most {max(shares['norms']):.2%}")
 
 # %% [markdown]
-# In the small model a third of the parameters are the vocabulary table; in 175B almost everything is the
-# 96 layers, two thirds of each layer the feed-forward network (8·d² against attention's 4·d²).
+# In the small model the token table alone is about 31 % of the parameters; in 175B almost everything is
+# the 96 layers, two thirds of each layer the feed-forward network (8·d² against attention's 4·d²).
 #
 # ## Lab 2 — What they cost to train
 #
@@ -160,25 +171,34 @@ print(f"FlopCounterMode: {counter.get_total_flops():,} FLOPs; matmul_flops: {mat
 
 # %% [markdown]
 # For a whole training run this is the familiar rule **C ≈ 6·N·D** (N parameters outside the embeddings,
-# D training tokens) plus the attention term 12·L·T·d_attn per token (`GPTConfig.flops_per_token`). Every
-# GPT-3 size saw D = 300 billion tokens:
+# D training tokens) plus the attention term 12·L·T·d_attn per token (`GPTConfig.flops_per_token`), which
+# counts the full T × T square of scores. Neither term has the **output layer**: the unembedding multiplies
+# every position by the d × V embedding matrix (tied, so not in N), another 6·d·V FLOPs per training token —
+# `matmul_flops` above counts it. Every GPT-3 size saw D = 300 billion tokens:
 
 # %%
 # NBVAL_CHECK_OUTPUT
 tokens = 300e9
-print(f"{'model':<13}{'N (no emb.)':>12}{'6·N·D':>11}{'+ attention':>13}{'attention share':>17}")
+print(f"{'model':<13}{'N (no emb.)':>12}{'6·N·D':>11}{'+ attention':>13}{'+ output layer':>16}"
+      f"{'attention share':>17}")
 for row in GPT3_SIZES:
     cfg = row.config()
     n = cfg.n_params(include_embeddings=False)
-    total = cfg.flops_per_token() * tokens
-    print(f"{row.name:<13}{n / 1e9:>11.2f}B{6 * n * tokens:>11.2e}{total:>13.2e}{1 - 6 * n * tokens / total:>17.1%}")
+    with_attention = cfg.flops_per_token() * tokens
+    total = with_attention + 6 * cfg.d_model * cfg.vocab_size * tokens          # + the unembedding
+    print(f"{row.name:<13}{n / 1e9:>11.2f}B{6 * n * tokens:>11.2e}{with_attention:>13.2e}{total:>16.2e}"
+          f"{(with_attention - 6 * n * tokens) / total:>17.1%}")
 petaflop_s_day = 1e15 * 24 * 3600
-print(f"175B: 6·N·D = {6 * big.n_params(include_embeddings=False) * tokens / petaflop_s_day:,.0f} petaflop/s-days")
+for label, n in (("without embeddings", big.n_params(include_embeddings=False)), ("all parameters", big.n_params())):
+    print(f"175B, 6·N·D with N = {label:<18}: {6 * n * tokens:.3e} FLOPs = "
+          f"{6 * n * tokens / petaflop_s_day:,.0f} petaflop/s-days")
 
 # %% [markdown]
-# The paper reports 3.14 × 10²³ FLOPs (3.64 × 10³ petaflop/s-days) for 175B, its 6·N·D; attending over
-# 2048 tokens adds a few percent more for the largest model and far more for the small ones, whose
-# layers are narrow compared with the context.
+# The paper reports 3.14 × 10²³ FLOPs (3.64 × 10³ petaflop/s-days) for 175B (Table D.1): that is 6·N·D
+# with N = **all** 174.6B parameters, embeddings included — the last line above. Kaplan et al.'s
+# convention leaves the embeddings out (the line before, 3,624). Attending over 2048
+# tokens adds a few percent for the largest model and far more for the small ones, whose layers are narrow
+# compared with the context; in GPT-3 Small the output layer adds about as much again.
 #
 # ## Lab 3 — Alternating dense and locally banded attention
 #
@@ -190,8 +210,8 @@ print(f"175B: 6·N·D = {6 * big.n_params(include_embeddings=False) * tokens / p
 # %%
 t, w = 24, 6
 fig, axes = plt.subplots(1, 2, figsize=(7.5, 3.6))
-for ax, mask, title in ((axes[0], causal_mask(t), "dense (even layers)"),
-                        (axes[1], causal_mask(t, window=w), f"locally banded, window {w} (odd layers)")):
+for ax, mask, title in ((axes[0], causal_mask(t), "dense layer"),
+                        (axes[1], causal_mask(t, window=w), f"locally banded layer, window {w}")):
     ax.imshow(mask.float().numpy(), cmap="Greys", vmin=0, vmax=1)
     ax.set(title=title, xlabel="key position", ylabel="query position")
     ax.set_title(title, fontsize=9)
@@ -201,8 +221,10 @@ fig.tight_layout()
 
 # %% [markdown]
 # Counting the pairs of the masks at GPT-3's context of 2048, for a few band widths, and what that saves
-# of 175B's forward matrix products when every second layer is banded (the layers' weights — projections
-# and FFN — cost the same either way; only the score and weighting products shrink):
+# of 175B's forward matrix products when every second layer is banded (the layers' weights — projections,
+# FFN and output layer — cost the same either way; only the score and weighting products shrink). What a
+# dense layer costs depends on its kernel: one that skips the upper triangle computes the causal pairs;
+# a masked dense matmul computes the full T × T square, as Lab 2 counted. Both, side by side:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -210,17 +232,30 @@ T = big.context
 dense = int(causal_mask(T).sum())
 weights_per_token = 2 * (big.n_params(include_embeddings=False) + big.d_model * big.vocab_size)
 attn_width = big.n_heads * big.head_size
-all_dense = T * weights_per_token + big.n_layers * 4 * dense * attn_width
+
+
+def forward_flops(dense_pairs, banded_pairs=None):
+    """175B's forward matmul FLOPs over T tokens; every second layer banded if banded_pairs is given."""
+    pairs = big.n_layers * dense_pairs if banded_pairs is None else big.n_layers // 2 * (dense_pairs + banded_pairs)
+    return T * weights_per_token + 4 * pairs * attn_width
+
+
 print(f"dense causal over {T} tokens: {dense:,} pairs = attended_pairs: {attended_pairs(T):,}")
+for rule, pairs in (("causal pairs", dense), ("full T × T square", T * T)):
+    print(f"attention share of 175B's forward FLOPs ({rule}): {1 - forward_flops(0) / forward_flops(pairs):.1%}")
+print(f"{'window':>6}{'pairs':>10}{'of dense':>10}{'attended_pairs':>16}{'saved (causal kernel)':>23}"
+      f"{'saved (full square)':>21}")
 for window in (128, 256, 512):
     banded = int(causal_mask(T, window=window).sum())
-    alternating = T * weights_per_token + big.n_layers // 2 * 4 * (dense + banded) * attn_width
-    print(f"window {window:>3}: {banded:>9,} pairs ({banded / dense:.1%} of dense; attended_pairs "
-          f"{attended_pairs(T, window):,}) · 175B forward FLOPs saved: {1 - alternating / all_dense:.1%}")
+    saved = [1 - forward_flops(d, banded) / forward_flops(d) for d in (dense, T * T)]
+    print(f"{window:>6}{banded:>10,}{banded / dense:>10.1%}{attended_pairs(T, window):>16,}{saved[0]:>23.1%}"
+          f"{saved[1]:>21.1%}")
 
 # %% [markdown]
-# A banded layer computes a fraction of the pairs, yet 175B saves less than 1 % of its forward compute:
-# at width 12,288 the weights dominate (attention was 2.7 % of the total in Lab 2's table). The saving
+# A banded layer computes a fraction of the pairs, yet 175B saves under 1 % of its forward compute against
+# a causal kernel that already skips the upper triangle (attention is 1.4 % of the forward compute counted
+# that way; 2.7 % in Lab 2, which counts the full square), and 1.1 to 1.3 % against dense layers that
+# compute the full square: at width 12,288 the weights dominate. The saving
 # grows with the context (pairs grow as T², weights as T), which is why sparse and local attention matter
 # for long inputs ([chapter 34](34_attention_complexity_2.ipynb)).
 # And it is only a saving with a kernel that skips the masked blocks; a masked dense matmul computes them
@@ -246,15 +281,15 @@ for name, c, b in (("175B", big, 256), ("miniature", mini, band)):
     print(f"{name:<10}{c.n_layers:>7}{c.n_heads:>6}{c.head_size:>7}{c.d_model:>8}{c.ff_dim // c.d_model:>6}"
           f"{c.context // b:>13}")
 
-histories, val_loss, steps = {}, {}, 60
+histories, val_loss, nets, steps = {}, {}, {}, 60
 val_batches = [lm_batch(val_ids, 32, mini.context, torch.Generator().manual_seed(1), device) for _ in range(4)]
 for name, banded in (("all dense", False), ("alternating (GPT-3)", True)):
     torch.manual_seed(0)
     data_gen = torch.Generator().manual_seed(0)
     net = GPT(mini).to(device)
     if banded:
-        for block in net.blocks[1::2]:                        # layers 1, 3: locally banded
-            block.self_attn.window = band
+        net.set_window(range(1, mini.n_layers, 2), band)      # layers 1, 3: locally banded
+    nets[name] = net
     opt = AdamW(net.parameters(), lr=3e-3, weight_decay=0.0)
     histories[name] = fit(net, opt, lambda s: lm_batch(train_ids, 8, mini.context, data_gen, device), steps,
                           scheduler=warmup_cosine_scheduler(opt, warmup=10, total=steps))
@@ -263,6 +298,13 @@ for name, banded in (("all dense", False), ("alternating (GPT-3)", True)):
         val_loss[name] = evaluate(net, val_batches)
     print(f"{name:>20}: {count_parameters(net):,} parameters · validation loss {val_loss[name]:.3f} "
           f"(ln V = {torch.log(torch.tensor(float(chars.vocab_size))):.3f} at chance)")
+
+dense_net = nets["all dense"].set_window(range(mini.n_layers), band)   # band every layer, at evaluation only
+with torch.inference_mode():
+    banded_eval = evaluate(dense_net, val_batches)
+dense_net.set_window(range(mini.n_layers), None)
+print(f"all-dense model evaluated with window {band} on every layer: validation loss {banded_eval:.3f} "
+      f"({banded_eval - val_loss['all dense']:+.3f} against its own dense evaluation)")
 
 # %%
 from course.viz import smooth
@@ -275,9 +317,13 @@ ax.legend(fontsize=8)
 fig.tight_layout()
 
 # %% [markdown]
-# Both learn; the banded layers cost nothing here (compare the two validation losses printed above — in
-# this run the banded one is not worse), because the next character of our corpus depends mostly on the
-# last few. Whether a band hurts depends on how far the task's dependencies reach.
+# Both learn. In this single run (one seed, 60 steps) the alternating model ends lower, 1.827 against
+# 1.938 — one run this short cannot say whether banding helps or the difference is noise. The last line
+# asks a sharper question of one model: does the all-dense model use anything more than 8 characters back?
+# Cutting all its layers to a window of 8 at evaluation only, with the same weights, changes its validation
+# loss by −0.037 in this run: it is no worse without the far context, so after 60 steps it has learned
+# nothing from it, and a band of 8 takes nothing away. Whether a band hurts depends on how far the task's
+# dependencies reach, and on how far a model has learned to look.
 #
 # ## Self-test
 #
@@ -323,11 +369,12 @@ quiz(3)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** GPT-3（Brown 等，2020）不是一个模型，而是同一配方的 8 个规模（1.25 亿 … 1750 亿参数），都是只有解码器的因果
-# Transformer，沿用 GPT-2 的 pre-LN 结构和 50257 词表，上下文 2048 个 token，每个规模训练 3000 亿 token。最大的 175B：
-# 96 层、宽 12288、96 个头（每头 128）、FFN 4 倍宽，按配置数出来是 1746 亿参数，绝大部分在各层里（FFN 约占每层的三分之二，
-# 嵌入不到 1%）。唯一的结构改动是密集注意力与局部带状稀疏注意力逐层交替（类似 Sparse Transformer）。训练计算量约
-# 6·N·D ≈ 3.1×10²³ FLOPs。训练可以在位置上并行，生成仍是逐个 token。常见说法“24 层”是错的，那是 Medium/Large/XL 的层数。
+# **中文：** GPT-3（Brown 等，2020）不是一个模型，而是同一训练方案的 8 种规模（1.25 亿 … 1750 亿参数），都是仅含解码器
+# （decoder-only）的因果 Transformer，沿用 GPT-2 的 pre-LN 结构和 50257 词表，上下文 2048 个 token，每个规模都训练了
+# 3000 亿个 token。最大的 175B：96 层、隐藏维度 12288、96 个头（每头 128）、FFN 4 倍宽，按配置计算为 1746 亿参数，
+# 绝大部分在各层里（FFN 约占每层的三分之二，嵌入不到 1%）。唯一的结构改动是密集注意力与局部带状稀疏注意力逐层交替
+# （类似 Sparse Transformer）。训练计算量约 6·N·D ≈ 3.1×10²³ FLOPs。训练时各位置可以并行计算，生成仍是逐个 token。
+# 常见说法“24 层”是错的，那是 Medium/Large/XL 的层数。
 #
 # **English:** GPT-3 (Brown et al., 2020) is one recipe at eight sizes, 125M to 175B parameters: decoder-only
 # causal Transformers with GPT-2's pre-LN layer and 50,257-token vocabulary, a 2048-token context, each

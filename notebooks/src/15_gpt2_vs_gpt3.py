@@ -31,8 +31,8 @@
 # | “GPT-2 的参数量约为 1.5 亿” | **wrong** | GPT-2 is four sizes; the largest has **15 亿** (1.5B) parameters, ten times the answer's figure. The paper's 117M … 1542M were miscounted; the released checkpoints count 124M … 1558M. | Lab 1 |
 # | “GPT-3 的参数量高达 1750 亿” | correct | The largest of eight sizes (125M … 175B); 174.6B counted from its configuration. | Lab 1 |
 # | “GPT-2 使用的是 BookCorpus 和 WebCorpus” | **wrong** | BookCorpus trained GPT-1. GPT-2 trained on **WebText**: about 8 million documents (40 GB) from pages linked on Reddit. GPT-3 trained on 300B tokens drawn from a **weighted mix** of filtered Common Crawl, WebText2, two book corpora and Wikipedia. | Lab 2 |
-# | “GPT-3 生成效果更好” | incomplete | The GPT-3 paper's point is **in-context learning**: with zero, one or a few examples in the prompt and **no gradient update**, it does tasks it was not fine-tuned for. | Lab 3 |
-# | “需要更多的计算资源” | correct | About 3 × 10²³ training FLOPs for 175B ([chapter 3](03_gpt3_architecture.ipynb)). | — |
+# | “GPT-3 生成效果更好” | incomplete | True, and measured: people shown news articles written by 175B told them from real ones only ≈ 52 % of the time, near chance (Brown et al., 2020, §3.9.4). But the paper's point is **in-context learning**: with zero, one or a few examples in the prompt and **no gradient update**, it does tasks it was not fine-tuned for. | Labs 2, 3 |
+# | “需要更多的计算资源/存储空间” | correct | About 3 × 10²³ training FLOPs for 175B ([chapter 3](03_gpt3_architecture.ipynb)); its weights alone take 349 GB in fp16, against 6.2 GB for GPT-2 XL's released fp32 checkpoint. | Lab 1 |
 #
 # Left out: the context doubled from 1024 to 2048 tokens, and the architecture barely changed — GPT-2's
 # pre-LN layer, plus alternating dense and locally banded attention (chapter 3).
@@ -84,33 +84,42 @@ for row in GPT2_SIZES:
           f"{gpt1_tables / 1e6:>7.1f}M ({gpt1_tables / row.n_params - 1:+.2%})")
 
 # %% [markdown]
-# All four within half a percent: the smaller vocabulary table explains the gap. And GPT-3? Its eight
-# sizes, counted the same way ([chapter 3](03_gpt3_architecture.ipynb) checks each row, and finds the XL row
-# as printed 17 % off), next to GPT-2's, with each family's context:
+# All four within half a percent: the smaller vocabulary table is consistent with the gap (OpenAI never said
+# what the error was). And GPT-3? Its eight sizes, counted the same way ([chapter 3](03_gpt3_architecture.ipynb)
+# checks each row, and finds the XL row as printed 17 % off: its 24 heads should be 16), next to GPT-2's,
+# with each family's context — GPT-3 XL plotted with 16 heads:
 
 # %%
 fig, ax = plt.subplots(figsize=(7.5, 3.6))
 for family, rows, style, offset, align in (
         ("GPT-2 (context 1024)", GPT2_SIZES, dict(marker="s", s=70, facecolors="none", edgecolors="tab:blue"), (-6, 2), "right"),
         ("GPT-3 (context 2048)", GPT3_SIZES, dict(marker="o", s=30, color="tab:orange"), (6, -4), "left")):
-    counts = [r.config().n_params() for r in rows]
+    counts = [r.config(n_heads=16).n_params() if r.name == "GPT-3 XL" else r.config().n_params() for r in rows]
     ax.scatter([r.n_layers for r in rows], counts, label=family, **style)
     for r, n in zip(rows, counts):                         # GPT-2's names to the left, GPT-3's to the right
         ax.annotate(r.name.split()[-1], (r.n_layers, n), fontsize=7, xytext=offset, textcoords="offset points",
                     ha=align, color=style.get("edgecolors", style.get("color")))
-ax.set(yscale="log", xlim=(0, 105), xlabel="layers", ylabel="parameters (counted)", title="GPT-2 and GPT-3 sizes")
+ax.set(yscale="log", xlim=(0, 105), xlabel="layers", ylabel="parameters (counted)",
+       title="GPT-2 and GPT-3 sizes (GPT-3 XL with 16 heads, as chapter 3 corrects it)")
 ax.legend(fontsize=8)
 fig.tight_layout()
 
 # %%
 # NBVAL_CHECK_OUTPUT
+def as_printed(n):                                            # the paper's style, as in chapter 3: 125M, 1.3B
+    return f"{n / 1e6:.0f}M" if n < 1e9 else f"{n / 1e9:.1f}B"
+
+
 print(f"{'model':<13}{'layers':>7}{'d_model':>8}{'heads':>6}{'context':>8}{'paper':>8}{'counted':>17}")
 for row in GPT3_SIZES:
     print(f"{row.name:<13}{row.n_layers:>7}{row.d_model:>8}{row.n_heads:>6}{row.context:>8}"
-          f"{row.n_params / 1e9:>7.2f}B{row.config().n_params():>17,}")
+          f"{as_printed(row.n_params):>8}{row.config().n_params():>17,}")
 g2, g3 = GPT2_SIZES[-1].config(), GPT3_SIZES[-1].config()
 print(f"largest: GPT-2 XL {g2.n_params() / 1e9:.2f}B, GPT-3 175B {g3.n_params() / 1e9:.1f}B "
       f"({g3.n_params() / g2.n_params():.0f}× more)")
+for name, cfg in (("GPT-2 XL", g2), ("GPT-3 175B", g3)):
+    print(f"{name} weights: {cfg.n_params() * 4 / 1e9:,.1f} GB in fp32 (4 bytes each), "
+          f"{cfg.n_params() * 2 / 1e9:,.1f} GB in fp16 (2 bytes each)")
 print(f"context {g2.context} → {g3.context}: causal (query, key) pairs per layer "
       f"{attended_pairs(g2.context):,} → {attended_pairs(g3.context):,} "
       f"({attended_pairs(g3.context) / attended_pairs(g2.context):.1f}×)")
@@ -122,21 +131,40 @@ print(f"context {g2.context} → {g3.context}: causal (query, key) pairs per lay
 #
 # ## Lab 2 — The data
 #
-# **GPT-2** trained on WebText, built for the paper: the text of about 8 million web pages (40 GB) that
-# Reddit users had linked to with at least 3 karma, Wikipedia removed (Radford et al., 2019, §2.1).
-# **GPT-3** trained on 300 billion tokens drawn from five sources with fixed sampling weights that are not
-# proportional to their sizes (Brown et al., 2020, Table 2.2). From the table's sizes and weights, how
-# often was each source seen?
+# **GPT-2** trained on WebText, built for the paper: the text of the web pages that Reddit users had linked
+# to with enough karma, Wikipedia removed. **GPT-3** trained on 300 billion tokens drawn from five sources
+# with fixed sampling weights that are not proportional to their sizes. The figures the papers report, which
+# no lab here can recompute, in one table with their sources:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+AS_REPORTED = [
+    ("WebText (GPT-2's data)", "about 8 million documents, 40 GB of text", "Radford et al., 2019, §2.1"),
+    ("WebText's filter", "outbound Reddit links with at least 3 karma", "Radford et al., 2019, §2.1"),
+    ("GPT-3's training budget", "300 billion tokens, every size", "Brown et al., 2020, Table 2.2"),
+    ("few-shot K", "typically 10 to 100 examples, as many as fit in 2048 tokens", "Brown et al., 2020, §2"),
+    ("humans spotting 175B's news", "≈ 52 % accuracy (50 % is chance)", "Brown et al., 2020, §3.9.4"),
+    ("175B training compute", "3.14e23 FLOPs", "Brown et al., 2020, Table D.1"),
+]
+for what, value, source in AS_REPORTED:
+    print(f"{what:<29}{value:<62}{source}")
+
+# %% [markdown]
+# From Table 2.2's sizes and weights (Brown et al., 2020), how often was each source seen? The weights are
+# printed as whole percents, so each stands for an interval (22 % means 21.5–22.5 %), and so does the
+# epoch count it implies:
 
 # %%
 # NBVAL_CHECK_OUTPUT
 budget = 300e9
 total = sum(s.tokens for s in GPT3_DATA_MIX)
 print(f"{'source':<24}{'tokens':>8}{'share of data':>15}{'weight':>8}{'epochs (weight·300B/tokens)':>29}"
-      f"{'paper':>7}")
+      f"{'if rounded':>13}{'paper':>7}{'fits?':>7}")
 for s in GPT3_DATA_MIX:
+    low, high = ((s.weight + d) * budget / s.tokens for d in (-0.005, 0.005))   # weight ± half a percent
     print(f"{s.name:<24}{s.tokens / 1e9:>7.0f}B{s.tokens / total:>15.1%}{s.weight:>8.0%}"
-          f"{s.weight * budget / s.tokens:>29.2f}{s.epochs:>7.2f}")
+          f"{s.weight * budget / s.tokens:>29.2f}{f'{low:.2f}–{high:.2f}':>13}{s.epochs:>7.2f}"
+          f"{'yes' if low <= s.epochs <= high else 'no':>7}")
 print(f"the printed weights sum to {sum(s.weight for s in GPT3_DATA_MIX):.0%}")
 
 # %%
@@ -153,21 +181,24 @@ fig.tight_layout()
 
 # %% [markdown]
 # Common Crawl is 82 % of the tokens but 60 % of training and is seen less than once; the curated sets
-# (WebText2, Books1, Wikipedia) are seen two to three times. Our recomputation matches the paper's epochs
-# for the three largest sources; for WebText2 and Wikipedia it does not — the printed weights are rounded
-# (they sum to 101 %), and the paper does not give them more precisely.
+# (WebText2, Books1, Wikipedia) are seen two to three times. The printed weights are rounded (they sum to
+# 101 %), and rounding accounts for every row but one: Books1's 1.9 and Wikipedia's 3.4 epochs lie inside
+# the intervals their weights allow. **WebText2 does not fit**: any weight that rounds to 22 % gives
+# 3.39–3.55 epochs, never the paper's 2.9. The table is not self-consistent there, and the paper does not
+# say which of its numbers is off.
 #
 # ## Lab 3 — Zero-, one- and few-shot learning, in a model you can train here
 #
 # GPT-3's paper defines three settings (Brown et al., 2020, §2): **zero-shot** (a task description only),
-# **one-shot** (plus one demonstration) and **few-shot** (plus as many as fit in the context, typically
-# 10–100). The weights never change: the examples are just text in the prompt.
+# **one-shot** (plus one demonstration) and **few-shot** (plus as many as fit in the context; K in the
+# as-reported table above). The weights never change: the examples are just text in the prompt.
 #
 # A task a tiny model can learn *to learn in context*: each sequence draws a fresh random mapping f from
 # 8 input symbols to 8 outputs, then shows example pairs, and the model must answer f(x) for the next x.
 # Each pair is written as two tokens: the input `x`, then an answer token that spells out the whole pair
-# `x→f(x)` (as a word like "Paris" follows "France:"). At every input position the next token is the
-# answer; its `f(x)` can only come from earlier examples in the same sequence.
+# `x→f(x)` (unlike "France: Paris", where "Paris" does not contain "France" — that needs two layers, an
+# induction head; we make the answer token carry x so that one layer can do it). At every input position
+# the next token is the answer; its `f(x)` can only come from earlier examples in the same sequence.
 
 # %%
 SYMBOLS, PAIRS = 8, 12                       # 8 inputs, 8 outputs; 12 example pairs per sequence
@@ -225,10 +256,21 @@ with torch.inference_mode():
     predicted = icl(inputs.to(device)).logits.argmax(-1).cpu()
 correct = (predicted == targets)[:, 0::2]                                 # (2000, PAIRS): at each input
 accuracy = correct.float().mean(0)
+
+
+def standard_error(p, n):                                                # of a rate p measured on n trials
+    return (p * (1 - p) / n) ** 0.5
+
+
+n = len(correct)
 for k in (0, 1, 4, PAIRS - 1):
-    print(f"{k:>2}-shot: accuracy {accuracy[k]:.3f} (perfect in-context learner {ceiling[k]:.3f}; chance {1 / SYMBOLS:.3f})")
-print(f"x seen earlier in the prompt: {correct[seen_before].float().mean():.3f} correct · "
-      f"x not seen: {correct[~seen_before].float().mean():.3f}")
+    se = standard_error(accuracy[k].item(), n)
+    print(f"{k:>2}-shot: accuracy {accuracy[k]:.3f} ± {se:.3f} (perfect in-context learner {ceiling[k]:.3f}, "
+          f"{(accuracy[k] - ceiling[k]) / se:+.1f} SE; chance {1 / SYMBOLS:.3f})")
+unseen = correct[~seen_before].float()
+se = standard_error(unseen.mean().item(), len(unseen))
+print(f"x seen earlier in the prompt: {correct[seen_before].float().mean():.3f} correct · x not seen: "
+      f"{unseen.mean():.3f} ± {se:.3f} on {len(unseen):,} queries ({(unseen.mean() - 1 / SYMBOLS) / se:+.1f} SE from 1/8)")
 
 # %%
 fig, ax = plt.subplots(figsize=(6.5, 3.6))
@@ -265,18 +307,22 @@ fig, ax = plt.subplots(figsize=(9, 2.6))
 labels = [f"x{t}" if i % 2 == 0 else f"{(t - SYMBOLS) // SYMBOLS}→{(t - SYMBOLS) % SYMBOLS}"
           for i, t in enumerate(inputs[row].tolist())]
 ax.bar(range(len(labels)), weights[row], color=["tab:orange" if m else "lightgray" for m in own_x[row]])
-ax.set_xticks(range(len(labels)), labels, fontsize=7)
+ax.set_xticks(range(len(labels)), labels, fontsize=8)
 ax.set(ylabel="attention", xlabel="earlier tokens of one test sequence",
        title=f"Where the last query x{inputs[row, -1].item()} looks (heads averaged): orange = answers for the same input")
 fig.tight_layout()
 
 # %% [markdown]
-# That is the mechanism: the query puts nearly all of its attention on the earlier answer token that
-# spells its own x, and copies its output half — a lookup learned in training and reused on new mappings.
+# That is the mechanism: in this run the query puts nearly all of its attention (the share printed above)
+# on the earlier answer token that carries its own x, and copies that token — a lookup learned in training
+# and reused on new mappings.
 #
-# Zero-shot the model is at chance — nothing in the prompt says what f is. Each example lifts the accuracy,
-# and the model follows the ceiling closely (within sampling noise: the ceiling counts each guess at its
-# expected 1 in 8, while the model's guesses on 2000 sequences are sometimes luckier): it answers from the
+# Zero-shot the model is at chance — nothing in the prompt says what f is; here zero-shot cannot beat
+# chance, since f is random, while in GPT-3 a task description plus knowledge from pretraining does the
+# work. Each example lifts the accuracy, and in this run the model follows the ceiling closely: where it
+# sits above it, the gap is within about two standard errors (printed beside each row), and it can only be
+# luck — for an x not in the prompt f(x) is independent of everything the model sees, so no model beats
+# 1 in 8 in expectation, and the ceiling counts each such guess at exactly that. It answers from the
 # prompt whenever the prompt holds the answer, on mappings it never saw in training (the test cell counts
 # them), without a single weight update. This is retrieval, the simplest form of in-context learning;
 # GPT-3's few-shot results (e.g. arithmetic, word unscrambling) need more than lookup, and the paper found
@@ -300,19 +346,19 @@ def icl_ceiling(n_symbols, k):
 exercise("15.icl_ceiling").check(icl_ceiling)
 
 # %% [markdown]
-# **Exercise 2.** Lab 2 read epochs off the printed weights. Write the general version, for weights that
-# need not sum to one.
+# **Exercise 2.** Lab 2 went from the printed weights to epochs. Go the other way: from the paper's epochs to
+# the weights they imply — and see whether they add up.
 
 # %%
-exercise("15.mixture_epochs")
+exercise("15.effective_weights")
 
 # %%
-def mixture_epochs(tokens, weights, budget):
+def effective_weights(tokens, epochs, budget):
     # your code here
     raise NotImplementedError
 
 
-exercise("15.mixture_epochs").check(mixture_epochs)
+exercise("15.effective_weights").check(effective_weights)
 
 # %% [markdown]
 # **Quiz.**
@@ -325,19 +371,20 @@ quiz(15)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** 架构上两者几乎相同：都是只有解码器的因果 Transformer（pre-LN，50257 词表），GPT-3 只加了逐层交替的
-# 局部带状稀疏注意力。区别在规模、上下文、数据和用法：GPT-2 有四个规模，最大 15 亿参数（论文写 117M…1542M，
-# 官方后来更正为 124M…1558M），上下文 1024；GPT-3 有八个规模，最大 1750 亿，上下文 2048。GPT-2 用 WebText
-# （约 800 万网页、40GB，Reddit 外链）；GPT-3 用 3000 亿 token，按固定权重从过滤后的 Common Crawl、WebText2、
-# 两个图书语料和维基百科采样，高质量语料被重复多次。GPT-3 论文的核心是上下文学习：零样本、单样本、少样本，
-# 只把示例放进提示、不更新权重。
+# **中文：** 架构上两者几乎相同：都是仅含解码器的因果 Transformer（pre-LN，50257 词表），GPT-3 只是逐层交替使用
+# 稠密注意力和局部带状稀疏注意力。区别在规模、上下文、数据和使用方式：GPT-2 有四个规模，最大 15 亿参数（论文写
+# 117M…1542M，官方后来更正为 124M…1558M），上下文 1024；GPT-3 有八个规模，最大 1750 亿参数，上下文 2048。GPT-2 用
+# WebText（约 800 万网页、40GB，来自 Reddit 上获得至少 3 karma 的外链网页）；GPT-3 训练了 3000 亿个 token，按固定
+# 权重从过滤后的 Common Crawl、WebText2、两个图书语料和维基百科采样，高质量语料被重复 2–3 遍。GPT-3 论文的核心是
+# 上下文学习：零样本、单样本、少样本，只把示例放进提示、不更新权重。
 #
 # **English:** Architecturally they are nearly the same decoder-only, pre-LN Transformer with a 50,257-token
-# vocabulary; GPT-3 only adds alternating locally banded sparse attention. The differences are scale,
+# vocabulary; GPT-3 only alternates dense and locally banded sparse attention from layer to layer. The differences are scale,
 # context, data and use. GPT-2: four sizes up to 1.5B (the paper's 117M…1542M were corrected to
-# 124M…1558M), context 1024, trained on WebText (about 8M Reddit-linked pages, 40 GB). GPT-3: eight sizes
+# 124M…1558M), context 1024, trained on WebText (about 8M pages linked from Reddit with at least 3 karma,
+# 40 GB). GPT-3: eight sizes
 # up to 175B, context 2048, 300B tokens sampled with fixed weights from filtered Common Crawl, WebText2,
-# two book corpora and Wikipedia, the curated ones repeated. GPT-3's point is in-context learning —
+# two book corpora and Wikipedia, the curated ones repeated two to three times. GPT-3's point is in-context learning —
 # zero-, one- and few-shot from the prompt, with no gradient update.
 
 # %% [markdown]

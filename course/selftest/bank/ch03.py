@@ -130,19 +130,21 @@ QUIZ = Quiz([
     )),
     Question("03.q3", "In GPT-3 175B, where are most of the parameters?", (
         Option("In the token embeddings, since the vocabulary is 50,257", False,
-               "50,257 × 12,288 is 0.6B — under 1 % of 175B (Lab 1). In GPT-3 Small it is about a third."),
-        Option("In the attention layers, since there are 96 heads", False,
-               "Attention is 4·d² per layer; the FFN is 8·d²."),
+               "50,257 × 12,288 is 0.6B — under 1 % of 175B (Lab 1). In GPT-3 Small the token table is about "
+               "31 %."),
+        Option("In the attention layers: Q, K, V and O are four d×d matrices per layer against the FFN's two",
+               False, "The FFN's two matrices are d × 4d each: 8·d² weights against attention's 4·d²."),
         Option("In the feed-forward layers, about two thirds of each", True,
                "d → 4d → d is 8·d² weights against attention's 4·d² (Lab 1's figure)."),
     )),
     Question("03.q4", "Half of 175B's layers are banded. How much of its training compute does that save "
                       "at its 2048-token context?", (
-        Option("About half, since half of the 96 layers are banded", False,
+        Option("About half, since 48 of the 96 layers compute only a band", False,
                "Only the score products shrink; the projections and the FFN cost the same in every layer."),
-        Option("Under 1 %: the weights dominate at this width", True,
-               "Lab 3 counts it for several band widths (attention is 2.7 % of 175B's compute to begin with). "
-               "The saving grows with the context, as T² against T."),
+        Option("About 1 % or less: the weights dominate here", True,
+               "Lab 3 counts it for several band widths: 1.4 % of the forward compute is attention to begin "
+               "with (2.7 % if dense layers compute the full square), so the saving is under 1 % against a "
+               "causal kernel and 1.1–1.3 % against a full square. It grows with the context, as T² against T."),
         Option("Nothing: masks never save compute", False,
                "A kernel that skips masked blocks does save; a masked dense matmul does not."),
     )),
