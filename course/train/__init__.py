@@ -1,5 +1,6 @@
 """Training: the fit loop, optimizers from scratch, schedules and gradient clipping."""
 from .clipping import adaptive_clip, clip_by_global_norm, clip_by_value, global_grad_norm
+from .gradflow import grad_norm_per_layer, grad_norm_per_step
 from .loop import History, evaluate, fit
 from .optimizers import SGD, AdaGrad, Adam, AdamW, RMSProp
 from .schedules import warmup_cosine, warmup_cosine_scheduler
