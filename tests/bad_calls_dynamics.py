@@ -18,3 +18,24 @@ BAD_CALLS = [
     (grad_norm_per_layer, "x must have 2 dimensions",
      lambda: grad_norm_per_layer([nn.Linear(3, 3)], torch.randn(2, 5, 3))),
 ]
+
+# ---- calibration (chapter 30)
+from course.train import (ReliabilityBins, expected_calibration_error, focal_loss, reliability_bins,  # noqa: E402
+                          smoothed_cross_entropy)
+
+_z, _y = torch.randn(4, 3), torch.tensor([0, 1, 2, 1])
+BAD_CALLS += [
+    (smoothed_cross_entropy, "smoothing must be in [0, 1]", lambda: smoothed_cross_entropy(_z, _y, 1.5)),
+    (smoothed_cross_entropy, "targets holds values outside [0, number of classes=3)",
+     lambda: smoothed_cross_entropy(_z, torch.tensor([0, 1, 2, 3]))),
+    (smoothed_cross_entropy, "targets must have the same number of examples (dim 0) as logits",
+     lambda: smoothed_cross_entropy(_z, _y[:3])),
+    (focal_loss, "gamma must be >= 0", lambda: focal_loss(_z, _y, gamma=-1.0)),
+    (focal_loss, "targets must have a int dtype", lambda: focal_loss(_z, _y.float())),
+    (reliability_bins, "confidence must hold probabilities in [0, 1]",
+     lambda: reliability_bins(torch.tensor([0.5, 2.0]), torch.tensor([True, False]))),
+    (reliability_bins, "n_bins must be >= 1", lambda: reliability_bins(torch.rand(3), torch.ones(3), 0)),
+    (expected_calibration_error, "probs must have 2 dimensions",
+     lambda: expected_calibration_error(torch.rand(4), _y)),
+]
+NOTHING_TO_VALIDATE = {ReliabilityBins: "a record that reliability_bins() fills in; learners only read it"}

@@ -1,4 +1,7 @@
-"""Training: the fit loop, optimizers from scratch, schedules and gradient clipping."""
+"""Training: the fit loop, optimizers from scratch, schedules, gradient clipping, gradient flow and
+calibration."""
+from .calibration import (ReliabilityBins, expected_calibration_error, focal_loss, reliability_bins,
+                          smoothed_cross_entropy)
 from .clipping import adaptive_clip, clip_by_global_norm, clip_by_value, global_grad_norm
 from .gradflow import grad_norm_per_layer, grad_norm_per_step
 from .loop import History, evaluate, fit
