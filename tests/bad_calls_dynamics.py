@@ -39,3 +39,22 @@ BAD_CALLS += [
      lambda: expected_calibration_error(torch.rand(4), _y)),
 ]
 NOTHING_TO_VALIDATE = {ReliabilityBins: "a record that reliability_bins() fills in; learners only read it"}
+
+# ---- gradient noise scale (chapter 31)
+from course.train import NoiseScale, gradient_noise_scale, noise_scale_from_batches  # noqa: E402
+
+_lin = nn.Linear(3, 2)
+BAD_CALLS += [
+    (gradient_noise_scale, "targets must have the same number of examples (dim 0) as inputs",
+     lambda: gradient_noise_scale(_lin, torch.nn.functional.cross_entropy, torch.randn(4, 3), torch.zeros(3, dtype=torch.long))),
+    (gradient_noise_scale, "model must be a torch.nn.Module",
+     lambda: gradient_noise_scale("model", torch.nn.functional.cross_entropy, torch.randn(4, 3), torch.zeros(4, dtype=torch.long))),
+    (gradient_noise_scale, "number of examples must be >= 2",
+     lambda: gradient_noise_scale(_lin, torch.nn.functional.cross_entropy, torch.randn(1, 3), torch.zeros(1, dtype=torch.long))),
+    (gradient_noise_scale, "loss_fn must be a function",
+     lambda: gradient_noise_scale(_lin, "ce", torch.randn(4, 3), torch.zeros(4, dtype=torch.long))),
+    (noise_scale_from_batches, "b_big must be larger than b_small", lambda: noise_scale_from_batches(1.0, 0.5, 64, 32)),
+    (noise_scale_from_batches, "sq_norm_small must be a number", lambda: noise_scale_from_batches("1", 0.5, 8, 32)),
+    (noise_scale_from_batches, "b_small must be >= 1", lambda: noise_scale_from_batches(1.0, 0.5, 0, 32)),
+]
+NOTHING_TO_VALIDATE[NoiseScale] = "a record that the noise-scale functions fill in; learners only read it"
