@@ -58,3 +58,7 @@ BAD_CALLS += [
     (noise_scale_from_batches, "b_small must be >= 1", lambda: noise_scale_from_batches(1.0, 0.5, 0, 32)),
 ]
 NOTHING_TO_VALIDATE[NoiseScale] = "a record that the noise-scale functions fill in; learners only read it"
+BAD_CALLS += [
+    (grad_norm_per_layer, "probe must have the shape of the last layer's output (2, 3)",
+     lambda: grad_norm_per_layer([nn.Linear(3, 3)], torch.randn(2, 3), probe=torch.randn(2, 4))),
+]

@@ -58,12 +58,13 @@ def grad_norm_per_step(module: Callable, x: torch.Tensor, *, seed: int = 0,
     return grad.norm(dim=-1).mean(dim=0).detach()                    # (B, T, D) -> (T,)
 
 
-def grad_norm_per_layer(layers: Sequence[Callable], x: torch.Tensor, *, seed: int = 0) -> torch.Tensor:
+def grad_norm_per_layer(layers: Sequence[Callable], x: torch.Tensor, *, seed: int = 0,
+                        probe: torch.Tensor | None = None) -> torch.Tensor:
     """‖∂⟨v, h_L⟩ / ∂h_l‖ at the input h_l of every layer l = 0 … L−1, and at the output (l = L).
 
     layers: callables applied in order, each (B, D) -> (B, D) (e.g. the blocks of a deep stack);
-    x: (B, D) the input h_0. v: a random unit vector per example, fixed by ``seed``.
-    Returns a float tensor (L + 1,) averaged over the batch; its last entry is 1 (‖v‖).
+    x: (B, D) the input h_0. v = ``probe`` (B, D_out), or a random unit vector per example fixed by ``seed``.
+    Returns a float tensor (L + 1,) averaged over the batch; its last entry is ‖v‖ (1 for the default).
     """
     ok = isinstance(layers, (list, tuple, torch.nn.Sequential, torch.nn.ModuleList))
     layers = list(layers) if ok else []
@@ -77,7 +78,13 @@ def grad_norm_per_layer(layers: Sequence[Callable], x: torch.Tensor, *, seed: in
         for layer in layers:
             hs.append(layer(hs[-1]))
         check_tensor("the last layer's output", hs[-1], ndim=2)
-        grads = torch.autograd.grad((hs[-1] * _probe(hs[-1].shape, seed, hs[-1])).sum(), hs)
+        if probe is None:
+            probe = _probe(hs[-1].shape, seed, hs[-1])
+        check_tensor("probe", probe, ndim=2, dtype="float")
+        if probe.shape != hs[-1].shape:
+            raise ValueError(f"probe must have the shape of the last layer's output {tuple(hs[-1].shape)}, "
+                             f"got {tuple(probe.shape)}")
+        grads = torch.autograd.grad((hs[-1] * probe).sum(), hs)
     return torch.stack([g.norm(dim=-1).mean() for g in grads]).detach()
 
 

@@ -273,6 +273,12 @@ ax.legend(fontsize=8)
 ax.grid(alpha=0.3)
 fig.tight_layout()
 
+# %%
+# NBVAL_CHECK_OUTPUT
+z_demo, y_demo = torch.randn(32, 4, generator=generator) * 3, torch.randint(0, 4, (32,), generator=generator)
+print("focal_loss with γ = 0 equals F.cross_entropy:",
+      torch.allclose(focal_loss(z_demo, y_demo, gamma=0.0), F.cross_entropy(z_demo, y_demo), atol=1e-6))
+
 # %% [markdown]
 # A binary task with 2 % positives: 4,000 training examples in 10 dimensions, the positive class shifted
 # by a distance 2.5 — some overlap, so no classifier is perfect. Three losses for the same one-hidden-layer

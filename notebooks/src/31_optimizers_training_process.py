@@ -166,6 +166,18 @@ print(f"\nB = 2048 at lr 6.4, training loss step by step: {[round(v, 1) for v in
 # one can afford in a large training run, where small batches exist anyway on each device.
 
 # %%
+# NBVAL_CHECK_OUTPUT
+model, few = new_model(), torch.arange(64)
+per_example = []
+for i in few:                                          # the slow way: one ordinary backward pass per example
+    model.zero_grad()
+    F.cross_entropy(model(x_train[i:i + 1]), y_train[i:i + 1]).backward()
+    per_example.append(torch.cat([p.grad.flatten() for p in model.parameters()]))
+trace_by_loop = float(torch.stack(per_example).double().var(dim=0).sum())
+fast = gradient_noise_scale(model, F.cross_entropy, x_train[few], y_train[few])
+print("tr(Σ) from torch.func equals a loop of backward passes:", abs(fast.trace_sigma / trace_by_loop - 1) < 1e-4)
+
+# %%
 def batch_grad_sq_norm(model, batch, generator):
     idx = torch.randint(0, len(y_train), (batch,), generator=generator)
     model.zero_grad()

@@ -167,25 +167,25 @@ QUIZ = Quiz([
     ), misconception=True),
     Question("20.q2", "An RNN's gradient 1 step back is ordinary; 50 steps back it is below 10⁻¹¹ (Lab 1). "
                       "What is the consequence?", (
-        Option("The weights stop changing", False,
+        Option("The weights stop changing, as every gradient is tiny", False,
                "The recent steps still give ordinary gradients, so the weights keep moving; Lab 1 shows "
                "a normal gradient one step back."),
-        Option("Training diverges", False, "Divergence is the exploding case; here the distant part is tiny."),
-        Option("It cannot learn dependencies spanning 50 steps", True,
+        Option("Training diverges within the first 50 steps", False, "Divergence is the exploding case; here the distant part is tiny."),
+        Option("It cannot learn 50-step dependencies", True,
                "What vanishes is the signal linking the last output to distant inputs, so long-range "
                "dependencies get no learning signal."),
     )),
     Question("20.q3", "Which change alters the slope of the per-step gradient profile?", (
-        Option("A lower clipping threshold", False,
+        Option("A lower clipping threshold for the whole gradient", False,
                "Clipping divides every step's gradient by one number: the curve slides, its slope stays (Lab 2)."),
-        Option("A larger learning rate", False,
+        Option("A larger learning rate for the recurrent weights", False,
                "The learning rate scales the update, not the gradient's distribution over steps."),
         Option("An orthogonal recurrent matrix of gain ≈ 1", True,
                "It sets the norm of every Jacobian factor; Lab 3 shows gains 0.5, 1 and 1.5 giving three "
                "different slopes."),
     )),
     Question("20.q4", "Why does a residual connection help gradients reach early layers?", (
-        Option("It normalizes each layer's output", False, "That is LayerNorm; a residual adds the input back."),
+        Option("It normalizes every layer's output to unit variance", False, "That is LayerNorm; a residual adds the input back."),
         Option("Its Jacobian I + ∂f/∂h keeps a factor-1 path", True,
                "Whatever f does, the identity term carries the gradient through every layer unchanged; "
                "Lab 3 measures > 10 % arriving at layer 0 of 48."),

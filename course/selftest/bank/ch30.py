@@ -182,7 +182,7 @@ QUIZ = Quiz([
                "Probabilities become less peaked; Lab 2 measures a lower ECE at unchanged predictions."),
     )),
     Question("30.q3", "A model has 90 % accuracy and 90 % mean confidence. Is it calibrated?", (
-        Option("Yes, accuracy equals mean confidence", False,
+        Option("Yes: its accuracy equals its mean confidence", False,
                "That is ECE with one bin; per bin, over- and under-confidence can cancel (the `no_abs` "
                "mistake of exercise 1)."),
         Option("Not necessarily: check accuracy per bin", True,

@@ -159,9 +159,9 @@ EXERCISES = [GL_STOP, NOISE_SCALE]
 QUIZ = Quiz([
     Question("31.q1", "The common answer says SGD “converges fast but may need a large batch size”. What do "
                       "Labs 1–2 show about batch size?", (
-        Option("SGD needs large batches to converge", False,
+        Option("SGD needs a large batch to converge at all", False,
                "Per example seen, the batch of 32 did best in Lab 1; nothing about SGD requires a large batch."),
-        Option("A larger batch always reaches a lower loss", False,
+        Option("A larger batch always reaches a lower loss per epoch", False,
                "At a fixed lr, larger batches were far worse after the same examples; with linear scaling they "
                "were close, up to the largest."),
         Option("It pays only with a scaled lr, up to ~B_simple", True,
@@ -171,8 +171,8 @@ QUIZ = Quiz([
     Question("31.q2", "The measured B_simple grew during training (Lab 2). Why?", (
         Option("|G|² falls faster than the per-example variance", True,
                "Near a minimum the true gradient shrinks while examples still disagree: tr(Σ)/|G|² rises."),
-        Option("The learning rate was scaled up", False, "B_simple is a property of the gradients at θ, not of the lr."),
-        Option("The model memorises its training batches", False,
+        Option("The learning rate was scaled up during the run", False, "B_simple is a property of the gradients at θ, not of the lr."),
+        Option("The model memorises its training batches as it goes", False,
                "One epoch of 3,000 lines is far from memorisation; the effect is the shrinking true gradient."),
     )),
     Question("31.q3", "Why is the loss-surface slice of Lab 3 taken along a *filter-normalised* direction?", (
@@ -180,7 +180,7 @@ QUIZ = Quiz([
         Option("So that weight rescalings cannot fake sharpness", True,
                "A ReLU net's weights can be rescaled without changing its function (Dinh et al., 2017); scaling "
                "each row of d to the row of θ removes that effect."),
-        Option("Because random directions have zero loss change", False,
+        Option("Because raw random directions leave the loss unchanged", False,
                "They change the loss; without normalisation they change small-weight layers far more."),
     )),
     Question("31.q4", "Early stopping by patience 5: what do you keep at the end?", (
