@@ -315,9 +315,9 @@ fig.tight_layout()
 x_small, y_small = windows(lines[:150])
 torch.manual_seed(0)
 overfit = MLPLanguageModel(tok.vocab_size, d=64, hidden=256)
-optimizer = torch.optim.Adam(overfit.parameters(), lr=1e-3)
+optimizer = torch.optim.Adam(overfit.parameters(), lr=2e-3)
 eval_steps, train_curve, val_curve = [], [], []
-for step in range(1, 201):
+for step in range(1, 121):
     loss = F.cross_entropy(overfit(x_small), y_small)
     optimizer.zero_grad()
     loss.backward()
@@ -327,7 +327,7 @@ for step in range(1, 201):
         train_curve.append(loss.item())
         val_curve.append(mean_loss(overfit, x_val[:2048], y_val[:2048]))
 print(f"{len(y_small)} training windows; validation loss: best {min(val_curve):.3f} at step "
-      f"{eval_steps[val_curve.index(min(val_curve))]}, at the end (step 200) {val_curve[-1]:.3f}")
+      f"{eval_steps[val_curve.index(min(val_curve))]}, at the end (step 120) {val_curve[-1]:.3f}")
 
 # %% [markdown]
 # The usual rule, **patience**: keep the best validation loss so far; stop once it has not improved for
@@ -350,7 +350,7 @@ def patience_stop(val_losses, patience):
 for patience in (1, 3, 5):
     stop, best = patience_stop(val_curve, patience)
     print(f"patience {patience}: stop at step {eval_steps[stop]}, restore step {eval_steps[best]} "
-          f"(validation {val_curve[best]:.3f}); {200 - eval_steps[stop]} of 200 steps saved")
+          f"(validation {val_curve[best]:.3f}); {120 - eval_steps[stop]} of 120 steps saved")
 
 stop, best = patience_stop(val_curve, 5)
 fig, ax = plt.subplots(figsize=(5.5, 3.4))
