@@ -150,7 +150,7 @@ print(f"tiny GPT, {len(y_lm.flatten())} validation tokens: top-1 accuracy {lm_ac
 # next-token probabilities — the GPT-4 report makes the same observation for its pretrained model, and
 # shows post-training (RLHF) degrading it (OpenAI, 2023, figure 8). Over-confidence appears when a
 # network **fits its training set**: many steps on few examples, as in fine-tuning. A small, controlled
-# case: a 10-class problem with overlapping classes, 600 training examples, an MLP trained for 300 full
+# case: a 10-class problem with overlapping classes, 600 training examples, an MLP trained for 200 full
 # steps — with plain cross-entropy and with label smoothing ε = 0.1. A third variant repairs the plain
 # model after training with **temperature scaling** (Guo et al., 2017): divide its logits by one number T
 # fitted on held-out data.
@@ -185,8 +185,8 @@ def train_classifier(loss_fn, x, y, steps=300, hidden=128, depth=2, out=N_CLASSE
     return model.eval()
 
 
-plain = train_classifier(F.cross_entropy, x_train, y_train)
-smoothed = train_classifier(lambda z, y: smoothed_cross_entropy(z, y, 0.1), x_train, y_train)
+plain = train_classifier(F.cross_entropy, x_train, y_train, steps=200)
+smoothed = train_classifier(lambda z, y: smoothed_cross_entropy(z, y, 0.1), x_train, y_train, steps=200)
 
 with torch.no_grad():                                             # (not inference_mode: T is fitted on them)
     val_logits = plain(x_val)
