@@ -6,12 +6,13 @@ Every function takes a model with the course's GPT interface:
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 
 from .runtime import eval_mode
-from dataclasses import dataclass
-
-from .validate import (check_finite, check_int, check_module, check_positive, check_probability, check_tensor)
+from .validate import (check_finite, check_int, check_module, check_number, check_positive, check_probability,
+                       check_tensor)
 
 __all__ = ["filter_logits", "apply_repetition_penalty", "sample_next", "stream", "generate", "generate_text", "Generation",
            "find_stop", "beam_search"]
@@ -45,7 +46,7 @@ def apply_repetition_penalty(logits: torch.Tensor, idx: torch.Tensor, penalty: f
     check_tensor("idx", idx, ndim=2, dtype="int")
     if idx.shape[0] != logits.shape[0]:
         raise ValueError(f"idx must have one row per row of logits ({logits.shape[0]}), got {idx.shape[0]}")
-    check_positive("penalty", penalty)
+    check_positive("penalty", check_number("penalty", penalty))
     seen = logits.gather(1, idx)                                       # (B, T): logits of the tokens seen
     seen = torch.where(seen < 0, seen * penalty, seen / penalty)
     return logits.scatter(1, idx, seen)
@@ -82,8 +83,8 @@ def stream(model, idx: torch.Tensor, max_new_tokens: int, *, temperature: float 
     check_module("model", model)
     check_tensor("idx", idx, ndim=2, dtype="int", nonempty=True)   # a prompt of at least one token
     check_int("max_new_tokens", max_new_tokens, minimum=0)
-    check_positive("repetition_penalty", repetition_penalty)
-    if temperature is not None and not greedy:
+    check_positive("repetition_penalty", check_number("repetition_penalty", repetition_penalty))
+    if not greedy:
         check_positive("temperature", temperature)
     context = getattr(getattr(model, "config", None), "context", None)
     if use_cache and context is not None and idx.shape[1] + max_new_tokens > context:
@@ -153,7 +154,8 @@ def generate_text(model, tokenizer, prompt: str, max_new_tokens: int, *, stop=()
 
     - the model emits ``eos_id`` (default ``tokenizer.eos_id``); the EOS token is not part of the text;
     - the decoded continuation contains a string of ``stop``; the text is cut just before it (a stop
-      string may span several tokens, so the *text* is searched, not the last token);
+      string may span several tokens, so the *text* is searched, not the last token), and ``ids`` keeps
+      only the tokens whose decoding lies wholly before it;
     - ``max_new_tokens`` tokens have been generated.
 
     The prompt is encoded after an ``eos_id`` token: the course models read lines separated by EOS, so EOS
@@ -178,6 +180,8 @@ def generate_text(model, tokenizer, prompt: str, max_new_tokens: int, *, stop=()
         text = tokenizer.decode(new)
         hit = find_stop(text, stops)
         if hit is not None:
+            while new and len(tokenizer.decode(new)) > hit[0]:   # drop the tokens the stop string spans
+                new.pop()
             return Generation(text[:hit[0]].rstrip(), new, "stop string")
     return Generation(tokenizer.decode(new), new, "max_new_tokens")
 

@@ -77,3 +77,4 @@ def test_generate_text_reports_each_stop_reason():
     words = eos.text.split()
     cut = generate_text(gpt, tok, "the movie was", 30, greedy=True, stop=[" ".join(words[1:3])])
     assert cut.stop_reason == "stop string" and cut.text == words[0]
+    assert tok.decode(cut.ids) == cut.text            # ids trimmed to match: the stop string's tokens dropped

@@ -1,4 +1,5 @@
-"""Chapter 19: the course's decoding filters equal transformers' logits processors on the same logits."""
+"""Chapter 19: the course's decoding filters equal transformers' logits processors on the same logits, and
+sampled generation equals transformers' `generate(do_sample=True)` token for token."""
 import pytest
 import torch
 
@@ -9,7 +10,7 @@ from transformers.generation.logits_process import (RepetitionPenaltyLogitsProce
 
 from course.generate import apply_repetition_penalty, beam_search, filter_logits, generate  # noqa: E402
 from course.metrics import distinct_n  # noqa: E402
-from course.models import GPT, GPTConfig  # noqa: E402
+from course.models import GPT, GPTConfig, gpt_from_hf_gpt2  # noqa: E402
 
 LOGITS = torch.randn(4, 50, generator=torch.Generator().manual_seed(0)) * 3
 IDS = torch.randint(0, 50, (4, 9), generator=torch.Generator().manual_seed(1))
@@ -35,6 +36,29 @@ def test_temperature_equals_transformers(t):
     assert torch.allclose(LOGITS / t, TemperatureLogitsWarper(t)(IDS, LOGITS.clone()))
 
 
+@pytest.fixture(scope="module")
+def pair():
+    """Chapter 14's random-weight GPT-2 (transformers) and its copy in the course GPT."""
+    torch.manual_seed(0)
+    cfg = transformers.GPT2Config(vocab_size=97, n_positions=64, n_embd=64, n_layer=2, n_head=4,
+                                  initializer_range=0.2, bos_token_id=None, eos_token_id=None)
+    hf = transformers.GPT2LMHeadModel(cfg).eval()
+    return hf, gpt_from_hf_gpt2(hf)
+
+
+@pytest.mark.parametrize("sampling", [dict(temperature=0.7), dict(top_k=10), dict(top_p=0.9),
+                                      dict(temperature=1.3, top_k=20, top_p=0.8)])
+def test_sampled_generation_equals_transformers_token_for_token(pair, sampling):
+    """The whole sampling path (temperature, filters, softmax, multinomial) against transformers' generate()."""
+    hf, ours = pair
+    prompt = torch.randint(1, 97, (3, 6), generator=torch.Generator().manual_seed(1))
+    torch.manual_seed(5)
+    theirs = hf.generate(prompt, attention_mask=torch.ones_like(prompt), max_new_tokens=24, do_sample=True,
+                         pad_token_id=0, **{"top_k": 0, **sampling})
+    torch.manual_seed(5)
+    assert torch.equal(generate(ours, prompt, 24, **sampling), theirs)
+
+
 @pytest.mark.parametrize("penalty", [0.8, 1.3, 2.0])
 def test_repetition_penalty_equals_transformers(penalty):
     theirs = RepetitionPenaltyLogitsProcessor(penalty)(IDS, LOGITS.clone())
@@ -47,12 +71,17 @@ def test_repetition_penalty_lowers_every_seen_token_once():
     assert out.tolist() == [[1.0, -4.0, 1.0]]
 
 
-def test_greedy_with_a_penalty_avoids_the_token_it_would_repeat():
+def test_greedy_with_a_penalty_is_the_penalized_loop_step_by_step():
     torch.manual_seed(0)
-    model = GPT(GPTConfig.preset("tiny", vocab_size=12))
+    model = GPT(GPTConfig.preset("tiny", vocab_size=12)).eval()
     prompt = torch.tensor([[1, 2]])
-    plain = generate(model, prompt, 12, greedy=True)
-    assert not torch.equal(plain, generate(model, prompt, 12, greedy=True, repetition_penalty=5.0))
+    seq = prompt
+    with torch.no_grad():
+        for _ in range(12):                       # the loop by hand: penalize every token of the prefix
+            logits = model(seq).logits[:, -1]
+            seq = torch.cat([seq, apply_repetition_penalty(logits, seq, 5.0).argmax(-1, keepdim=True)], 1)
+    assert torch.equal(generate(model, prompt, 12, greedy=True, repetition_penalty=5.0), seq)
+    assert not torch.equal(generate(model, prompt, 12, greedy=True), seq)      # and the penalty mattered
 
 
 def test_batched_beams_match_a_brute_force_search():

@@ -13,7 +13,7 @@
 # - Run the autoregressive loop by hand: one forward pass, the last position's logits, one token, append, repeat.
 # - Show that the course GPT, given GPT-2's weights, generates exactly what transformers' `generate()`
 #   generates, token for token, with and without the KV cache.
-# - Measure what the KV cache saves (FLOPs per step) and what it costs (memory).
+# - Measure what the KV cache saves (FLOPs per step) and what it costs (memory: the floats it holds).
 # - Stop generation correctly: EOS, a length limit, stop strings that span several tokens.
 
 # %% [markdown]
@@ -34,7 +34,7 @@
 # |---|---|---|---|
 # | “输入编码：分词、编码” | correct | The prompt is tokenized into ids; the model embeds them. The whole prompt goes through the model in **one** parallel pass (the *prefill*). | Lab 1 |
 # | “预测生成：…生成下一个词的概率分布…选择下一个词…作为输入序列的一部分” | incomplete | A pass yields logits at **every** position; only the **last** position's logits predict the new token. *How* the token is chosen (greedy, sampling, top-k/top-p, beam) is a separate decision (chapter 19). | Lab 1 |
-# | “循环迭代：…直到…所需长度或停止条件” | incomplete | The stop conditions are concrete: an end-of-sequence token, a maximum number of new tokens (and the context window), and stop strings, which may span several tokens, so the decoded text is searched. | Lab 4 |
+# | “循环迭代：…直到…所需长度或停止条件” | incomplete | The stop conditions are concrete: an end-of-sequence token, a maximum number of new tokens (prompt + output must fit the context window; `course.generate` instead slides the window and recomputes without the cache), and stop strings, which may span several tokens, so the decoded text is searched. | Lab 4 |
 # | “文本处理：对生成的文本进行后处理，如去噪、纠错” | **wrong** | No such step exists. The loop outputs token ids; the text is their decoding, cut at a stop string if one was hit. A GPT has no denoiser or corrector, and `generate()` of transformers returns the ids of the loop, which we reproduce token for token. | Labs 1, 2 |
 # | (missing) | — | Done naively, every step recomputes the whole sequence. Real systems keep each layer's keys and values of past tokens (the **KV cache**), so a step processes only the newest token — same tokens, far fewer FLOPs, more memory. | Labs 2, 3 |
 
@@ -117,8 +117,9 @@ print("text:", prompt, "→", tok.decode(ids[0, start.shape[1]:].tolist()))
 #
 # A real reference: a GPT-2 built by the transformers library from a small configuration (random weights,
 # seeded, nothing downloaded), its weights copied into the course GPT with `gpt_from_hf_gpt2`. The
-# weights are drawn with a larger spread than GPT-2's 0.02, so that the untrained model's greedy output
-# is not one token repeated. Both libraries then decode greedily, each with and without its KV cache.
+# weights are drawn with a larger spread (0.2) than GPT-2's 0.02, so that the untrained model's greedy
+# output is not one token repeated (the first cell below prints both). Both libraries then decode
+# greedily, each with and without its KV cache.
 
 # %%
 from transformers import GPT2Config, GPT2LMHeadModel
@@ -140,6 +141,12 @@ for use_cache in (True, False):
     outputs["course", use_cache] = generate(ours, prompts, 24, greedy=True, use_cache=use_cache)
 row0 = outputs["transformers", True][0, 6:].tolist()
 print(f"transformers, row 0: {row0} ({len(set(row0))} different tokens)")
+
+torch.manual_seed(0)                        # the same model drawn with GPT-2's own spread, 0.02
+narrow = GPT2LMHeadModel(GPT2Config(**{**hf_config.to_dict(), "initializer_range": 0.02})).eval()
+row0_narrow = narrow.generate(prompts[:1], attention_mask=torch.ones_like(prompts[:1]), max_new_tokens=24,
+                              do_sample=False, pad_token_id=0)[0, 6:].tolist()
+print(f"with initializer_range=0.02, row 0 has {len(set(row0_narrow))} different token(s) in 24")
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -209,7 +216,8 @@ print("with it, steps after the prefill stay within 10 % of each other:", max(ca
 # %% [markdown]
 # With the cache the step cost is almost flat: the weight matmuls cost the same for each token, and only
 # the attention over the growing cache adds a little. The price is memory: each layer stores a key and a
-# value vector per token. For this model and the sequence above:
+# value vector per token. For this model and the sequence above, counted from the formula and from the
+# cache a real cached pass returns:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -218,20 +226,28 @@ n_cached = seq_cached.shape[1] - 1                                    # the last
 cache_floats = 2 * c.n_layers * n_cached * c.d_model                  # K and V, every layer, every token
 print(f"{n_cached} tokens × {c.n_layers} layers × 2 (K, V) × {c.d_model} = {cache_floats:,} floats "
       f"= {cache_floats * 4 / 1024:.0f} KiB in float32")
-gpt3_bytes = 2 * 96 * 12288 * 2                                        # GPT-3 175B: 96 layers, width 12,288, 16-bit
-print(f"GPT-3 175B: {gpt3_bytes / 1e6:.1f} MB per token, {gpt3_bytes * 2048 / 1e9:.1f} GB for one full 2,048-token context")
+with torch.inference_mode():
+    held = gpt(seq_cached[:, :-1], use_cache=True).cache               # one KVCache (k, v) per layer
+print(f"floats in the cache of a cached pass over {n_cached} tokens: "
+      f"{sum(layer.k.numel() + layer.v.numel() for layer in held):,}")
+gpt3_bytes = 2 * 96 * 12288 * 2                                        # GPT-3 175B: 96 layers, width 12,288, 2 bytes
+print(f"GPT-3 175B in 16-bit: {gpt3_bytes / 1e6:.1f} MB per token, "
+      f"{gpt3_bytes * 2048 / 1e9:.1f} GB for one full 2,048-token context")
 
 # %% [markdown]
 # Chapter 39 measures this cost and the tricks that shrink it (multi-query and grouped-query attention).
-# Wall-clock time on this machine (noisy). On a model this small the time saved is far below the FLOP
-# ratio: each step also pays costs that FLOPs do not count (Python, launching many small operations),
-# and those are the same with or without the cache.
+# Wall-clock time on this machine (noisy; compare the printed speed-up with the FLOP factor above). On a
+# model this small the time saved is far below the FLOP ratio: each step also pays costs which FLOPs do
+# not count (Python, launching many small operations).
 
 # %%
+seconds = {}
 for use_cache in (False, True):
     t0 = time.perf_counter()
     generate(gpt, start, 48, greedy=True, use_cache=use_cache)
-    print(f"use_cache={use_cache!s:>5}: {time.perf_counter() - t0:.3f} s for 48 tokens")
+    seconds[use_cache] = time.perf_counter() - t0
+    print(f"use_cache={use_cache!s:>5}: {seconds[use_cache]:.3f} s for 48 tokens")
+print(f"time saved: a factor {seconds[False] / seconds[True]:.1f}; FLOPs saved: a factor {sum(full) / sum(cached):.1f}")
 
 # %% [markdown]
 # ## Lab 4 — Stopping
@@ -317,19 +333,19 @@ quiz(14)
 #
 # **中文：** GPT 的生成是一个自回归循环：① 分词，把提示变成 token id；② 整个提示并行地过一遍模型（prefill），
 # 每个位置都输出 logits，但只用最后一个位置的 logits 作为下一个 token 的分布；③ 按解码策略（贪心、采样、top-k/top-p、
-# beam，见第 19 章）选出一个 token，拼到序列末尾；④ 重复，直到生成 EOS、达到最大长度（或上下文窗口），或解码出的文本
+# beam，见第 19 章）选出一个 token，拼到序列末尾；④ 重复，直到生成 EOS、达到最大新 token 数（提示加输出受上下文窗口限制），或解码出的文本
 # 中出现停止字符串（可能跨多个 token，所以要在文本里查找）。最后把 id 解码成文本即可，**不存在“去噪、纠错”之类的后处理**。
-# 实际系统使用 KV cache：每层缓存过去 token 的 K 和 V，之后每步只算新 token，结果完全相同（与 transformers 的
-# `generate()` 逐 token 一致），计算量大幅下降，代价是显存随长度线性增长。
+# 实际系统使用 KV cache：每层缓存过去 token 的 K 和 V，之后每步只算新 token，生成的 token 完全相同（logits 只差浮点误差，
+# 与 transformers 的 `generate()` 逐 token 一致），计算量大幅下降，代价是显存随长度线性增长。
 #
 # **English:** GPT generates autoregressively. Tokenize the prompt; run it through the model in one parallel
 # pass (prefill); of the logits at every position, only the last position's give the next token's
 # distribution; a decoding rule (greedy, sampling, top-k/top-p, beam — chapter 19) picks a token, which is
-# appended; repeat until an end-of-sequence token, a length limit (or the context window), or a stop string
-# in the decoded text (it may span several tokens). Then decode the ids — there is no denoising or
+# appended; repeat until an end-of-sequence token, a maximum number of new tokens (prompt + output must fit
+# the context window), or a stop string in the decoded text (it may span several tokens). Then decode the ids — there is no denoising or
 # correction step. In practice each layer caches the keys and values of past tokens (the KV cache), so a
-# step processes only the new token: identical tokens (matching transformers' `generate()` token for
-# token), far fewer FLOPs, memory growing with the length.
+# step processes only the new token: identical tokens (logits equal up to rounding; matching transformers'
+# `generate()` token for token), far fewer FLOPs, memory growing with the length.
 
 # %% [markdown]
 # ## Further reading

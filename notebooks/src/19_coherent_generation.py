@@ -10,8 +10,8 @@
 #
 # **Objectives**
 # - Measure why "always pick the most probable word" degenerates: greedy and beam search fall into loops.
-# - Apply temperature, top-k, top-p and a repetition penalty to real logits, and check each against
-#   transformers' logits processors.
+# - Apply temperature, top-k, top-p and a repetition penalty to real logits, and check them against
+#   transformers (its logits processors, and its sampling `generate()` token for token).
 # - Plot the trade-off that decoding controls: repetition (distinct-2) against likelihood, as the
 #   temperature varies, with the model's own training text as the yardstick.
 
@@ -42,21 +42,25 @@ import torch
 
 from course.generate import apply_repetition_penalty, beam_search, filter_logits, generate
 from course.metrics import distinct_n
-from course.pretrained import corpus_lines, load_tiny_gpt
+from course.pretrained import RECIPES, corpus_lines, load_tiny_gpt
 from course.runtime import seed_everything
 
 seed_everything(0)
 gpt, tok = load_tiny_gpt()                       # the course's pretrained 4-layer GPT (chapter 14)
 
 # %% [markdown]
-# **Prompts and the yardstick.** 24 different three-word openings of lines of the course corpus that the
-# model was not trained on (another seed), each with the 40 tokens that really follow it in that text.
-# Continuations are 40 tokens long and do not stop at `<eos>`: the model writes on into the next line,
-# as its training stream does.
+# **Prompts and the yardstick.** Lines of the course corpus drawn with another seed than the training
+# text; the corpus is a small grammar, so many of them occur verbatim in the training text too, and those
+# are dropped. Of the rest, 24 different three-word openings, each with the 40 tokens that really follow it
+# in that text. Continuations are 40 tokens long and do not stop at `<eos>`: the model writes on into the
+# next line, as its training stream does.
 
 # %%
 N_NEW, N_PROMPTS = 40, 24
-lines = corpus_lines(400, seed=123)
+recipe = RECIPES["gpt"]
+trained_on = set(corpus_lines(recipe.n_lines, recipe.seed))                         # the tiny GPT's training lines
+drawn = corpus_lines(400, seed=123)
+lines = [line for line in drawn if line not in trained_on]                          # unseen lines only
 stream = [i for line in lines for i in tok.encode(line) + [tok.eos_id]]
 starts, seen, offset = [], set(), 0
 for line in lines:
@@ -75,12 +79,21 @@ def new_text(seqs: torch.Tensor) -> list[str]:
     return [tok.decode(row[P:].tolist()) for row in seqs]
 
 
-def loglik(seqs: torch.Tensor) -> float:
-    """Mean log-probability per token, under the model at temperature 1, of everything after the prompt."""
+def token_logp(seqs: torch.Tensor) -> torch.Tensor:
+    """Log-probability, under the model at temperature 1, of every token after the prompt: (B, T - P)."""
     with torch.inference_mode():
         logp = gpt(seqs[:, :-1]).logits.log_softmax(-1)
-    per_token = logp.gather(-1, seqs[:, 1:, None])[..., 0]                           # (B, T - 1)
-    return per_token[:, P - 1:].mean().item()
+    return logp.gather(-1, seqs[:, 1:, None])[..., 0][:, P - 1:]
+
+
+def loglik(seqs: torch.Tensor) -> float:
+    """Mean log-probability per token of everything after the prompt."""
+    return token_logp(seqs).mean().item()
+
+
+def tail_share(seqs: torch.Tensor) -> float:
+    """Share of the tokens after the prompt to which the model gives a probability below 0.01."""
+    return (token_logp(seqs).exp() < 0.01).float().mean().item()
 
 
 def distinct2(seqs: torch.Tensor) -> float:
@@ -88,23 +101,27 @@ def distinct2(seqs: torch.Tensor) -> float:
     return sum(distinct_n([t], 2) for t in new_text(seqs)) / len(seqs)
 
 
-def ends_in_loop(row: torch.Tensor, window: int = 20, max_period: int = 12) -> bool:
-    """True when the last `window` tokens repeat with some period of at most `max_period` tokens."""
-    tail = row[-window:].tolist()
-    return any(all(tail[i] == tail[i - p] for i in range(p, window)) for p in range(1, max_period + 1))
+def repeats_itself(row: torch.Tensor, n: int = 7) -> bool:
+    """True when the continuation writes some stretch of n tokens (a short sentence with its <eos>) twice."""
+    new = row[P:].tolist()
+    stretches = [tuple(new[i:i + n]) for i in range(len(new) - n + 1)]
+    return len(set(stretches)) < len(stretches)
 
 
 def looping(seqs: torch.Tensor) -> float:
-    return sum(ends_in_loop(row) for row in seqs) / len(seqs)
+    """Share of the continuations that repeat a 7-token stretch they already wrote."""
+    return sum(repeats_itself(row) for row in seqs) / len(seqs)
 
 
+print(f"{len(drawn) - len(lines)} of the {len(drawn)} drawn lines are also training lines: dropped")
 print(f"{len(prompts)} prompts, e.g. {[tok.decode(p[1:].tolist()) for p in prompts[:4]]}")
 
 # %% [markdown]
 # ## Lab 1 — Always the most probable word: loops
 #
 # Greedy decoding takes the argmax at every step. Here are three of its continuations, and how many of the
-# 24 end in a loop (the last 20 tokens repeat with a period of at most 12), next to the real text:
+# 24 loop — write again a stretch of 7 tokens they already wrote, as long as a short sentence of this
+# corpus with its `<eos>` — next to the real text:
 
 # %%
 greedy = generate(gpt, prompts, N_NEW, greedy=True)
@@ -112,21 +129,21 @@ for text, prompt in list(zip(new_text(greedy), prompts))[:3]:
     print(f"{tok.decode(prompt[1:].tolist())!r:>22} → {text}")
 
 # %%
-print(f"end in a loop: greedy {looping(greedy):.0%} · the real text {looping(human):.0%}")
+print(f"loop (repeat 7 tokens): greedy {looping(greedy):.0%} · the real text {looping(human):.0%}")
 print(f"distinct-2:    greedy {distinct2(greedy):.2f} · the real text {distinct2(human):.2f}")
 print(f"log-likelihood per token: greedy {loglik(greedy):.2f} · the real text {loglik(human):.2f}")
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print("more than half of the greedy continuations end in a loop:", looping(greedy) > 0.5)
+print("more than half of the greedy continuations loop:", looping(greedy) > 0.5)
 print("none of the real continuations does:", looping(human) == 0)
 print("greedy text repeats more word pairs than the real text:", distinct2(greedy) < distinct2(human))
 print("the model finds greedy text more probable than the real text:", loglik(greedy) > loglik(human))
 
 # %% [markdown]
 # The loops are not a failure to find probable text: the model rates the greedy continuations as *more*
-# probable per token than the real text. Once a sentence such as “the show was never really good” has been
-# written, writing it again is, at every step, the most probable choice. On large models each repetition
+# probable per token than the real text. Once a line of the template “the meal/show was never really
+# good” is written, another line of it is at every step the most probable choice. On large models each repetition
 # even makes the next one more probable, a self-reinforcing loop (Holtzman et al., 2020; Xu et al., 2022).
 # Maximizing likelihood step by step is not the same as producing text like the training text.
 
@@ -142,17 +159,16 @@ print("the model finds greedy text more probable than the real text:", loglik(gr
 # - a **repetition penalty** (CTRL, Keskar et al., 2019) lowers the logit of every token already present.
 #
 # Transformers' `generate()` implements each as a logits processor. On the tiny GPT's logits after 24
-# prompts, the course's functions give the same result:
+# prompts, the course's filters and penalty give the same result:
 
 # %%
-from transformers.generation.logits_process import (RepetitionPenaltyLogitsProcessor, TemperatureLogitsWarper,
-                                                    TopKLogitsWarper, TopPLogitsWarper)
+from transformers.generation.logits_process import (RepetitionPenaltyLogitsProcessor, TopKLogitsWarper,
+                                                    TopPLogitsWarper)
 
 with torch.inference_mode():
     logits = gpt(prompts).logits[:, -1]                                     # (24, V)
 kept = lambda x: x.isfinite()                                               # which tokens survive a filter
 checks = {
-    "temperature 0.7": torch.allclose(logits / 0.7, TemperatureLogitsWarper(0.7)(prompts, logits.clone())),
     "top-k 10": torch.equal(kept(filter_logits(logits, top_k=10)), kept(TopKLogitsWarper(10)(prompts, logits.clone()))),
     "top-p 0.9": torch.equal(kept(filter_logits(logits, top_p=0.9)), kept(TopPLogitsWarper(0.9)(prompts, logits.clone()))),
     "repetition penalty 1.3": torch.allclose(apply_repetition_penalty(logits, prompts, 1.3),
@@ -165,8 +181,34 @@ for name, same in checks.items():
     print(f"{name:>22}: same as transformers: {same}")
 top_p_sizes = kept(filter_logits(logits, top_p=0.9)).sum(-1)
 print(f"top-p 0.9 keeps between {top_p_sizes.min().item()} and {top_p_sizes.max().item()} tokens, "
-      f"depending on the prompt; top-k keeps 10 every time")
+      f"depending on the prompt; top-k 10 keeps {kept(filter_logits(logits, top_k=10)).sum(-1).unique().tolist()}")
 print(f"softmax alone leaves {int((logits.softmax(-1) > 0).sum(-1).min())} of {tok.vocab_size} tokens possible")
+
+# %% [markdown]
+# Temperature is a division, and the filters are only half of sampling: the other half is softmax and the
+# draw. The whole path is checked end to end on chapter 14's random-weight GPT-2 and its copy in the course
+# GPT: with the same seed, the course's `generate` samples the same tokens as transformers' `generate()`.
+
+# %%
+from transformers import GPT2Config, GPT2LMHeadModel
+
+from course.models import gpt_from_hf_gpt2
+
+torch.manual_seed(0)
+hf_gpt2 = GPT2LMHeadModel(GPT2Config(vocab_size=97, n_positions=64, n_embd=64, n_layer=2, n_head=4,
+                                     initializer_range=0.2, bos_token_id=None, eos_token_id=None)).eval()
+ours = gpt_from_hf_gpt2(hf_gpt2)
+ids = torch.randint(1, 97, (3, 6), generator=torch.Generator().manual_seed(1))      # 3 prompts of 6 ids
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for sampling in (dict(temperature=0.7), dict(top_k=10), dict(top_p=0.9)):
+    torch.manual_seed(5)
+    theirs = hf_gpt2.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=24, do_sample=True,
+                              pad_token_id=0, **{"top_k": 0, **sampling})         # top_k=0: transformers' default 50 off
+    torch.manual_seed(5)
+    mine = generate(ours, ids, 24, **sampling)
+    print(f"sampling with {sampling}: same 3 × 24 tokens as transformers: {torch.equal(mine, theirs)}")
 
 # %% [markdown]
 # What the filters do to one distribution, after the prompt “the movie was”:
@@ -219,7 +261,9 @@ widgets.interact(show_filters,
 #
 # Sampling at temperatures from 0.25 to 2 (the same 24 prompts, a fixed seed), with top-k 10 and top-p 0.9
 # at T = 1 beside them. For each setting: distinct-2 (higher = less repetition) and the log-likelihood
-# per token under the model at T = 1 (higher = the model finds the text more probable).
+# per token under the model at T = 1 (higher = the model finds the text more probable); the share of the
+# loops defined in Lab 1; and the share of tokens from the tail, to which the model gives a probability
+# below 0.01.
 
 # %%
 temperatures = [0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0]
@@ -227,12 +271,11 @@ runs = {f"T={t}": generate(gpt, prompts, N_NEW, temperature=t, generator=torch.G
         for t in temperatures}
 runs["top-k 10"] = generate(gpt, prompts, N_NEW, top_k=10, generator=torch.Generator().manual_seed(0))
 runs["top-p 0.9"] = generate(gpt, prompts, N_NEW, top_p=0.9, generator=torch.Generator().manual_seed(0))
-scores = {name: (distinct2(seqs), loglik(seqs), looping(seqs)) for name, seqs in runs.items()}
-scores["greedy"] = (distinct2(greedy), loglik(greedy), looping(greedy))
-scores["real text"] = (distinct2(human), loglik(human), looping(human))
-print(f"{'':>10}  distinct-2  log-lik/token  loops")
-for name, (d2, ll, loops) in scores.items():
-    print(f"{name:>10}  {d2:>10.2f}  {ll:>13.2f}  {loops:>5.0%}")
+runs["greedy"], runs["real text"] = greedy, human
+scores = {name: (distinct2(seqs), loglik(seqs), looping(seqs), tail_share(seqs)) for name, seqs in runs.items()}
+print(f"{'':>10}  distinct-2  log-lik/token  loops  p < 0.01")
+for name, (d2, ll, loops, tail) in scores.items():
+    print(f"{name:>10}  {d2:>10.2f}  {ll:>13.2f}  {loops:>5.0%}  {tail:>8.1%}")
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(10.5, 3.6))
@@ -251,9 +294,9 @@ fig.tight_layout()
 
 # %% [markdown]
 # Low temperatures approach greedy: likely but repetitive. High temperatures add variety by drawing from
-# the tail, and the likelihood collapses far below the real text's. Top-k and top-p at T = 1 cut the
-# tail: about as varied as the real text, and somewhat more probable than it. The same prompt at three
-# temperatures:
+# the tail (the last column grows with T), and the likelihood collapses far below the real text's. Top-k
+# and top-p at T = 1 cut the tail: they draw fewer tokens below probability 0.01 than plain sampling at
+# T = 1, and their text is more probable than the real text. The same prompt at three temperatures:
 
 # %%
 for name in ("T=0.25", "T=1.0", "T=2.0"):
@@ -271,31 +314,33 @@ print("likelihood falls with the temperature:", ll_t[0] > ll_t[3] > ll_t[-1])
 print("greedy is more likely than the real text, and more repetitive:",
       scores["greedy"][1] > scores["real text"][1] and scores["greedy"][0] < scores["real text"][0])
 print("T = 2 is far less likely than the real text:", ll_t[-1] < scores["real text"][1] - 1)
+print("sampling at T = 0.25 loops less often than greedy:", scores["T=0.25"][2] < scores["greedy"][2])
+print("top-k 10 and top-p 0.9 draw fewer tail tokens than T = 1:",
+      max(scores["top-k 10"][3], scores["top-p 0.9"][3]) < scores["T=1.0"][3])
 
 # %% [markdown]
 # ## Lab 4 — Repetition penalty and beam search
 #
 # Two ways to stay deterministic. A repetition penalty on greedy decoding lowers every token already
 # written; beam search keeps the 4 most probable partial continuations instead of one (here on the first
-# 6 prompts, 24 new tokens, to keep it fast; greedy is rerun on the same for comparison).
+# 6 prompts only, to keep it fast; greedy on the same 6 beside it).
 
 # %%
 penalized = {p: generate(gpt, prompts, N_NEW, greedy=True, repetition_penalty=p) for p in (1.2, 1.5)}
-beams = torch.cat([beam_search(gpt, prompts[i:i + 1], 24, beam_size=4)[0] for i in range(6)])
-greedy6 = generate(gpt, prompts[:6], 24, greedy=True)
-print(f"{'':>24}  distinct-2  log-lik/token  loops")
+beams = torch.cat([beam_search(gpt, prompts[i:i + 1], N_NEW, beam_size=4)[0] for i in range(6)])
+print(f"{'':>20}  distinct-2  log-lik/token  loops")
 for name, seqs in [("greedy", greedy), ("greedy, penalty 1.2", penalized[1.2]), ("greedy, penalty 1.5", penalized[1.5]),
-                   ("greedy, 6 prompts × 24", greedy6), ("beam 4, 6 prompts × 24", beams)]:
-    print(f"{name:>24}  {distinct2(seqs):>10.2f}  {loglik(seqs):>13.2f}  {looping(seqs):>5.0%}")
+                   ("greedy, 6 prompts", greedy[:6]), ("beam 4, 6 prompts", beams)]:
+    print(f"{name:>20}  {distinct2(seqs):>10.2f}  {loglik(seqs):>13.3f}  {looping(seqs):>5.0%}")
 print("\npenalty 1.5:", new_text(penalized[1.5])[0])
 print("beam 4:     ", new_text(beams)[0])
 
 # %% [markdown]
 # In this run the penalty breaks the loops without sampling, at a cost in likelihood that grows with the
 # penalty (1.2 vs 1.5 above); and it penalizes every repeated word — also “the” and “.”, which good text
-# repeats. Beam search finds continuations a little more probable than greedy's and ends in a loop just
-# as often: the search is better, the objective is the problem. Note also Lab 3: sampling even at
-# T = 0.25 ended in no loop at all. This is why open-ended generation samples
+# repeats. Beam search finds continuations a little more probable than greedy's and loops just
+# as often: the search is better, the objective is the problem. Note also Lab 3: sampling,
+# even at T = 0.25, looped far less often than greedy. This is why open-ended generation samples
 # (with top-p, top-k and a mild temperature), while beam search is kept for tasks with one right output,
 # such as translation (chapter 47).
 
@@ -346,15 +391,15 @@ quiz(19)
 #
 # **中文：** 连贯性首先来自训练好的模型：自回归地以全部上文为条件预测下一个词。解码算法决定如何从这个分布里取词，
 # 它能保住也能毁掉连贯性。总是取概率最高的词（贪心，或 beam search）并不好：文本会陷入循环（本章实验里大部分贪心续写
-# 以循环结尾，而真实文本没有），而且这些重复文本在模型看来比真实文本更“可能”。softmax 不会“避免低概率词”，
+# 会重复自己已经写过的句子，而真实文本没有），而且这些重复文本在模型看来比真实文本更“可能”。softmax 不会“避免低概率词”，
 # 它给每个词都分配正概率；真正截掉长尾的是 top-k / top-p，温度则在 softmax 之前让分布变尖或变平。温度太低 → 重复，
-# 太高 → 胡言乱语（似然骤降）。实践中用采样 + top-p/top-k + 适中温度，必要时加重复惩罚（CTRL：已出现词的 logit
-# 正的除以、负的乘以惩罚系数）；beam search 用于翻译等有标准答案的任务。
+# 太高 → 胡言乱语（似然骤降）。实践中用采样 + top-p/top-k + 适中温度，必要时加重复惩罚（CTRL：已出现过的词，
+# logit 为正则除以惩罚系数，为负则乘以惩罚系数）；beam search 用于翻译等有标准答案的任务。
 #
 # **English:** Coherence comes first from the trained model, which predicts each word from the whole
 # preceding context; the decoding rule decides how words are drawn from that distribution and can keep or
 # wreck it. Always taking the most probable word (greedy, or beam search) degenerates into loops — most
-# greedy continuations in this chapter end in one, the real text never does — and the model even rates
+# greedy continuations in this chapter repeat a sentence they already wrote, the real text never does — and the model even rates
 # those loops more probable than real text. Softmax does not "avoid low-probability words": every token
 # keeps a positive probability; top-k / top-p truncation cuts the tail, and temperature sharpens or
 # flattens before softmax. Too cold → repetition; too hot → incoherence (likelihood collapses). In practice:

@@ -148,10 +148,11 @@ QUIZ = Quiz([
     Question("14.q2", "In a forward pass over a prompt of T tokens, which logits does greedy decoding use?", (
         Option("The average of the logits of all T positions", False,
                "Each position predicts its own next token; averaging mixes T different predictions."),
-        Option("The logits at the last position only", True,
+        Option("Only the last position's logits: it predicts the next token", True,
                "Position t predicts token t+1; only the last one predicts a token we do not have yet."),
-        Option("The logits at the first position, which has seen the most context", False,
-               "With a causal mask the first position has seen only itself; the last has seen everything."),
+        Option("The first position's, which sums up the text as BERT's [CLS] does", False,
+               "GPT has no [CLS] summary: with a causal mask the first position has seen only itself; the "
+               "last has seen everything."),
     )),
     Question("14.q3", "What does the KV cache store, and why is it exact?", (
         Option("Earlier logits, reused when the same prefix appears again", False,
@@ -163,13 +164,14 @@ QUIZ = Quiz([
                "Nothing is compressed: the cached keys and values are exactly those of a full pass (Lab 2)."),
     )),
     Question("14.q4", "Lab 3 generates with and without the KV cache. Which statement does it measure?", (
-        Option("Without the cache, FLOPs per step grow with the length", True,
+        Option("Without the cache, the FLOPs of each step grow with the length", True,
                "Each step re-runs all tokens so far; with the cache each step runs one token, and only the "
                "attention over the cache still grows."),
         Option("The cache cuts the FLOPs of the first step (the prompt)", False,
                "The first step processes the whole prompt in both cases (the prefill)."),
-        Option("The cache reduces memory: nothing extra is stored", False,
-               "The cache costs memory — keys and values of every past token in every layer (chapter 39)."),
+        Option("With the cache every step, the prefill too, costs the same FLOPs", False,
+               "The prefill runs the whole prompt and costs far more than a cached step; the later steps are "
+               "flat only to within 10 %, since attention over the cache grows (Lab 3)."),
     )),
     Question("14.q5", "Generation should stop at the stop string “\\n\\nUser:”, which the tokenizer may split "
                       "over several tokens. How do you detect it?", (

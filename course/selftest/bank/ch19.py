@@ -158,7 +158,7 @@ QUIZ = Quiz([
                "And the model rates those loops as more probable than the real text: maximizing likelihood "
                "step by step is not the way to text like the training text."),
         Option("It is the most coherent decoder there is, just a little less varied", False,
-               "It loops: Lab 1 counts continuations ending in a repeated cycle, Lab 3 its low distinct-2."),
+               "It loops: Lab 1 counts continuations that repeat a 7-token stretch, Lab 3 its low distinct-2."),
         Option("Its text is less probable under the model than the real text", False,
                "The opposite: greedy text has a higher log-likelihood per token than the real text (Lab 1)."),
     ), misconception=True),
@@ -181,9 +181,10 @@ QUIZ = Quiz([
     Question("19.q4", "Why is top-p often preferred over top-k?", (
         Option("It keeps as many tokens as the distribution's shape needs", True,
                "A confident step keeps few, an open step many: Lab 2 prints how the kept count varies by prompt."),
-        Option("It is cheaper to compute, because it needs no sorting step at all", False,
-               "Top-p sorts the probabilities; top-k needs only a partial selection."),
-        Option("It never changes the most probable token's probability", False,
+        Option("It always gives more probable text than top-k, at every setting", False,
+               "No such rule: how probable the text is depends on k, p and the temperature (Lab 3 prints one "
+               "setting of each). Top-p's point is that the number of tokens kept adapts to each step."),
+        Option("It leaves the top token's probability unchanged", False,
                "After renormalisation every kept token's probability rises, the top one's too."),
     )),
     Question("19.q5", "With CTRL's repetition penalty 1.3, a token already generated has logit −2.0. What is "
