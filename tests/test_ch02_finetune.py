@@ -71,6 +71,11 @@ def test_linear_probe_equals_scikit_learn_logistic_regression():
     theirs = torch.tensor(ref.predict_proba(x.numpy()), dtype=torch.float32)
     torch.testing.assert_close(probe(x).softmax(-1), theirs, rtol=1e-3, atol=1e-3)
     assert probe_accuracy(probe, x, y) == pytest.approx(ref.score(x.numpy(), y.numpy()))
+    binary = y.clamp(max=1)                           # two classes: scikit-learn fits w = W1 - W0, C doubles
+    probe = train_linear_probe(x, binary, 2, l2=l2)
+    ref = sklearn.LogisticRegression(C=2 / (l2 * len(x)), max_iter=2000, tol=1e-10).fit(x.numpy(), binary.numpy())
+    torch.testing.assert_close(probe(x).softmax(-1), torch.tensor(ref.predict_proba(x.numpy()), dtype=torch.float32),
+                               rtol=1e-3, atol=1e-3)
 
 
 def test_layer_groups_hold_every_parameter_once_bottom_to_top():

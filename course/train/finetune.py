@@ -139,8 +139,10 @@ def train_linear_probe(features: torch.Tensor, labels: torch.Tensor, n_classes: 
                        l2: float = 1e-3, max_iter: int = 200) -> nn.Linear:
     """Multinomial logistic regression on frozen features, fitted to convergence with L-BFGS.
 
-    Minimises mean cross-entropy + l2/2·‖W‖² (bias not penalised) — scikit-learn's LogisticRegression
-    with C = 1 / (l2 · N). features (N, d) float; labels (N,) int in [0, n_classes).
+    Minimises mean cross-entropy + l2/2·‖W‖² (bias not penalised): scikit-learn's LogisticRegression with
+    C = 1 / (l2 · N) for three classes or more. For two, scikit-learn fits one vector w = W₁ − W₀; at the
+    optimum W₀ = −W₁, so the penalty is l2/4·‖w‖² and the match is C = 2 / (l2 · N).
+    features (N, d) float; labels (N,) int in [0, n_classes).
     """
     check_tensor("features", features, ndim=2, dtype="float", nonempty=True)
     check_tensor("labels", labels, ndim=1, dtype="int")
