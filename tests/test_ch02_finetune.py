@@ -128,3 +128,22 @@ def test_last_token_and_the_classifier():
     lengths = torch.tensor([6, 4])
     with torch.no_grad():                           # padding after the last token changes nothing (causal)
         torch.testing.assert_close(model(padded, lengths).logits[1], model(ids[1:, :4], lengths[1:]).logits[0])
+
+
+def test_gpt_classifier_equals_transformers_gpt2_for_sequence_classification():
+    """Both read the last non-padding token; HF's score layer has no bias, so ours is set to zero."""
+    cfg = transformers.GPT2Config(vocab_size=61, n_positions=16, n_embd=32, n_layer=2, n_head=4, num_labels=3,
+                                  pad_token_id=0, resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0)
+    torch.manual_seed(0)
+    hf = transformers.GPT2ForSequenceClassification(cfg).eval()
+    lm = transformers.GPT2LMHeadModel(cfg)
+    lm.transformer.load_state_dict(hf.transformer.state_dict())
+    ours = GPTClassifier(gpt_from_hf_gpt2(lm.eval()), 3).eval()
+    with torch.no_grad():
+        ours.head.weight.copy_(hf.score.weight)
+        ours.head.bias.zero_()
+    ids = torch.randint(1, 61, (3, 9))
+    lengths = torch.tensor([9, 5, 2])
+    ids[torch.arange(9)[None] >= lengths[:, None]] = 0
+    with torch.no_grad():
+        torch.testing.assert_close(ours(ids, lengths).logits, hf(ids).logits, rtol=1e-4, atol=1e-5)

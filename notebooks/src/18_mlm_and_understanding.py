@@ -54,12 +54,12 @@ encoders = {"pretrained (MLM)": bert, "untrained": untrained}
 # %% [markdown]
 # ## Lab 1 — Cloze: fill in the blank
 #
-# The MLM head's own task, on 1,000 held-out lines: choose 15 % of the words (80/10/10 as in pretraining) and
+# The MLM head's own task, on 500 held-out lines: choose 15 % of the words (80/10/10 as in pretraining) and
 # count how often the top prediction is the original word. The baseline that knows no context always answers
 # the most frequent word.
 
 # %%
-lines = corpus_lines(1000, seed=VAL_SEED)
+lines = corpus_lines(500, seed=VAL_SEED)
 ids, real = pad_batch([[tok.bos_id] + tok.encode(line) + [tok.eos_id] for line in lines], tok.pad_id)
 special = ~real | (ids == tok.bos_id) | (ids == tok.eos_id)
 inputs, labels = mask_tokens(ids, MASK, tok.vocab_size, special=special, generator=torch.Generator().manual_seed(0))
@@ -123,11 +123,11 @@ def layer_features(model, data):
     return [h[torch.arange(len(h)), data[2]] for h in states]
 
 
-probe_acc = {}
+probe_acc, features = {}, {}
 for name, model in encoders.items():
-    train_x, test_x = layer_features(model, train_set), layer_features(model, test_set)
+    features[name] = layer_features(model, train_set), layer_features(model, test_set)
     probe_acc[name] = [probe_accuracy(train_linear_probe(a, train_set[3], 2, l2=1e-3), b, test_set[3])
-                       for a, b in zip(train_x, test_x)]
+                       for a, b in zip(*features[name])]
     print(f"{name:>17}: subject number from [MASK], by depth 0…4:", [round(a, 3) for a in probe_acc[name]])
 
 # %% [markdown]
@@ -140,7 +140,7 @@ for name, model in encoders.items():
 from sklearn.linear_model import LogisticRegression
 
 l2 = 1e-3
-x_train, x_test = layer_features(bert, train_set)[1], layer_features(bert, test_set)[1]
+x_train, x_test = (f[1] for f in features["pretrained (MLM)"])
 ours = train_linear_probe(x_train, train_set[3], 2, l2=l2)
 theirs = LogisticRegression(C=2 / (l2 * len(x_train)), max_iter=5000, tol=1e-10).fit(x_train.numpy(), train_set[3].numpy())
 gap = (ours(x_test).softmax(-1) - torch.tensor(theirs.predict_proba(x_test.numpy()))).abs().max().item()
