@@ -221,20 +221,20 @@ fig.tight_layout()
 #
 # ## Self-test
 #
-# **Exercise 1.** Lab 2 called `sft_targets` from the package. Write it.
+# **Exercise 1.** Lab 2 called `sft_targets` from the package. Write its response-only case yourself.
 
 # %%
 from course.selftest import exercise
 
-exercise("44.sft_targets")
+exercise("44.response_only_targets")
 
 # %%
-def sft_targets(ids, prompt_lengths, lengths):
+def response_only_targets(ids, prompt_lengths, lengths):
     # your code here
     raise NotImplementedError
 
 
-exercise("44.sft_targets").check(sft_targets)
+exercise("44.response_only_targets").check(response_only_targets)
 
 # %% [markdown]
 # **Exercise 2.** Lab 3 used discriminative rates and gradual unfreezing separately; ULMFiT combines them. Give

@@ -8,7 +8,7 @@ from ..exercises import Exercise, Mistake
 from ..quiz import Option, Question, Quiz
 
 
-def sft_targets(ids: torch.Tensor, prompt_lengths: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def response_only_targets(ids: torch.Tensor, prompt_lengths: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """(inputs, targets), both (B, T−1); targets = next tokens, −100 on prompt tokens and padding."""
     nxt = torch.arange(ids.shape[1])[None, 1:]                       # index of the token each target names
     scored = (nxt >= prompt_lengths[:, None]) & (nxt < lengths[:, None])
@@ -26,26 +26,26 @@ def _sft_cases(g):
 
 
 def _unmasked(ids, prompt_lengths, lengths):
-    return sft_targets(ids, torch.ones_like(prompt_lengths), lengths)
+    return response_only_targets(ids, torch.ones_like(prompt_lengths), lengths)
 
 
 def _prompt_off_by_one(ids, prompt_lengths, lengths):
-    return sft_targets(ids, prompt_lengths + 1, lengths)
+    return response_only_targets(ids, prompt_lengths + 1, lengths)
 
 
 def _padding_scored(ids, prompt_lengths, lengths):
-    return sft_targets(ids, prompt_lengths, torch.full_like(lengths, ids.shape[1]))
+    return response_only_targets(ids, prompt_lengths, torch.full_like(lengths, ids.shape[1]))
 
 
 def _not_shifted(ids, prompt_lengths, lengths):
-    inputs, targets = sft_targets(ids, prompt_lengths, lengths)
+    inputs, targets = response_only_targets(ids, prompt_lengths, lengths)
     return inputs, torch.where(targets == -100, targets, ids[:, :-1])
 
 
 SFT = Exercise(
-    key="44.sft_targets", title="sft_targets",
-    signature="sft_targets(ids (B, T), prompt_lengths (B,), lengths (B,)) -> (inputs (B, T-1), targets (B, T-1))",
-    reference=sft_targets, make_cases=_sft_cases,
+    key="44.response_only_targets", title="response_only_targets",
+    signature="response_only_targets(ids (B, T), prompt_lengths (B,), lengths (B,)) -> (inputs (B, T-1), targets (B, T-1))",
+    reference=response_only_targets, make_cases=_sft_cases,
     task=(
         "Build next-token training pairs for **instruction tuning**, where only the response is learned.\n\n"
         "- `ids`: `(B, T)` int64; row b is a prompt of `prompt_lengths[b]` tokens, then the response, up to "
