@@ -147,7 +147,10 @@ def sft(mask_prompt=True, decay=1.0, gradual=False, seed=0, steps=60, batch=32, 
     return model.eval()
 
 
-before = {"exact_match": answer_exact_match(gpt, test), "lm_loss": validation_loss(gpt, tok, "gpt")}
+from course.pretrained import DATA_DIR
+
+recorded = json.loads((DATA_DIR / "tiny_gpt.log.json").read_text())["val_loss"]        # measured when it was made
+before = {"exact_match": answer_exact_match(gpt, test), "lm_loss": recorded}
 live_model = sft(mask_prompt=True)
 live = {"exact_match": answer_exact_match(live_model, test), "lm_loss": validation_loss(live_model, tok, "gpt")}
 print(f"before fine-tuning:      exact match {before['exact_match']:.3f} · pretraining-text loss {before['lm_loss']:.2f}")
