@@ -12,5 +12,7 @@ from .losses import IGNORE_INDEX, logsumexp, mse_on_probs, next_token_targets, t
 from .memory import MemoryBreakdown, held_bytes, megatron_activation_bytes, training_memory
 from .optimizers import SGD, AdaGrad, Adam, AdamW, RMSProp, effective_lr
 from .schedules import warmup_cosine, warmup_cosine_scheduler
+from .finetune import (GPTClassifier, discriminative_param_groups, hidden_states, last_token, layer_groups,
+                       probe_accuracy, set_trainable, sft_targets, train_linear_probe, unfreeze_top)
 
 __all__ = [name for name in dir() if not name.startswith("_")]
