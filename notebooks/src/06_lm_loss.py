@@ -197,7 +197,8 @@ course.show(logsumexp)
 # ## Lab 3 — The loss at initialization is ≈ ln V
 #
 # A freshly initialized GPT (weights drawn with standard deviation 0.02, as in GPT, Radford et al., 2018;
-# residual projections 0.02/√(2L), as in GPT-2) has logits close to 0 for every token, so its prediction is close to uniform: p = 1/V for every token, loss = −log(1/V) = ln V.
+# residual projections 0.02/√(2L), as in GPT-2) has logits close to 0 for every token, so its prediction
+# is close to uniform: p = 1/V for every token, loss = −log(1/V) = ln V.
 # Measured for five vocabulary sizes, on random tokens:
 
 # %%

@@ -300,8 +300,8 @@ print("confidently wrong start: cross-entropy gains over twice as much as square
 #   cross-entropy's 2.40 (the gap is not 116-fold all the way: as the predictions leave uniform, the
 #   factor between the two gradients changes).
 # - **Neutral start, Adam.** Adam divides each parameter's step by the size of its recent gradients, so a
-#   constant factor disappears: both losses learn at almost the same speed (2.15 and 2.22 at the end). A difference in gradient
-#   *scale* is something an adaptive optimizer can hide.
+#   constant factor disappears: both losses learn at almost the same speed (2.15 and 2.22 at the end).
+#   A difference in gradient *scale* is something an adaptive optimizer can hide.
 # - **Confidently wrong start.** Here squared error's gradient has not shrunk by a constant; it has
 #   vanished on every saturated prediction, and Adam cannot rescale a signal that is not there. Squared
 #   error stays far above even the uniform guess (ln V) with both optimizers (14.55 with SGD, 12.14 with

@@ -208,12 +208,12 @@ print("…and puts more probability on <pad> where a real token comes:",
       p_pad["padding as targets"] > p_pad["per token (right)"])
 
 # %% [markdown]
-# Without the shift the model can see the token it is scored on, so it learns to copy its input: the loss
-# it reports falls fastest while it learns little about what comes next. Scoring padding adds easy targets
-# (after a pad comes a pad), so its reported number flatters the model. The pad targets also take a share
-# of every gradient and teach the model to put probability on `<pad>`: at real held-out targets it gives
-# `<pad>` 0.0418 on average, against 0.0009 for the right run, and its held-out loss is worse. Neither mistake raises an error;
-# both are found only by measuring the right loss on held-out text.
+# Without the shift the model can see the token it is scored on, so it learns to copy its input: the loss it
+# reports falls fastest while it learns little about what comes next. Scoring padding adds easy targets
+# (after a pad comes a pad), so its reported number flatters the model. The pad targets also take a share of
+# every gradient and teach the model to put probability on `<pad>`: at real held-out targets it gives
+# `<pad>` 0.0418 on average, against 0.0009 for the right run, and its held-out loss is worse. Neither
+# mistake raises an error; both are found only by measuring the right loss on held-out text.
 
 # %% [markdown]
 # ## Lab 3 — z-loss and the drift of log Z
@@ -221,8 +221,8 @@ print("…and puts more probability on <pad> where a real token comes:",
 # Softmax ignores a common shift: adding c to every logit of a position changes neither the probabilities
 # nor the cross-entropy. So cross-entropy puts no force on the normalizer log Z = log Σ_v e^{z_v}, which is
 # free to drift — and it does. Why care? In mixed-precision training the logits come out of a bfloat16
-# matmul, and bfloat16's 8 significant bits leave gaps of up to 2⁻⁷ · |z| between neighbouring numbers: the larger the logits, the coarser they
-# are. The same held-out logits of Lab 1, shifted by c and rounded to bfloat16 (the loss itself computed
+# matmul, and bfloat16's 8 significant bits leave gaps of up to 2⁻⁷ · |z| between neighbouring
+# numbers: the larger the logits, the coarser they are. The same held-out logits of Lab 1, shifted by c and rounded to bfloat16 (the loss itself computed
 # in float32); we print the mean absolute error of the per-token losses:
 
 # %%
@@ -296,9 +296,9 @@ print("with z-loss, log Z ends below the run without it:", held[-1] < drift[-1])
 # %% [markdown]
 # At initialization all logits are near 0, so log Z ≈ ln V. Cross-entropy alone lets it climb as the model
 # grows confident; z-loss pulls it toward 0 — here it ends at 5.81 against 7.14 without it. The large
-# coefficient costs held-out loss here (2.167 against 2.107); real runs use 10⁻⁴ over long runs. The payoff is at scale: PaLM
-# reports that z-loss increased training stability (Chowdhery et al., 2022, section 5), and ST-MoE applies
-# the same penalty to the router's logits to stop instabilities (Zoph et al., 2022).
+# coefficient costs held-out loss here (2.167 against 2.107); real runs use 10⁻⁴ over long runs. The payoff
+# is at scale: PaLM reports that z-loss increased training stability (Chowdhery et al., 2022, section 5),
+# and ST-MoE applies the same penalty to the router's logits to stop instabilities (Zoph et al., 2022).
 
 # %% [markdown]
 # ## Self-test
@@ -352,18 +352,21 @@ quiz(35)
 # 用 `ignore_index` 排除，既不能当作目标，也不能计入分母，否则损失随填充量变化：分母计入填充使损失偏低
 # （0.451 对 0.809）；把填充当目标训练，模型学会预测填充，训练损失虚低（2.11 对真实的 4.33）。③ 错开一位：
 # 位置 t 的输出要和第 t+1 个 token 比较；忘了错位，模型学会复制输入，训练损失下降最快，但验证集上最差。
-# ④ 稳定性：交叉熵对所有 logits 同加一个常数不变，log Z 会在训练中漂移，在 bfloat16 下精度变差；z-loss 加上
-# 系数 ×(log Z)²（PaLM 取 1e-4）把 log Z 往 0 拉（本章：5.81 对 7.14）。
+# ④ 稳定性：交叉熵对所有 logits 同加一个常数不变，log Z 会在训练中漂移；logits 大到数百时，bfloat16 的精度损失
+# 就不可忽略。z-loss 加上系数 ×(log Z)²（PaLM 取 1e-4），把 log Z 往 0 拉（本章实测：训练结束时加 z-loss 为
+# 5.81，不加为 7.14）。
 #
 # **English:** Beyond “use cross-entropy”, how it is computed changes the model. (1) Averaging: take the mean
 # over all real tokens of the batch; a mean per sequence first up-weights short sequences, and summing
 # micro-batch means in gradient accumulation is the same mistake. (2) Padding: exclude it with
 # `ignore_index` — neither as targets nor in the denominator — or the loss depends on the padding: padding
-# in the denominator reads low (0.451 against 0.809), and a model trained with padding as targets learns to predict
-# padding while its training loss reads low (2.11 against a true 4.33). (3) The shift: position t is scored on token t+1; without it the model learns to copy,
-# its training loss falls fastest and its held-out loss is the worst. (4) Stability: cross-entropy ignores a
-# common shift of the logits, so log Z drifts during training and loses precision in bfloat16; z-loss,
-# coefficient × (log Z)² (1e-4 in PaLM), pulls it toward 0 (in this chapter's run: 5.81 against 7.14 without it).
+# in the denominator reads low (0.451 against 0.809), and a model trained with padding as targets learns to
+# predict padding while its training loss reads low (2.11 against a true 4.33). (3) The shift: position t is
+# scored on token t+1; without it the model learns to copy, its training loss falls fastest and its held-out
+# loss is the worst. (4) Stability: cross-entropy ignores a common shift of the logits, so log Z drifts
+# during training; once logits reach the hundreds, bfloat16 costs real precision. z-loss, coefficient ×
+# (log Z)² (1e-4 in PaLM), pulls log Z toward 0 (in this chapter's run it ends at 5.81, against 7.14
+# without it).
 
 # %% [markdown]
 # ## Further reading
