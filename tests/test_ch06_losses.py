@@ -83,3 +83,27 @@ def test_z_loss_is_the_mean_squared_log_partition():
     shifted = logits + 7.0
     torch.testing.assert_close(token_cross_entropy(shifted, targets), token_cross_entropy(logits, targets))
     assert z_loss(shifted) > z_loss(logits)
+
+
+def test_token_cross_entropy_ignores_nonfinite_logits_at_ignored_positions():
+    logits = torch.randn(2, 5, generator=torch.Generator().manual_seed(0))
+    logits[1] = -math.inf                     # an ignored row with −inf logits: inf · 0 would give nan
+    targets = torch.tensor([3, IGNORE_INDEX])
+    ref = F.cross_entropy(logits, targets, ignore_index=IGNORE_INDEX)
+    assert torch.isfinite(ref)
+    torch.testing.assert_close(token_cross_entropy(logits, targets), ref)
+    logits[1] = math.nan
+    torch.testing.assert_close(token_cross_entropy(logits, targets), ref)
+    assert token_cross_entropy(logits, targets, reduction="none")[1].item() == 0.0
+
+
+def test_losses_keep_float64_and_upcast_half_precision():
+    logits, targets = _batch(4)
+    double = logits.double()
+    assert token_cross_entropy(double, targets).dtype == torch.float64
+    torch.testing.assert_close(token_cross_entropy(double, targets),
+                               F.cross_entropy(double.flatten(0, 1), targets.flatten(), ignore_index=IGNORE_INDEX))
+    assert mse_on_probs(double[:, 0], targets[:, 0].clamp(min=0)).dtype == torch.float64
+    assert z_loss(double).dtype == torch.float64
+    assert token_cross_entropy(logits.bfloat16(), targets).dtype == torch.float32
+    assert z_loss(logits.half()).dtype == torch.float32

@@ -25,7 +25,9 @@ def test_next_token_loss_reference_equals_torch_cross_entropy(seed):
     ex = CH.NEXT_TOKEN_LOSS
     for case in ex._cases(seed):
         logits, ids, lengths = case["logits"], case["ids"], case["lengths"]
-        targets = ids[:, 1:].masked_fill(torch.arange(1, ids.shape[1])[None, :] >= lengths[:, None], -100)
+        position = torch.arange(1, ids.shape[1])[None, :]
+        unscored = (position >= lengths[:, None]) | (position < case["prompt_lengths"][:, None])
+        targets = ids[:, 1:].masked_fill(unscored, -100)
         ref = F.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-100)
         torch.testing.assert_close(_reference(ex)(**case), ref)
 

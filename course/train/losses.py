@@ -2,8 +2,8 @@
 outputs (the loss a classifier should not use), and z-loss.
 
 ``token_cross_entropy`` equals ``F.cross_entropy(logits.flatten(0, -2), targets.flatten(),
-ignore_index=...)`` and the course models' :func:`course.models.lm_loss`, which calls it; here each step
-is visible: log-sum-exp with the maximum subtracted, the target's log-probability picked, ignored positions
+ignore_index=...)``, which the course models' :func:`course.models.lm_loss` calls; here each step is
+visible: log-sum-exp with the maximum subtracted, the target's log-probability picked, ignored positions
 dropped, the mean taken over the real targets only.
 """
 from __future__ import annotations
@@ -16,6 +16,11 @@ __all__ = ["IGNORE_INDEX", "logsumexp", "token_cross_entropy", "next_token_targe
            "z_loss"]
 
 IGNORE_INDEX = -100        # the value torch's cross_entropy skips by default
+
+
+def _upcast(logits: torch.Tensor) -> torch.Tensor:
+    """float16/bfloat16 to float32 for the loss; float32 and float64 stay as they are."""
+    return logits.float() if logits.dtype in (torch.float16, torch.bfloat16) else logits
 
 
 def logsumexp(logits: torch.Tensor, dim: int = -1) -> torch.Tensor:
@@ -54,9 +59,12 @@ def token_cross_entropy(logits: torch.Tensor, targets: torch.Tensor, ignore_inde
         if low < 0 or high >= logits.shape[-1]:
             raise ValueError(f"targets holds values outside [0, number of classes={logits.shape[-1]}) "
                              f"other than ignore_index={ignore_index}: min {low}, max {high}")
-    logits = logits.float()
+    logits = _upcast(logits)
     picked = logits.gather(-1, safe.unsqueeze(-1)).squeeze(-1)       # the target's logit z_y
-    losses = (logsumexp(logits) - picked) * real                     # −log p_y = log Z − z_y
+    # −log p_y = log Z − z_y; torch.where, not a product with the mask: an ignored row may hold −inf or
+    # nan logits, and inf · 0 = nan would poison the sum
+    losses = torch.where(real, logsumexp(logits) - picked, torch.zeros((), dtype=logits.dtype,
+                                                                         device=logits.device))
     if reduction == "none":
         return losses
     if reduction == "sum":
@@ -97,7 +105,7 @@ def mse_on_probs(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     check_match("targets", targets, "logits", logits, dims={0: "number of rows"})
     if targets.device.type == "cpu" and (int(targets.min()) < 0 or int(targets.max()) >= logits.shape[1]):
         raise ValueError(f"targets holds values outside [0, number of classes={logits.shape[1]})")
-    probs = logits.float().softmax(dim=-1)
+    probs = _upcast(logits).softmax(dim=-1)
     one_hot = torch.nn.functional.one_hot(targets, logits.shape[1]).to(probs.dtype)
     return ((probs - one_hot) ** 2).sum(dim=-1).mean()
 
@@ -112,7 +120,7 @@ def z_loss(logits: torch.Tensor, mask: torch.Tensor | None = None, coefficient: 
     check_tensor("logits", logits, dtype="float", nonempty=True)
     check_positive("coefficient", coefficient, allow_zero=True)
     check_number("coefficient", coefficient)
-    log_z = logsumexp(logits.float())
+    log_z = logsumexp(_upcast(logits))
     if mask is None:
         return coefficient * (log_z ** 2).mean()
     check_tensor("mask", mask, dtype="bool")

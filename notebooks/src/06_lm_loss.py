@@ -97,7 +97,7 @@ m = logits.amax(dim=-1, keepdim=True)
 log_z = m.squeeze(-1) + (logits - m).exp().sum(dim=-1).log()          # log Σ_v e^{z_v}, (B, T−1)
 z_target = logits.gather(-1, targets.clamp(min=0).unsqueeze(-1)).squeeze(-1)   # z_y; −100 → any index
 scored = targets != -100
-surprisal = (log_z - z_target) * scored                               # −log p(next token), 0 where ignored
+surprisal = torch.where(scored, log_z - z_target, 0.0)                # −log p(next token), 0 where ignored
 loss_by_hand = surprisal.sum() / scored.sum()                         # the mean over REAL targets
 print(f"loss by hand: {loss_by_hand:.4f} over {int(scored.sum())} scored tokens")
 
@@ -137,17 +137,32 @@ ax.set(ylabel="−log p(token) [nats]", title="Surprisal of each next token (hel
 ax.legend(fontsize=8)
 fig.tight_layout()
 
+costly = surprisal[row, :n].topk(3)
+print("the three costliest tokens:", ", ".join(f"{words[i]!r} {v:.2f}" for v, i in
+                                              zip(costly.values.tolist(), costly.indices.tolist())))
+
 # %% [markdown]
 # Words the context already holds cost almost nothing (the second `chen`, `born` in the question); the
-# first word and facts nothing in the context fixes (the city, the year) cost the most.
+# costliest, printed above, are the year `1963` (4.24 nats), the first `chen` (3.31) — a name and a date
+# nothing in the context fixes — and, well behind, the city `beijing` (1.71), about as dear as some ordinary
+# words of the sentence.
 
 # %% [markdown]
 # ## Lab 2 — Why log-sum-exp: the naive formula breaks on confident logits
 #
-# Computed as written, `−log(exp(z_y) / Σ exp(z))` needs e^{z}. In float32, e^{89} is already infinite, and
-# a probability below about 10⁻⁴⁵ rounds to 0, whose log is −∞. Taking out the maximum first keeps every
-# exponent ≤ 0 and every sum ≥ 1. We multiply the model's logits by a growing factor — the logits of an ever
-# more confident model — and compute the loss both ways:
+# Computed as written, `−log(exp(z_y) / Σ exp(z))` needs e^{z}. Float32 has limits on both sides:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print("float32 e^88, e^89:", torch.tensor([88.0, 89.0]).exp().tolist())
+print("smallest normal float32:", torch.finfo(torch.float32).tiny)
+print("1e-45 and 1e-46 stored in float32:", torch.tensor([1e-45, 1e-46]).tolist())
+
+# %% [markdown]
+# e^{89} is already infinite. Below the smallest normal number float32 still has subnormals, but a
+# probability below about 10⁻⁴⁵ rounds to 0, whose log is −∞. Taking out the maximum
+# first keeps every exponent ≤ 0 and every sum ≥ 1. We multiply the model's logits by a growing factor —
+# the logits of an ever more confident model — and compute the loss both ways:
 
 # %%
 def naive_loss(logits, targets):
@@ -181,8 +196,9 @@ course.show(logsumexp)
 # %% [markdown]
 # ## Lab 3 — The loss at initialization is ≈ ln V
 #
-# A freshly initialized GPT (weights drawn with standard deviation 0.02, as in GPT, Radford et al., 2018) has logits close to
-# 0 for every token, so its prediction is close to uniform: p = 1/V for every token, loss = −log(1/V) = ln V.
+# A freshly initialized GPT (weights drawn with standard deviation 0.02, as in GPT, Radford et al., 2018;
+# residual projections 0.02/√(2L), as in GPT-2) has logits close to 0 for every token, so its prediction
+# is close to uniform: p = 1/V for every token, loss = −log(1/V) = ln V.
 # Measured for five vocabulary sizes, on random tokens:
 
 # %%
@@ -227,8 +243,9 @@ print(f"embedding std 1.0: loss at init {bad:.1f}, versus ln V = {math.log(V):.2
 # on the held-out batch of Lab 1:
 
 # %%
-print(f"pretrained model: loss {loss_by_hand:.3f}, perplexity {loss_by_hand.exp():.2f} "
-      f"(a fresh model: ≈ {V}, the vocabulary size)")
+fresh = measured[sizes.index(V)]
+print(f"pretrained model: loss {loss_by_hand:.3f}, perplexity {loss_by_hand.exp():.2f} · "
+      f"a fresh model (Lab 3): loss {fresh:.3f}, perplexity {math.exp(fresh):.1f} (V = {V})")
 
 # %% [markdown]
 # ## Lab 4 — Mean, not sum
@@ -266,7 +283,8 @@ print("the summed loss's gradient grows with the batch:", rows[0][4] < rows[1][4
 
 # %% [markdown]
 # The mean is an average per-token loss and its gradient an average per-token gradient: neither grows with
-# the batch (the gradient's norm even shrinks a little, as the noise of more tokens averages out). The sum
+# the batch (the gradient's norm does not grow: here it falls from 1.56 to 0.60 as more tokens' gradients
+# partly cancel). The sum
 # is the mean multiplied by the number of target tokens, and so is its gradient: with the same learning
 # rate, the step of the 32-sentence batch would be hundreds of times the mean's step, and the learning rate
 # would have to be retuned whenever the batch size or sentence length changes. That is why
@@ -276,8 +294,8 @@ print("the summed loss's gradient grows with the batch:", rows[0][4] < rows[1][4
 # %% [markdown]
 # ## Self-test
 #
-# **Exercise 1.** The whole loss from a right-padded batch given by its lengths — the shift and the
-# masking are yours to do this time.
+# **Exercise 1.** The loss of supervised fine-tuning: a right-padded batch of prompt + response rows,
+# given by their lengths, where only the response is scored — the shift and both masks are yours to do.
 
 # %%
 from course.selftest import exercise
@@ -285,7 +303,7 @@ from course.selftest import exercise
 exercise("06.next_token_loss")
 
 # %%
-def next_token_loss(logits, ids, lengths):
+def next_token_loss(logits, ids, prompt_lengths, lengths):
     # your code here
     raise NotImplementedError
 
@@ -321,9 +339,9 @@ quiz(6)
 # ## Interview answer card (面试回答要点)
 #
 # **中文：** 语言模型的损失是逐 token 的交叉熵，即下一个 token 的负对数似然。因果模型在位置 t 的输出只看到 0…t，
-# 要和第 t+1 个 token 比较，所以输入取 `ids[:, :-1]`、目标取 `ids[:, 1:]`（右移一位）。每个位置的交叉熵是对**词表**
+# 要和第 t+1 个 token 比较，所以输入取 `ids[:, :-1]`、目标取 `ids[:, 1:]`（输入与目标错开一位）。每个位置的交叉熵是对**词表**
 # 求和：−Σ_v y_v log p_v；目标是 one-hot，于是只剩 −log p(真实下一个词) = logsumexp(z) − z_y。为了数值稳定，
-# 先减去最大 logit 再求 log-sum-exp，因此要把 logits（而不是概率）交给损失函数。填充位置设为 `ignore_index`，
+# 先减去最大 logit 再求 log-sum-exp，因此要把 logits（而不是概率）交给损失函数。填充位置的目标设为 `ignore_index`，
 # 不计入；最后对真实目标 token **取平均**，而不是对所有词求和——求和会让损失和梯度随批大小和长度变化。
 # 检查方法：初始化时损失应约等于 ln V（本章词表 232，ln V ≈ 5.45），困惑度 = exp(损失)。
 #

@@ -19,7 +19,7 @@
 #   shift — on one batch and see each change the number.
 # - Train with two of them and see how a wrong loss can *look* better while the model gets worse.
 # - Measure how the softmax normalizer log Z drifts during training, why that matters in low precision, and
-#   how z-loss holds it near 0.
+#   how z-loss pulls it toward 0.
 
 # %% [markdown]
 # ## Try first
@@ -32,10 +32,10 @@
 #
 # | claim | verdict | what is true | shown in |
 # |---|---|---|---|
-# | “交叉熵损失函数可以衡量模型预测的概率分布与真实分布之间的差异，从而提高预测准确性” | **incomplete** | For a language model, “cross-entropy” leaves open how the per-token terms are combined: per token or per sequence, with padding or without, scored on the next token or on the current one. Each choice gives a different number and a different gradient. | Lab 1 |
-# | “平坦的损失函数可能导致梯度消失…而凸损失函数（如交叉熵）有助于快速收敛，减少训练时间” | **wrong** | A fast-falling loss proves nothing: forgetting the shift makes the reported loss fall fastest of all while the model learns to copy, not to predict. Convexity is not the reason cross-entropy works (chapter 25). | Lab 2 |
+# | “交叉熵损失函数可以衡量模型预测的概率分布与真实分布之间的差异，从而提高预测准确性” | **incomplete** | For a language model, “cross-entropy” leaves open how the per-token terms are combined: per token or per sequence, with padding or without, scored on the next token or on the current one. Each choice gives a different number and a different gradient. Nor does it aim at accuracy directly: it scores the probability given to the right token, not whether that token ranks first. | Lab 1 |
+# | “平坦的损失函数可能导致梯度消失…而凸损失函数（如交叉熵损失函数）有助于快速收敛，减少训练时间” | **wrong** | Convexity is not why cross-entropy trains fast: a network's loss is not convex in its weights. Chapter 25 measures the real reason — cross-entropy's gradient on the logits, p − y, does not saturate, while squared error's vanishes on confident mistakes. And a fast-falling loss proves nothing by itself: forgetting the shift makes the reported loss fall fastest of all while the model learns to copy, not to predict. | chapter 25, Lab 2 |
 # | “交叉熵损失函数可以在训练数据和验证数据上表现出良好的泛化能力” | **wrong** | Generalization comes from data and regularization, not from the loss's name. What the loss *can* do is report a misleading number: scoring padding lowers the reported loss without helping the model on real tokens. | Lab 2 |
-# | “不稳定的损失函数可能导致模型在训练过程中出现梯度消失或梯度爆炸现象” | **incomplete** | The concrete instability is in the logits: cross-entropy is unchanged when every logit of a position is shifted by the same amount, so nothing stops log Z = log Σ e^{z} from drifting. Large logits lose precision in bfloat16. Large-model recipes add z-loss, 10⁻⁴ · (log Z)² in PaLM (Chowdhery et al., 2022). | Lab 3 |
+# | “不稳定的损失函数可能导致模型在训练过程中出现梯度消失或梯度爆炸现象” | **incomplete** | The concrete instability is in the logits: cross-entropy is unchanged when every logit of a position is shifted by the same amount, so nothing stops log Z = log Σ e^{z} from drifting. Large logits lose precision in bfloat16 — negligible at this chapter's small drift, a problem once logits reach the hundreds (Wortsman et al., 2023). Large-model recipes add z-loss, 10⁻⁴ · (log Z)² in PaLM (Chowdhery et al., 2022). | Lab 3 |
 # | “交叉熵损失函数可以反映模型对每个词的预测概率…从而提高模型的可解释性” | **incomplete** | The per-token losses are informative (chapter 6 plots them), but only if they are the right ones: next token, real tokens. | Lab 1 |
 
 # %%
@@ -113,10 +113,12 @@ lengths = scored.sum(1).tolist()
 B = len(lengths)
 fig, axes = plt.subplots(1, 2, figsize=(10.5, 3.4))
 names = list(losses)
-axes[0].barh(names[::-1], [losses[n].item() for n in names[::-1]],
-             color=["tab:red"] * (len(names) - 1) + ["tab:green"])
+bars = axes[0].barh(names[::-1], [losses[n].item() for n in names[::-1]],
+                    color=["tab:red"] * (len(names) - 1) + ["tab:green"])
+axes[0].bar_label(bars, fmt="%.3f", fontsize=8, padding=2)
 axes[0].axvline(right, color="tab:green", lw=0.8, ls=":")
-axes[0].set(xlabel="loss [nats]", title="The same logits, five reductions", xscale="log")
+axes[0].set(xlabel="loss [nats]", title="The same logits, five reductions",
+            xlim=(0, 1.2 * max(v.item() for v in losses.values())))
 axes[1].bar([i - 0.2 for i in range(B)], [1 / sum(lengths)] * B, width=0.4, label="per token: 1 / all targets")
 axes[1].bar([i + 0.2 for i in range(B)], [1 / (B * n) for n in lengths], width=0.4, label="per sequence: 1 / (B · its length)")
 axes[1].set_xticks(range(B), [str(n) for n in lengths])
@@ -138,7 +140,7 @@ fig.tight_layout()
 # %% [markdown]
 # ## Lab 2 — A wrong loss can look better
 #
-# Three small GPTs (2 layers, d = 64) trained from scratch for the same 30 steps on the same padded batches
+# Three small GPTs (2 layers, d = 64) trained from scratch for the same 20 steps on the same padded batches
 # of 16 sentences: with the right loss, with padding scored as targets, and without the shift. Each run
 # reports its own training loss; afterwards all three are measured the same, correct way on held-out
 # sentences.
@@ -164,14 +166,14 @@ def loss_with(variant, model, batch_ids, batch_mask):
 
 train_lines = corpus_lines(2000, seed=1)
 held_out = next(sentence_batches(corpus_lines(200, seed=10_001), 64, seed=1))
-reported, true_loss = {}, {}
+reported, true_loss, p_pad = {}, {}, {}
 for variant in ("per token (right)", "padding as targets", "no shift"):
     torch.manual_seed(0)
     model = GPT(GPTConfig.preset("tiny", vocab_size=V, context=32)).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
     batches = sentence_batches(train_lines, 16, seed=0)
     reported[variant] = []
-    for step in range(30):
+    for step in range(20):
         loss = loss_with(variant, model, *next(batches))
         opt.zero_grad()
         loss.backward()
@@ -179,8 +181,10 @@ for variant in ("per token (right)", "padding as targets", "no shift"):
         reported[variant].append(loss.item())
     with torch.inference_mode():
         true_loss[variant] = loss_with("per token (right)", model, *held_out).item()
+        x, y = next_token_targets(*held_out)
+        p_pad[variant] = model(x).logits.softmax(-1)[..., tok.pad_id][y != -100].mean().item()
     print(f"{variant:>19}: reported training loss {reported[variant][-1]:.2f} · "
-          f"held-out next-token loss {true_loss[variant]:.2f}")
+          f"held-out next-token loss {true_loss[variant]:.2f} · mean p(<pad>) at real targets {p_pad[variant]:.4f}")
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3.4))
@@ -200,22 +204,25 @@ print("padding as targets reports a lower loss than it really has:",
       reported["padding as targets"][-1] < true_loss["padding as targets"])
 print("…and is worse on real tokens than the right loss:",
       true_loss["padding as targets"] > true_loss["per token (right)"])
+print("…and puts more probability on <pad> where a real token comes:",
+      p_pad["padding as targets"] > p_pad["per token (right)"])
 
 # %% [markdown]
-# Without the shift the model can see the token it is scored on, so it learns to copy its input: the loss
-# it reports falls fastest, toward 0, while it learns little about what comes next. Scoring padding adds easy targets
-# (after a pad comes a pad), so its reported number flatters the model — and the capacity it spends on
-# padding shows: on real held-out tokens it is worse than the right run. Neither mistake raises an error;
-# both are found only by measuring the right loss on held-out text.
+# Without the shift the model can see the token it is scored on, so it learns to copy its input: the loss it
+# reports falls fastest while it learns little about what comes next. Scoring padding adds easy targets
+# (after a pad comes a pad), so its reported number flatters the model. The pad targets also take a share of
+# every gradient and teach the model to put probability on `<pad>`: at real held-out targets it gives
+# `<pad>` 0.0418 on average, against 0.0009 for the right run, and its held-out loss is worse. Neither
+# mistake raises an error; both are found only by measuring the right loss on held-out text.
 
 # %% [markdown]
 # ## Lab 3 — z-loss and the drift of log Z
 #
 # Softmax ignores a common shift: adding c to every logit of a position changes neither the probabilities
 # nor the cross-entropy. So cross-entropy puts no force on the normalizer log Z = log Σ_v e^{z_v}, which is
-# free to drift — and it does. Why care? Logits are often kept in bfloat16, whose 8 significant bits
-# leave gaps of up to 2⁻⁷ · |z| between neighbouring numbers: the larger the logits, the coarser they
-# are. The same held-out logits of Lab 1, shifted by c and rounded to bfloat16 (the loss itself computed
+# free to drift — and it does. Why care? In mixed-precision training the logits come out of a bfloat16
+# matmul, and bfloat16's 8 significant bits leave gaps of up to 2⁻⁷ · |z| between neighbouring
+# numbers: the larger the logits, the coarser they are. The same held-out logits of Lab 1, shifted by c and rounded to bfloat16 (the loss itself computed
 # in float32); we print the mean absolute error of the per-token losses:
 
 # %%
@@ -230,6 +237,12 @@ for c in (0, 10, 100, 1000):
 # %%
 # NBVAL_CHECK_OUTPUT
 print("the error in bfloat16 grows with the shift:", shift_error[0] < shift_error[10] < shift_error[100] < shift_error[1000])
+
+# %% [markdown]
+# In this run, Lab 3 below measures log Z drifting from 5.47 to 7.14 without z-loss — far less than the
+# table's shifts of 100 or 1000. At such a drift the bfloat16 error stays around a hundredth of a nat (0.0042
+# with no shift, 0.0107 at +10): negligible. It matters when logits reach the hundreds (0.0415 at +100,
+# 0.1564 at +1000), as in the large runs of Wortsman et al. (2023).
 
 # %% [markdown]
 # z-loss adds a penalty **coefficient · (log Z)²** per token. Since a common shift of a position's logits
@@ -282,11 +295,10 @@ print("with z-loss, log Z ends below the run without it:", held[-1] < drift[-1])
 
 # %% [markdown]
 # At initialization all logits are near 0, so log Z ≈ ln V. Cross-entropy alone lets it climb as the model
-# grows confident; z-loss holds it down. In this run the held-out cross-entropies of the two models are
-# printed above: in this short run the large coefficient costs some held-out loss for the smaller
-# normalizer, which is why real runs use a small coefficient over a long run. The payoff is at scale: PaLM
-# reports that z-loss increased training stability (Chowdhery et al., 2022, section 5), and ST-MoE applies
-# the same penalty to the router's logits to stop instabilities (Zoph et al., 2022).
+# grows confident; z-loss pulls it toward 0 — here it ends at 5.81 against 7.14 without it. The large
+# coefficient costs held-out loss here (2.167 against 2.107); real runs use 10⁻⁴ over long runs. The payoff
+# is at scale: PaLM reports that z-loss increased training stability (Chowdhery et al., 2022, section 5),
+# and ST-MoE applies the same penalty to the router's logits to stop instabilities (Zoph et al., 2022).
 
 # %% [markdown]
 # ## Self-test
@@ -337,19 +349,24 @@ quiz(35)
 #
 # **中文：** 除了“用交叉熵”，损失的计算细节也会改变模型。① 平均方式：应对整个批次的真实 token 取平均；先对每个序列求
 # 平均再平均，会让短序列的 token 权重更大，梯度累积时把各 micro-batch 的均值相加也是同样的错误。② 填充：填充位置必须
-# 用 `ignore_index` 排除，既不能当作目标，也不能计入分母，否则损失随填充量变化，而且报告的损失偏低。③ 右移一位：
-# 位置 t 的输出要和第 t+1 个 token 比较；忘了右移，模型学会复制输入，训练损失下降最快，但验证集上最差。
-# ④ 稳定性：交叉熵对所有 logits 同加一个常数不变，log Z 会在训练中漂移，在 bfloat16 下精度变差；z-loss 加上
-# 系数 ×(log Z)²（PaLM 取 1e-4）把它拉回 0 附近。
+# 用 `ignore_index` 排除，既不能当作目标，也不能计入分母，否则损失随填充量变化：分母计入填充使损失偏低
+# （0.451 对 0.809）；把填充当目标训练，模型学会预测填充，训练损失虚低（2.11 对真实的 4.33）。③ 错开一位：
+# 位置 t 的输出要和第 t+1 个 token 比较；忘了错位，模型学会复制输入，训练损失下降最快，但验证集上最差。
+# ④ 稳定性：交叉熵对所有 logits 同加一个常数不变，log Z 会在训练中漂移；logits 大到数百时，bfloat16 的精度损失
+# 就不可忽略。z-loss 加上系数 ×(log Z)²（PaLM 取 1e-4），把 log Z 往 0 拉（本章实测：训练结束时加 z-loss 为
+# 5.81，不加为 7.14）。
 #
 # **English:** Beyond “use cross-entropy”, how it is computed changes the model. (1) Averaging: take the mean
 # over all real tokens of the batch; a mean per sequence first up-weights short sequences, and summing
 # micro-batch means in gradient accumulation is the same mistake. (2) Padding: exclude it with
-# `ignore_index` — neither as targets nor in the denominator — or the loss depends on the padding and
-# flatters the model. (3) The shift: position t is scored on token t+1; without it the model learns to copy,
-# its training loss falls fastest and its held-out loss is the worst. (4) Stability: cross-entropy ignores a
-# common shift of the logits, so log Z drifts during training and loses precision in bfloat16; z-loss,
-# coefficient × (log Z)² (1e-4 in PaLM), holds it near 0.
+# `ignore_index` — neither as targets nor in the denominator — or the loss depends on the padding: padding
+# in the denominator reads low (0.451 against 0.809), and a model trained with padding as targets learns to
+# predict padding while its training loss reads low (2.11 against a true 4.33). (3) The shift: position t is
+# scored on token t+1; without it the model learns to copy, its training loss falls fastest and its held-out
+# loss is the worst. (4) Stability: cross-entropy ignores a common shift of the logits, so log Z drifts
+# during training; once logits reach the hundreds, bfloat16 costs real precision. z-loss, coefficient ×
+# (log Z)² (1e-4 in PaLM), pulls log Z toward 0 (in this chapter's run it ends at 5.81, against 7.14
+# without it).
 
 # %% [markdown]
 # ## Further reading

@@ -61,9 +61,9 @@ MSE_GRAD = Exercise(
 
 `L = (1/N) Σ_n Σ_v (p_nv − y_nv)²`, with `p_n = softmax(logits_n)` and `y_n` the one-hot of `targets[n]`.
 
-Return `∂L/∂logits` **without autograd**. Per row, the chain rule goes through the softmax Jacobian
-`J = diag(p) − p pᵀ` (symmetric): `∂L/∂z_n = (2/N) · J (p_n − y_n)`. Hint: `J e = p ⊙ (e − (p·e))`, so
-you never need to build the V × V matrix.
+Return `∂L/∂logits` **without autograd**. Derive it with the chain rule: first `∂L/∂p`, then through the
+softmax — work out its Jacobian `∂p_i/∂z_j` and the Jacobian-vector product it takes. Compute that product
+directly, without building a V × V matrix per row.
 
 `logits`: float32 `(N, V)`; `targets`: int64 `(N,)` in `[0, V)`. Return float32 `(N, V)`.""",
     mistakes=[
@@ -159,20 +159,22 @@ EXERCISES = [MSE_GRAD, CE_GRAD]
 QUIZ = Quiz([
     Question("25.q1", "The common answer says “the smaller the loss, the steeper the gradient, the faster the "
                       "update”. For cross-entropy, as one token's loss falls…", (
-        Option("…its gradient steepens, so its updates speed up", False,
-               "Lab 2 measures the opposite on a real model: loss and ‖∂L/∂z‖ have rank correlation near 1."),
-        Option("…its gradient ‖p − y‖ on the logits shrinks", True,
+        Option("…its gradient ‖p − y‖ steepens, so its updates speed up", False,
+               "Lab 2 measures the opposite on a real model: loss and gradient rise together, on the logits "
+               "(by algebra) and on the weights (measured)."),
+        Option("…its gradient ‖p − y‖ on the logits shrinks, tending to 0", True,
                "p − y goes to 0 as p_y goes to 1; the hardest tokens send the largest gradients (Labs 1, 2)."),
-        Option("…its gradient stays the same, the loss being convex", False,
-               "Convexity does not make a gradient constant; p − y changes with every prediction."),
+        Option("…its gradient −1/p_y shrinks, but never below 1 in magnitude", False,
+               "−1/p_y is the gradient with respect to the probability p_y. Through the softmax, the gradient "
+               "on the target's logit is p_y − 1, which goes to 0 as p_y goes to 1."),
     ), misconception=True),
     Question("25.q2", "A prediction is confidently wrong (p_target ≈ 0). What gradient do the logits get from "
                       "squared error on the softmax output?", (
-        Option("The largest one, since its error is the largest", False,
+        Option("The largest: its error ‖p − y‖ ≈ √2 is the largest there can be", False,
                "The error p − y is large, but it passes through the softmax Jacobian, which is ≈ 0 there (Lab 1)."),
-        Option("About the same as it gets from cross-entropy", False,
+        Option("About cross-entropy's, since both gradients hold p − y", False,
                "Cross-entropy's tends to √2; squared error's falls below 1e-6 at c = 20 (Lab 1)."),
-        Option("Almost none: saturated softmax blocks it", True,
+        Option("Almost none: the saturated softmax Jacobian blocks the error", True,
                "diag(p) − ppᵀ → 0 when one probability nears 1; Lab 3's confident start stalls for this reason."),
     )),
     Question("25.q3", "From a neutral start, squared error trained the bigram LM far slower than cross-entropy "
@@ -182,7 +184,7 @@ QUIZ = Quiz([
                "constant scales out (Lab 3)."),
         Option("For one-hot targets the two losses are the same loss", False,
                "They differ in value and gradient; Lab 1 and the SGD runs show it."),
-        Option("Adam's momentum adds the missing Jacobian term back", False,
+        Option("Adam's momentum restores the factor diag(p) − ppᵀ", False,
                "Momentum averages gradients; it cannot restore a gradient that vanished — see the "
                "confident start, where Adam does not rescue squared error."),
     )),
@@ -190,9 +192,10 @@ QUIZ = Quiz([
                       "the better explanation?", (
         Option("Convex losses always converge faster than other losses", False,
                "A linear loss is convex too; and a network's loss is not convex in its weights."),
-        Option("Its log undoes the softmax: p − y never saturates", True,
+        Option("Its log undoes the softmax's exp, so p − y never saturates", True,
                "The gradient on the logits stays large while the prediction is wrong (Lab 1)."),
-        Option("Its values are smaller than squared error's", False,
-               "The size of the loss says nothing about the gradient; cross-entropy is often the larger."),
+        Option("Its Hessian in the weights is positive definite, so p − y converges", False,
+               "Cross-entropy is convex in the logits (Hessian diag(p) − ppᵀ, positive semidefinite), but "
+               "through a network's layers it is not convex in the weights; no such guarantee exists."),
     )),
 ])

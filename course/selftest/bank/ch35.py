@@ -61,7 +61,7 @@ Z_LOSS = Exercise(
     key="35.z_loss", title="z-loss",
     signature="z_loss_penalty(logits (B, T, V), mask (B, T), coefficient) -> 0-dim tensor",
     reference=z_loss_penalty, make_cases=_z_cases,
-    task="""The auxiliary loss of PaLM (Chowdhery et al., 2022) that keeps the softmax normalizer near 0:
+    task="""The auxiliary loss of PaLM (Chowdhery et al., 2022) that pulls the log of the softmax normalizer toward 0:
 
 - at each position, `log Z = log Σ_v exp(logits[b, t, v])` — compute it stably (one test case has logits
   of size ~80; `torch.logsumexp` is fine);
@@ -157,33 +157,35 @@ EXERCISES = [Z_LOSS, ACCUMULATION]
 QUIZ = Quiz([
     Question("35.q1", "The common answer names cross-entropy as the stable choice. What does cross-entropy "
                       "leave free that z-loss pins down?", (
-        Option("Nothing: cross-entropy already bounds every logit", False,
+        Option("Nothing: the normalization Σ_v p_v = 1 already bounds each of the logits", False,
                "Adding c to all logits of a position leaves cross-entropy unchanged, so it cannot bound them; "
                "Lab 3 measures log Z climbing during training."),
-        Option("log Z: a shift of all logits costs nothing", True,
-               "z-loss adds coefficient·(log Z)² and holds log Z near 0 (Lab 3); large logits lose precision "
-               "in bfloat16."),
-        Option("The gradient norm, which z-loss clips at a threshold", False,
+        Option("log Z: adding one constant to a position's logits changes no loss", True,
+               "z-loss adds coefficient·(log Z)² and pulls log Z toward 0: in Lab 3 it ends at 5.81 against "
+               "7.14 without it; very large logits lose precision in bfloat16."),
+        Option("The gradient norm ‖g‖, which z-loss clips at a threshold", False,
                "z-loss is a penalty added to the loss, not gradient clipping (chapter 7)."),
     ), misconception=True),
     Question("35.q2", "A batch holds a sentence of 5 target tokens and one of 50. With a mean per sentence "
                       "first, one token of the short sentence weighs…", (
-        Option("…the same as one token of the long sentence", False,
+        Option("…the same as one token of the long sentence, 1/55 each", False,
                "That is the per-token mean; per-sentence averaging gives each sentence, not each token, "
                "an equal share."),
-        Option("…10 times as much as one in the long one", True,
+        Option("…10 times as much as one token of the long sentence", True,
                "1/(2·5) against 1/(2·50): Lab 1's right panel draws these weights."),
-        Option("…a tenth as much as one of the long sentence", False,
+        Option("…a tenth as much, since 5 tokens are a tenth of 50", False,
                "The short sentence's share is split among fewer tokens, so each weighs more, not less."),
     )),
-    Question("35.q3", "A new training script's loss falls far faster than usual, yet samples are gibberish. "
+    Question("35.q3", "A new training script reports a training loss far below usual, yet its correctly "
+                      "measured held-out loss is the worst of all the runs; its batches hold no padding. "
                       "The likeliest bug?", (
-        Option("The learning rate is far too low for this model", False,
-               "A low learning rate makes the loss fall slowly, not fast."),
-        Option("Padding tokens are left out of the loss entirely", False,
-               "That is correct practice (ignore_index); it does not make the loss fall faster."),
-        Option("Unshifted targets: it learned to copy", True,
-               "Lab 2: the no-shift run reports the lowest training loss and has the worst held-out loss."),
+        Option("The learning rate is far too low, so the model has barely trained", False,
+               "A low learning rate keeps the training loss high; it cannot make it fall below usual."),
+        Option("Padding scored as targets: the easy pad-after-pad predictions pull it down", False,
+               "That does lower the reported loss (Lab 2), but these batches hold no padding to score."),
+        Option("Targets not shifted: each position is scored on the token it just read", True,
+               "Lab 2: the no-shift run learns to copy; it reports the lowest training loss and has the worst "
+               "held-out loss."),
     )),
     Question("35.q4", "Gradient accumulation over 4 micro-batches holding different numbers of real tokens: "
                       "you backpropagate (micro-batch mean) / 4 for each. Compared with the full batch…", (
