@@ -51,30 +51,41 @@ class BertConfig:
 
 
 def mask_tokens(ids: torch.Tensor, mask_id: int, vocab_size: int, *, p: float = 0.15,
-                special: torch.Tensor | None = None, generator: torch.Generator | None = None):
-    """BERT's masking: choose ``p`` of the (non-special) tokens; of those 80 % -> [MASK],
-    10 % -> a random token, 10 % unchanged. Only chosen positions are predicted.
+                special: torch.Tensor | None = None, generator: torch.Generator | None = None,
+                mask_replace_prob: float = 0.8, random_replace_prob: float = 0.1):
+    """BERT's masking (Devlin et al., 2019, §3.1): select each non-special token with probability ``p``;
+    a selected token becomes [MASK] with probability ``mask_replace_prob`` (0.8), a uniformly random id
+    with probability ``random_replace_prob`` (0.1), and stays unchanged otherwise (0.1). Every selected
+    position is predicted, whatever its input shows.
 
-    ids: (B, T) int; special: (B, T) bool, never chosen (padding, [CLS], [SEP]).
-    Returns ``(inputs, labels)``, labels = original id at chosen positions and −100 elsewhere.
+    ids: (B, T) int; special: (B, T) bool, never selected (padding, [CLS], [SEP]).
+    Returns ``(inputs, labels)``, both (B, T) like ids: labels = original id at selected positions and
+    −100 (ignored by the loss) elsewhere. Random draws come from ``generator`` (a CPU generator) and are
+    moved to ids' device; the random id may equal the original one, as in BERT's code and transformers'.
     """
     check_tensor("ids", ids, ndim=2, dtype="int")
     check_int("vocab_size", vocab_size, minimum=1)
     check_int("mask_id", mask_id, minimum=0)
     check_probability("p", p)
-    chosen = torch.rand(ids.shape, generator=generator) < p
+    check_probability("mask_replace_prob", mask_replace_prob)
+    check_probability("random_replace_prob", random_replace_prob)
+    if mask_replace_prob + random_replace_prob > 1 + 1e-9:
+        raise ValueError(f"mask_replace_prob + random_replace_prob must be <= 1, got "
+                         f"{mask_replace_prob} + {random_replace_prob}")
+    chosen = torch.rand(ids.shape, generator=generator).to(ids.device) < p
     if special is not None:
         check_tensor("special", special, dtype="bool")
         if special.shape != ids.shape:
             raise ValueError(f"special must have the shape of ids {tuple(ids.shape)}, "
                              f"got {tuple(special.shape)}")
-        chosen &= ~special
+        chosen &= ~special.to(ids.device)
     labels = torch.where(chosen, ids, torch.full_like(ids, -100))
-    roll = torch.rand(ids.shape, generator=generator)
+    roll = torch.rand(ids.shape, generator=generator).to(ids.device)    # one draw decides the action
     inputs = ids.clone()
-    inputs[chosen & (roll < 0.8)] = mask_id
-    random_slot = chosen & (roll >= 0.8) & (roll < 0.9)
-    inputs[random_slot] = torch.randint(vocab_size, ids.shape, generator=generator)[random_slot]
+    inputs[chosen & (roll < mask_replace_prob)] = mask_id
+    random_slot = chosen & (roll >= mask_replace_prob) & (roll < mask_replace_prob + random_replace_prob)
+    random_ids = torch.randint(vocab_size, ids.shape, generator=generator).to(ids.device)
+    inputs[random_slot] = random_ids.to(ids.dtype)[random_slot]
     return inputs, labels
 
 

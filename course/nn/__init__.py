@@ -6,5 +6,6 @@ from .efficient import linear_attention, online_softmax_attention, tiled_attenti
 from .multihead import AdditiveAttention, KVCache, MultiHeadAttention, record_attention
 from .norms import LayerNorm, RMSNorm, SequenceBatchNorm, make_norm
 from .positions import LearnedPositions, RotaryEmbedding, SinusoidalPositions, sinusoidal_table
+from .lora import LoRALinear, add_lora, merge_lora
 
 __all__ = [name for name in dir() if not name.startswith("_")]
