@@ -74,3 +74,12 @@ def test_missing_checkpoint_says_how_to_make_it(monkeypatch, tmp_path):
     monkeypatch.setattr("course.pretrained.DATA_DIR", tmp_path)
     with pytest.raises(FileNotFoundError, match="make data"):
         load_tiny_gpt()
+
+
+def test_held_out_lines_are_not_training_lines_and_the_overlap_is_real():
+    from course.pretrained import RECIPES, VAL_SEED, corpus_lines, held_out_lines
+
+    training = set(corpus_lines(RECIPES["gpt"].n_lines, RECIPES["gpt"].seed))
+    held = held_out_lines(300)
+    assert len(held) == 300 and not set(held) & training
+    assert len(set(corpus_lines(300, seed=VAL_SEED)) & training) > 30      # why held_out_lines exists
