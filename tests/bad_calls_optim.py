@@ -13,6 +13,7 @@ BAD_CALLS = [
     (trajectory, "make_optimizer must be a function", lambda: trajectory(SGD([_p], lr=0.1), (0.0, 1.0), 5)),
     (trajectory, "start must be a pair (x, y)", lambda: trajectory(lambda p: SGD(p, lr=0.1), 1.0, 5)),
     (trajectory, "steps must be >= 1", lambda: trajectory(lambda p: SGD(p, lr=0.1), (0.0, 1.0), 0)),
+    (trajectory, "loss_fn must be a function", lambda: trajectory(lambda p: SGD(p, lr=0.1), (0.0, 1.0), 3, 2.0)),
     (trajectory, "make_optimizer must return a torch.optim.Optimizer", lambda: trajectory(lambda p: p, (0.0, 1.0), 3)),
     (effective_lr, "optimizer must be one of the course's", lambda: effective_lr(torch.optim.SGD([_p], lr=0.1), _p)),
     (effective_lr, "param must be one of the parameters", lambda: effective_lr(SGD([_p], lr=0.1), _q)),

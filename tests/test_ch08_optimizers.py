@@ -92,14 +92,15 @@ def test_adamw_and_adam_l2_differ_by_a_gradient_dependent_factor():
     # two weights with the same value, very different gradient scales
     w_l2, w_w = (nn.Parameter(torch.tensor([1.0, 1.0], dtype=torch.float64)) for _ in range(2))
     adam, adamw = Adam([w_l2], lr=0.01, weight_decay=0.1), AdamW([w_w], lr=0.01, weight_decay=0.1)
-    for _ in range(20):
+    for _ in range(200):
         for w, opt in ((w_l2, adam), (w_w, adamw)):
             opt.zero_grad()
             (w * torch.tensor([10.0, 1e-3], dtype=torch.float64)).sum().backward()
             opt.step()
     decay_l2 = effective_lr(adam, w_l2) * 0.1
     assert decay_l2[1] / decay_l2[0] > 10                     # the small-gradient weight is pulled far harder
-    assert not torch.allclose(w_l2, w_w)
+    # ...so under L2 it is driven to ≈ 0, while AdamW moves both weights alike
+    assert abs(w_l2[1]) < 0.1 * abs(w_w[1]) and torch.allclose(w_w[0], w_w[1], atol=1e-2)
 
 
 def test_adamw_step_reference_equals_torch_adamw():

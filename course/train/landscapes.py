@@ -39,6 +39,8 @@ def trajectory(make_optimizer: Callable, start: tuple[float, float], steps: int,
     """
     if not callable(make_optimizer):
         raise TypeError(f"make_optimizer must be a function params -> optimizer, got {type(make_optimizer).__name__}")
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be a function (2,) -> scalar loss, got {type(loss_fn).__name__}")
     x0, y0 = (check_number(f"start[{i}]", s) for i, s in enumerate(check_pair("start", start, "(x, y)")))
     check_int("steps", steps, minimum=1)
     p = torch.nn.Parameter(torch.tensor([x0, y0], dtype=torch.float64))
