@@ -202,7 +202,7 @@ EXERCISES = [ADAMW_STEP, STEP_SIZES]
 QUIZ = Quiz([
     Question("08.q1", "The common answer says AdaGrad makes each parameter's learning rate “proportional to "
                       "its gradient size”. What does AdaGrad do?", (
-        Option("Scales each coordinate's rate up with the size of its current gradient", False,
+        Option("Multiplies each coordinate's rate by |g|, its current gradient", False,
                "That is the common answer's claim, backwards: a large gradient makes the denominator grow."),
         Option("Divides each coordinate's rate by √(sum of its squared gradients)", True,
                "Lab 4 measures it: coordinates with the largest past gradients get the smallest steps, and "
@@ -211,40 +211,39 @@ QUIZ = Quiz([
                "Normalizing the whole gradient is another idea (normalized SGD); AdaGrad works per coordinate "
                "and remembers every past gradient."),
     ), misconception=True),
-    Question("08.q2", "Why did RMSProp replace AdaGrad's sum of squared gradients by a moving average?", (
-        Option("Because a moving average suits sparse features better than a sum", False,
+    Question("08.q2", "What does RMSProp's moving average of g² change compared with AdaGrad's sum?", (
+        Option("It suits sparse features better than AdaGrad's sum does", False,
                "The common answer's claim. Sparse features are AdaGrad's home ground (Duchi et al., 2011)."),
-        Option("To add momentum to AdaGrad", False,
+        Option("It adds momentum to AdaGrad's update direction", False,
                "The average is of g², which sets the scale of the step, not its direction; momentum averages g."),
-        Option("So that old gradients fade and the step size stops shrinking", True,
+        Option("Old gradients fade, so the step size stops shrinking", True,
                "A sum only grows, so AdaGrad's steps decay like 1/√t even when learning should go on; Lab 4 "
                "measures slope ≈ −0.5 for AdaGrad and ≈ 0 for RMSProp."),
     )),
     Question("08.q3", "Adam with weight_decay=λ (L2 added to the gradient) versus AdamW with the same λ:", (
-        Option("They are the same update, only written in two different places", False,
+        Option("Both shrink θ by η·λ per step; only the code differs", False,
                "True for SGD, not for Adam: Lab 5 shows the two decay rates differ per weight."),
         Option("In Adam, L2 is divided by √v̂: weights decay at uneven rates", True,
-               "Lab 5: with L2 the decay per step differs widely between weights (90th percentile > 5× the "
-               "10th); AdamW "
-               "shrinks every weight by the same η·λ."),
-        Option("AdamW decays only the weight matrices, Adam also the biases", False,
+               "Lab 5: with L2 the pull towards 0 per unit θ differs widely between weights (90th percentile "
+               "> 5× the 10th); AdamW shrinks every weight by the same η·λ."),
+        Option("AdamW decays only the weight matrices; Adam decays biases too", False,
                "Which tensors get decay is a choice of parameter groups, the same for both optimizers."),
     )),
     Question("08.q4", "On the valley f = ½(x² + 25y²), why does plain SGD crawl along x?", (
         Option("Its learning rate must stay below 2/25 for the steep y direction", True,
                "One η serves both directions; stability across the valley caps it, and along x each step then "
                "shrinks the error by only (1 − η)."),
-        Option("Its gradient along x vanishes after a few steps", False,
+        Option("Its x-gradient, x, vanishes after a few steps", False,
                "The x-gradient is x itself: it shrinks only as fast as SGD makes progress."),
         Option("Mini-batch noise keeps pushing it up the steep walls of the valley", False,
                "There is no noise on this deterministic valley; the zig-zag comes from η·25 being close to 2."),
     )),
     Question("08.q5", "Which optimizer and settings do GPT-3 and LLaMA report?", (
         Option("SGD with Nesterov momentum 0.9", False, "Neither: both use Adam-type optimizers."),
-        Option("AdaGrad, whose per-word rates suit sparse tokens", False,
+        Option("AdaGrad, lr 0.01, whose per-word rates suit sparse tokens", False,
                "AdaGrad's step sizes only shrink; LLMs train for hundreds of thousands of steps."),
         Option("Adam/AdamW, β₂ = 0.95, weight decay 0.1", True,
-               "GPT-3 appendix B and LLaMA §2.2: β₁ = 0.9, β₂ = 0.95, decay 0.1, with warmup, cosine decay "
+               "GPT-3 appendix B and LLaMA §2.3: β₁ = 0.9, β₂ = 0.95, decay 0.1, with warmup, cosine decay "
                "and clipping at 1.0."),
     )),
 ])
