@@ -142,9 +142,9 @@ gradient is their mean ḡ. A mini-batch of `batch_size` = B distinct examples i
 
 E‖ḡ_B − ḡ‖² / ‖ḡ‖²
 
-computed exactly, without drawing batches. Sampling theory gives, per coordinate,
-Var(ḡ_B) = (S² / B) · (1 − B/N), where S² = Σᵢ (gᵢ − ḡ)² / (N − 1) is the sample variance over the N
-examples; sum it over the P coordinates, then divide by ‖ḡ‖².
+computed exactly, without drawing batches. Use the variance of a mean of B draws without replacement
+from N (the finite-population correction), per coordinate, summed over the P coordinates; the hints give
+the law.
 
 - `per_example`: float32 `(N, P)` with N ≥ 2; `batch_size`: int in [1, N] (B = N gives 0: the full batch).
 - Return a Python float.""",
@@ -164,14 +164,14 @@ EXERCISES = [WARMUP_COSINE, BATCH_NOISE]
 
 QUIZ = Quiz([
     Question("21.q1", "The common answer says adaptive optimizers keep updates effective at every stage of "
-                      "training. Does Adam still need a learning-rate schedule?", (
-        Option("No: Adam adapts its learning rate, so a schedule adds nothing", False,
+                      "training. Does Adam's adaptivity replace a learning-rate schedule?", (
+        Option("Yes: Adam adapts its own learning rate, so a schedule adds nothing", False,
                "The common answer's idea. Adam rescales coordinates relative to each other; the overall rate "
                "over time is the schedule's job. Lab 1's grid: at Adam's best peak rate with the schedule, a "
                "constant rate ends worse."),
-        Option("Yes: its per-coordinate scale is not a rate over time", True,
-               "Lab 2: on step 1 Adam moves every weight by the full η whatever the gradient; warmup tames "
-               "that, and the decay shrinks late updates."),
+        Option("No: its per-coordinate scale is relative, not a rate over time", True,
+               "Lab 1: the schedule changes Adam's result (better at peak 0.01, worse at its best constant "
+               "rate); Adam does not set the rate over time itself."),
         Option("Only AdamW needs one, because of its weight decay", False,
                "Lab 1 shows the schedule changing Adam's and AdamW's results alike."),
     ), misconception=True),
@@ -180,14 +180,15 @@ QUIZ = Quiz([
         Option("By η·g: proportional to its gradient", False, "That is SGD's step."),
         Option("By η·g/‖g‖, the whole gradient normalized", False,
                "Adam normalizes each coordinate by its own second moment, not the whole vector."),
-        Option("By η, whatever the size of its gradient", True,
-               "m̂ = g and v̂ = g² after one step, so m̂/√v̂ = ±1; Lab 2 measures it on every weight."),
+        Option("By η, whatever its gradient (if |g| ≫ ε)", True,
+               "m̂ = g and v̂ = g² after one step, so m̂/(√v̂ + ε) ≈ ±1; Lab 2 measures it on every weight "
+               "with |g| > 1e-6."),
     )),
     Question("21.q3", "The mini-batch size goes from 1 to 16. The relative noise ‖g_B − g‖²/‖g‖² becomes…", (
         Option("…about 4× smaller, as noise falls with √B", False,
                "The standard deviation falls as 1/√B; the squared noise (a variance) as 1/B."),
-        Option("…about 16× smaller", True,
-               "A mean of B independent draws has 1/B of the variance; Lab 3 measures a log-log slope near −1."),
+        Option("…about 16× smaller, since a variance falls as 1/B", True,
+               "Lab 3: 27 → 1.29 (21×: the 1/B law times the finite pool's (1 − B/N)); slope −1.10."),
         Option("…the same: SGD's noise is independent of the batch", False,
                "Lab 3 measures the cosine to the full gradient rising with every doubling of B."),
     )),
@@ -196,15 +197,16 @@ QUIZ = Quiz([
         Option("Averaging the per-GPU gradients, as for a larger batch", True,
                "Each device computes the gradient of its share of the batch; the average is the big batch's "
                "gradient (chapter 26), and any optimizer then uses it."),
-        Option("Adam's per-coordinate state, which lets GPUs own coordinates", False,
+        Option("Adam's per-coordinate state", False,
                "Sharding optimizer state (ZeRO) saves memory; it is not what makes the gradient parallel."),
         Option("Only SGD parallelizes; adaptive optimizers are sequential", False,
                "LLMs are trained data-parallel with AdamW."),
     )),
     Question("21.q5", "SGD with momentum μ = 0.9: about how many recent gradients does its buffer average?", (
-        Option("About 10, i.e. 1/(1 − μ)", True,
-               "Weights μᵏ sum to 1/(1 − μ) = 10; that averaging cancels part of the mini-batch noise."),
-        Option("About 0.9 of one gradient", False, "μ is the decay per step, not a count."),
+        Option("About 10, i.e. 1/(1 − μ), with older ones fading as μᵏ", True,
+               "The weights μᵏ sum to 1/(1 − μ) = 10, so about the last 10 gradients count."),
+        Option("About 2: only the latest gradient and the one just before it", False,
+               "That would be a buffer that forgets after one step; μ = 0.9 keeps 0.9ᵏ of a gradient k steps back."),
         Option("All gradients since the start, equally", False, "Old gradients fade geometrically as μᵏ."),
     )),
 ])
