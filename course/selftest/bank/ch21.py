@@ -177,7 +177,8 @@ QUIZ = Quiz([
     ), misconception=True),
     Question("21.q2", "On Adam's very first step (bias-corrected, no warmup), how far does a weight with a "
                       "non-zero gradient move?", (
-        Option("By η·g: proportional to its gradient", False, "That is SGD's step."),
+        Option("By η·g: proportional to its gradient", False,
+               "That is SGD's step. Adam divides m̂ by √v̂, so on the first step the gradient's size cancels."),
         Option("By η·g/‖g‖, the whole gradient normalized", False,
                "Adam normalizes each coordinate by its own second moment, not the whole vector."),
         Option("By η, whatever its gradient (if |g| ≫ ε)", True,
