@@ -128,6 +128,9 @@ def test_try_first_has_a_cell_to_write_in(path):
     assert "\n## " not in cells[at[0]].source, "Try first shares its cell with the next section"
     answer = cells[at[0] + 1]
     assert answer.cell_type == "markdown" and answer.source == ANSWER_CELL
+    after = cells[at[0] + 2]
+    assert after.cell_type == "markdown" and after.source.startswith("## "), \
+        "the builder inserts the one answer cell: the source must go straight on to the next section"
 
 
 # [text](target.ipynb) in Markdown, or href="target.ipynb" in HTML output

@@ -21,11 +21,6 @@
 # What is the model, what is it trained to do, on what data, and how does it produce text?
 
 # %% [markdown]
-# **Your answer** (double-click this cell to write it here):
-#
-# …
-
-# %% [markdown]
 # ## What the common answer gets wrong
 #
 # The answer that circulates with this question (quoted briefly) and what is right about it:

@@ -22,9 +22,6 @@
 # exactly changes when you fine-tune?
 
 # %% [markdown]
-# *Your answer (double-click to write here):*
-
-# %% [markdown]
 # ## What the common answer gets wrong
 #
 # | claim | verdict | what is true | shown in |

@@ -23,9 +23,6 @@
 # GPT-3 have, and where do its parameters live — embeddings, attention or feed-forward?
 
 # %% [markdown]
-# *Your answer (double-click to write here):*
-
-# %% [markdown]
 # ## What the common answer gets wrong
 #
 # | claim | verdict | what is true | shown in |

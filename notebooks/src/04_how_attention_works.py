@@ -22,11 +22,6 @@
 # is there a √d_k? Then read on.
 
 # %% [markdown]
-# **Your answer** (double-click this cell to write it here):
-#
-# …
-
-# %% [markdown]
 # ## What the common answer gets wrong
 #
 # | claim | verdict | what is true | shown in |

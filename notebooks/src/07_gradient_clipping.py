@@ -24,11 +24,6 @@
 # training step does clipping happen?
 
 # %% [markdown]
-# **Your answer** (double-click this cell to write it here):
-#
-# …
-
-# %% [markdown]
 # ## What the common answer gets wrong
 #
 # | claim | verdict | what is true | shown in |

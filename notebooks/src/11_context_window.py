@@ -22,9 +22,6 @@
 # the model 4,000 tokens anyway? (Lab 3 answers the last part.)
 
 # %% [markdown]
-# *Your answer (double-click to write here):*
-
-# %% [markdown]
 # ## What the common answer gets wrong
 #
 # | claim | verdict | what is true | shown in |

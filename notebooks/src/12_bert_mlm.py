@@ -25,9 +25,6 @@
 # chosen position, and which positions the loss is computed on.
 
 # %% [markdown]
-# *Your answer (double-click to write here):*
-
-# %% [markdown]
 # ## What the common answer gets wrong
 #
 # | claim | verdict | what is true | shown in |

@@ -23,11 +23,6 @@
 # could the work of one step be reused by the next?
 
 # %% [markdown]
-# **Your answer** (double-click this cell to write it here):
-#
-# …
-
-# %% [markdown]
 # ## What the common answer gets wrong
 #
 # | claim | verdict | what is true | shown in |

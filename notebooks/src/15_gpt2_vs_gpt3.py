@@ -21,9 +21,6 @@
 # List three differences between GPT-2 and GPT-3 that you could defend with a number each.
 
 # %% [markdown]
-# *Your answer (double-click to write here):*
-
-# %% [markdown]
 # ## What the common answer gets wrong
 #
 # | claim | verdict | what is true | shown in |

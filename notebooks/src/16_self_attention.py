@@ -20,9 +20,6 @@
 # Write down how one token's output is computed from the whole sequence. Where do Q, K and V come from?
 
 # %% [markdown]
-# *Your answer (double-click to write here):*
-
-# %% [markdown]
 # ## What the common answer gets wrong
 #
 # | claim | verdict | what is true | shown in |

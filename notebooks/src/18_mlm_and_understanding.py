@@ -21,9 +21,6 @@
 # compare it with?
 
 # %% [markdown]
-# *Your answer (double-click to write here):*
-
-# %% [markdown]
 # ## What the common answer gets wrong
 #
 # | claim | verdict | what is true | shown in |

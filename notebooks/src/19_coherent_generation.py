@@ -22,11 +22,6 @@
 # do about it? What goes wrong if it always takes the most probable next word?
 
 # %% [markdown]
-# **Your answer** (double-click this cell to write it here):
-#
-# …
-
-# %% [markdown]
 # ## What the common answer gets wrong
 #
 # | claim | verdict | what is true | shown in |

@@ -22,9 +22,6 @@
 # much memory does that reuse cost for a 70B model at a 4,096-token context — and is that more or less
 # than the weights? Write your answer in the cell below, then read on.
 
-# %%
-# Your answer (notes are fine; nothing checks this cell):
-
 # %% [markdown]
 # ## What the common answer gets wrong
 #

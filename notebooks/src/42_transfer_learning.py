@@ -24,9 +24,6 @@
 # to classify them, and for each say which weights change and what happens to the model's original skill.
 
 # %% [markdown]
-# *Your answer (double-click to write here):*
-
-# %% [markdown]
 # ## What the common answer gets wrong
 #
 # | claim | verdict | what is true | shown in |

@@ -20,9 +20,6 @@
 # should move, and how fast? Write your plan before reading on.
 
 # %% [markdown]
-# *Your answer (double-click to write here):*
-
-# %% [markdown]
 # ## What the common answer gets wrong
 #
 # | claim | verdict | what is true | shown in |
