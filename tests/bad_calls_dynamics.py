@@ -11,6 +11,8 @@ BAD_CALLS = [
     (grad_norm_per_step, "module must be callable", lambda: grad_norm_per_step("rnn", torch.randn(1, 5, 3))),
     (grad_norm_per_step, "probe must have the shape of the last output (B, H) = (2, 4)",
      lambda: grad_norm_per_step(_rnn, torch.randn(2, 5, 3), probe=torch.randn(2, 3))),
+    (grad_norm_per_step, "build the RNN with batch_first=True: x is (B, T, D)",
+     lambda: grad_norm_per_step(nn.LSTM(3, 4), torch.randn(2, 5, 3))),
     (grad_norm_per_step, "x must have a float dtype",
      lambda: grad_norm_per_step(_rnn, torch.zeros(1, 5, 3, dtype=torch.long))),
     (grad_norm_per_layer, "layers must be a non-empty list", lambda: grad_norm_per_layer([], torch.randn(2, 3))),
@@ -56,6 +58,11 @@ BAD_CALLS += [
     (noise_scale_from_batches, "b_big must be larger than b_small", lambda: noise_scale_from_batches(1.0, 0.5, 64, 32)),
     (noise_scale_from_batches, "sq_norm_small must be a number", lambda: noise_scale_from_batches("1", 0.5, 8, 32)),
     (noise_scale_from_batches, "b_small must be >= 1", lambda: noise_scale_from_batches(1.0, 0.5, 0, 32)),
+    (noise_scale_from_batches, "sq_norm_small must be > 0", lambda: noise_scale_from_batches(-1.0, 0.5, 8, 32)),
+    (noise_scale_from_batches, "sq_norm_big must be > 0", lambda: noise_scale_from_batches(1.0, 0.0, 8, 32)),
+    (NoiseScale, "noise dominates, average more batches", lambda: NoiseScale(g_sq=-0.01, trace_sigma=5.0).b_simple),
+    (NoiseScale, "noise dominates, average more batches",
+     lambda: noise_scale_from_batches(1.0, 0.2, 8, 32).b_simple),   # 32·0.2 < 8·1.0: the estimate of |G|² < 0
 ]
 NOTHING_TO_VALIDATE[NoiseScale] = "a record that the noise-scale functions fill in; learners only read it"
 BAD_CALLS += [

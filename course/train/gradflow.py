@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 import torch
 from torch.func import functional_call, grad, vmap
 
-from ..validate import check_int, check_match, check_module, check_number, check_tensor
+from ..validate import check_int, check_match, check_module, check_number, check_positive, check_tensor
 
 __all__ = ["grad_norm_per_step", "grad_norm_per_layer", "NoiseScale", "gradient_noise_scale",
            "noise_scale_from_batches"]
@@ -43,6 +43,9 @@ def grad_norm_per_step(module: Callable, x: torch.Tensor, *, seed: int = 0,
         raise TypeError(f"module must be callable (an nn.RNN, nn.LSTM, ...), got {type(module).__name__}")
     check_tensor("x", x, ndim=3, dtype="float", nonempty=True)
     check_int("seed", seed, minimum=0)
+    if isinstance(module, torch.nn.RNNBase) and not module.batch_first:
+        # with batch_first=False the module would read x as (T, B, D): the "last step" would be the last example
+        raise ValueError("build the RNN with batch_first=True: x is (B, T, D)")
     x = x.detach().requires_grad_(True)
     with torch.enable_grad():
         y = _first(module(x))
@@ -99,12 +102,15 @@ class NoiseScale:
 
     @property
     def b_simple(self) -> float:
+        # both are unbiased estimates, so from few examples |G|² can come out ≤ 0 when noise dominates
+        if self.g_sq <= 0:
+            raise ValueError(f"|G|² ≤ 0 (g_sq = {self.g_sq:.3g}): noise dominates, average more batches")
         return self.trace_sigma / self.g_sq
 
 
 def gradient_noise_scale(model: torch.nn.Module, loss_fn: Callable, inputs: torch.Tensor,
                          targets: torch.Tensor, *, chunk: int = 256) -> NoiseScale:
-    """Exact |G|² and tr(Σ) from per-example gradients over N examples (``torch.func``, in chunks).
+    """Unbiased estimates of |G|² and tr(Σ) from the per-example gradients of N examples (``torch.func``, in chunks).
 
     loss_fn(outputs, targets) -> a scalar mean loss; inputs (N, ...), targets (N, ...).
     |G|² is corrected for the finite sample: ‖mean of N gradients‖² − tr(Σ)/N.
@@ -140,6 +146,8 @@ def noise_scale_from_batches(sq_norm_small: float, sq_norm_big: float, b_small: 
     appendix A.1), using E|G_B|² = |G|² + tr(Σ)/B. Cheap: needs no per-example gradients."""
     check_number("sq_norm_small", sq_norm_small)
     check_number("sq_norm_big", sq_norm_big)
+    check_positive("sq_norm_small", sq_norm_small)        # squared norms: a negative one is a caller's bug
+    check_positive("sq_norm_big", sq_norm_big)
     check_int("b_small", b_small, minimum=1)
     check_int("b_big", b_big, minimum=1)
     if b_big <= b_small:

@@ -33,7 +33,7 @@
 # | “梯度裁剪通过将梯度的值限制在一个阈值范围内，避免梯度值过小” | **wrong** | There is no lower threshold: a gradient below the threshold passes unchanged (factor 1), so the ratio between the earliest and the latest step is exactly what it was. | Lab 2 |
 # | “（梯度爆炸）梯度裁剪…使得模型参数更新保持稳定” | **incomplete** | Clipping caps the *size of the step*, so one spike cannot throw the weights away; the cause (a recurrence whose Jacobians have norm > 1) remains, and the clipped gradient is still dominated by the distant steps. | Lab 2 |
 # | “动态阈值裁剪…防止梯度消失和梯度爆炸” | **wrong** | A dynamic threshold still only scales down. (Clipping also runs at one moment, after `backward()` and before `step()` — not “before” or “after” the training step: chapter 7.) | Lab 2 |
-# | (missing) | — | What cures vanishing gradients: an initialization whose recurrent Jacobian has norm ≈ 1 (orthogonal or identity), gates with an open forget gate (LSTM, GRU), residual connections, and normalization. | Lab 3 |
+# | (missing) | — | What cures vanishing gradients: an initialization whose recurrent Jacobian has norm ≈ 1 (orthogonal with the right gain — ≈ 1.5 for Lab 3's tanh RNN — or identity with ReLU), gates with an open forget gate (LSTM, GRU), residual connections, and normalization. | Lab 3 |
 
 # %%
 import matplotlib.pyplot as plt
@@ -110,10 +110,27 @@ fig.tight_layout()
 # %% [markdown]
 # The gradient one step back is of ordinary size in all three; ten steps back it has lost orders of
 # magnitude, and a hundred steps back it has underflowed to 0 or close to it (the curves stop where
-float32 gives exactly 0). This is what “vanishing”
+# float32 gives exactly 0). This is what “vanishing”
 # means: not that the gradient is small, but that the **distant** part of it is — so a model trained on it
 # cannot learn that the last output should depend on the first input. At PyTorch's default
-# initialization even the LSTM and GRU vanish: their gates start half closed (σ(0) = 0.5). Lab 3 opens them.
+# initialization even the LSTM and GRU vanish: their gate biases start near 0, so the gates start about half
+# open. The LSTM's forget gate, measured on our inputs:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+torch.manual_seed(0)
+lstm = nn.LSTM(D, H, batch_first=True)
+with torch.no_grad():
+    hs = lstm(x)[0]                                                  # h_0 … h_{T−1}
+    h_prev = torch.cat([torch.zeros(B, 1, H), hs[:, :-1]], dim=1)   # h_{t−1}, with h_{−1} = 0
+    # PyTorch's gate order is input, forget, cell, output: rows H:2H are the forget gate
+    f = torch.sigmoid(x @ lstm.weight_ih_l0[H:2 * H].T + lstm.bias_ih_l0[H:2 * H]
+                      + h_prev @ lstm.weight_hh_l0[H:2 * H].T + lstm.bias_hh_l0[H:2 * H])
+print(f"default LSTM: mean forget gate f_t over all steps and units = {f.mean():.3f}")
+
+# %% [markdown]
+# Along the cell-state path the Jacobian is `diag(f_t)` (Lab 3), so at this init the gradient is roughly
+# halved at every step back. Lab 3 opens the LSTM's forget gate.
 
 # %% [markdown]
 # ## Lab 2 — Clipping changes the size, never the shape
@@ -182,8 +199,8 @@ for name, (before, after, factor, _) in clip_results.items():
 # The same measurement, for the four remedies.
 #
 # **Initialization.** If `W_hh` is orthogonal, all its singular values equal its gain, so the gain sets the
-# norm of each Jacobian factor: below ≈ 1 the gradient vanishes, above it explodes (tanh′ ≤ 1 pulls the
-# balance point a little above 1). A ReLU RNN with `W_hh = I` (the “IRNN” of Le et al., 2015) passes
+# norm of each Jacobian factor: small gains make the gradient vanish, large ones make it explode. tanh′ ≤ 1
+# pulls the balance point up: here it is about 1.5 (gain 1.0 still loses × 0.79 per step, printed below). A ReLU RNN with `W_hh = I` (the “IRNN” of Le et al., 2015) passes
 # gradients on unchanged while its units are active.
 #
 # **Gates.** An LSTM's cell state is updated additively, `c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t`: along that
@@ -284,9 +301,9 @@ by_jacobian = [torch.einsum("o,oi->i", vb, torch.autograd.functional.jacobian(la
 print("grad_norm_per_layer at layer 0 equals vᵀ·(full Jacobian of the stack):",
       torch.allclose(grad_norm_per_layer(three, h0[:2], probe=v_out)[0],
                      torch.stack(by_jacobian).norm(dim=-1).mean(), atol=1e-5))
-vanish = profiles["RNN (tanh)"][0]
-print("an open forget gate (+3) carries ≥ 10¹⁰× more gradient 99 steps back than the default tanh RNN:",
-      bool(remedy_profiles["LSTM, forget bias +3"][0] > 1e10 * vanish))
+vanish = profiles["RNN (tanh)"][T - 51]                # 50 steps back, where both are non-zero
+print("an open forget gate (+3) carries ≥ 10¹⁰× more gradient 50 steps back than the default tanh RNN:",
+      bool(vanish > 0) and bool(remedy_profiles["LSTM, forget bias +3"][T - 51] > 1e10 * vanish))
 print("IRNN keeps ≥ 10 % of its last-step gradient 99 steps back:",
       bool(remedy_profiles["ReLU RNN, W_hh = I (IRNN)"][0] > 0.1 * remedy_profiles["ReLU RNN, W_hh = I (IRNN)"][-1]))
 plain = depth_profiles["plain, default init"][0]
@@ -300,8 +317,9 @@ print("residual, LayerNorm, orthogonal init each keep > 10 % at layer 0:",
 # layer — which is the only thing that can change the slope; clipping (Lab 2) changes neither. Residual
 # connections add an identity to every layer's Jacobian, `I + ∂f/∂h`, so there is always a path with
 # factor 1; LayerNorm rescales each layer's input to unit size, so the tanh layers stay out of their
-# flat region and their Jacobians do not shrink; an orthogonal initialization starts every factor at norm
-# ≈ 1. Residual stacks can also grow the gradient towards the input (here layer 0 receives several times
+# flat region and their Jacobians do not shrink; an orthogonal initialization gives every factor the same
+# norm, set by its gain — but the gain must be right: 1.5 for the tanh RNN above, where gain 1.0 still lost
+# × 0.79 per step. Residual stacks can also grow the gradient towards the input (here layer 0 receives several times
 # what the output gets: the sum of many paths, printed above), which pre-LayerNorm tempers. Gates and a good init help RNNs,
 # but only up to a point: Transformers replaced the recurrence with attention, whose path from any
 # input to any output has length one (chapter 43).
@@ -354,8 +372,8 @@ quiz(20)
 # **中文：** 梯度裁剪只能缓解梯度爆炸，不能解决梯度消失。按全局范数裁剪把所有梯度乘以同一个因子 min(1, c/‖g‖) ≤ 1：
 # 梯度过大时限制更新步长，避免一次尖峰把参数打飞；梯度小于阈值时原样通过，绝不会放大。梯度消失的本质是反向传播
 # 连乘每一步（或每一层）的雅可比矩阵，范数小于 1 时远处的梯度指数衰减：默认初始化的 tanh RNN 在 100 步外的梯度
-# 几乎为零，而最近一步的梯度正常。裁剪只改变大小、不改变这种“形状”。真正有效的是改变雅可比矩阵本身：正交或单位
-# 矩阵初始化、门控（LSTM 遗忘门打开时细胞状态路径近似恒等）、残差连接（I + ∂f/∂h）、LayerNorm 等归一化；Transformer
+# 几乎为零，而最近一步的梯度正常。裁剪只改变大小、不改变这种“形状”。真正有效的是改变雅可比矩阵本身：增益合适的正交初始化（本例 tanh
+# RNN 约 1.5）或 ReLU + 单位矩阵初始化（IRNN）、门控（LSTM 遗忘门打开时细胞状态路径近似恒等）、残差连接（I + ∂f/∂h）、LayerNorm 等归一化；Transformer
 # 用注意力让任意两个位置之间的路径长度为 1。
 #
 # **English:** Clipping tames exploding gradients only. Global-norm clipping multiplies every gradient by one
@@ -363,7 +381,8 @@ quiz(20)
 # never enlarges anything. Vanishing comes from backpropagation multiplying one Jacobian per time step or
 # layer; with norms below 1 the distant part of the gradient decays geometrically (a default tanh RNN gets
 # essentially nothing from 100 steps back, while the last step is normal). Clipping rescales that profile
-# without changing its shape. What works changes the Jacobians: orthogonal or identity initialization,
+# without changing its shape. What works changes the Jacobians: orthogonal init with the right gain (≈ 1.5
+# for this tanh RNN) or identity init with ReLU (IRNN),
 # gates (an open LSTM forget gate makes the cell path near-identity), residual connections (I + ∂f/∂h),
 # and normalization; attention gives every pair of positions a path of length one.
 

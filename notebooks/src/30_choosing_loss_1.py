@@ -27,10 +27,11 @@
 #
 # | claim | verdict | what is true | shown in |
 # |---|---|---|---|
-# | “准确性：…交叉熵损失函数…可以有效提高分类准确性” | **incomplete** | The loss decides more than accuracy: what the predicted probabilities *mean*. Two losses can give similar accuracy and very different confidence. | Lab 2 |
-# | “凸损失函数（如交叉熵损失函数）有助于快速收敛” | **wrong** | Cross-entropy is convex in the *logits*, not in a network's weights: training a network on it is non-convex. What helps is that its gradient with respect to the logits, p − y, does not saturate (chapter 25). | Lab 1 (the gradient p − q) |
+# | “准确性：…交叉熵损失函数…可以有效提高分类准确性” | **incomplete** | The loss decides more than accuracy: what the predicted probabilities *mean*. Label smoothing cut ECE 0.190 → 0.033 but cost accuracy here (0.748 → 0.685); temperature scaling cut it to 0.017 at identical accuracy. | Lab 2 |
+# | “凸损失函数（如交叉熵损失函数）有助于快速收敛” | **wrong** | Cross-entropy is convex in the *logits*, not in a network's weights: training a network on it is non-convex. What helps is that its gradient with respect to the logits, p − y, does not saturate (chapter 25 measures it). | Lab 2 (non-convexity); chapter 25 (the gradient) |
 # | “交叉熵损失函数可以在训练数据和验证数据上表现出良好的泛化能力” | **wrong** | Plain cross-entropy is minimized only by infinite logits: it keeps pushing the training examples' confidence up, and a network that fits its training set becomes **over-confident** on new data. Label smoothing bounds the logits; temperature scaling repairs confidence after training. | Labs 1–2 |
-# | “不稳定的损失函数可能导致…梯度消失或梯度爆炸” | vague | Exploding or vanishing gradients come from the network's Jacobians (chapter 20), not from the choice between standard losses. | — |
+# | “不稳定的损失函数可能导致…梯度消失或梯度爆炸” | vague | Exploding or vanishing gradients come from the network's Jacobians (chapter 20 measures them step by step through an RNN and layer by layer down a deep stack), not from the choice between standard losses. | chapter 20 |
+# | “平坦的损失函数可能导致梯度消失” | **incomplete** | A loss that saturates — mean squared error on a softmax output, whose gradient is multiplied by the softmax's own derivative — does starve the logits of gradient when the model is confidently wrong (chapter 25 measures it); cross-entropy's p − y does not. Vanishing *through* a deep network or a long sequence is a different thing: a product of Jacobians (chapter 20). | chapters 20, 25 |
 # | “可解释性：交叉熵…反映模型对每个词的预测概率” | **incomplete** | Only if the model is calibrated; that is measured with a reliability diagram and ECE. | Lab 2 |
 # | (missing) | — | The losses an engineer actually chooses between: label smoothing (calibration, used in the original Transformer, ε = 0.1), focal loss (class imbalance), class weights; the sequence-level questions are chapter 35's, distillation chapter 40's. | Labs 1–3 |
 
@@ -41,7 +42,9 @@ import torch.nn.functional as F
 from torch import nn
 
 import course
-from course.pretrained import corpus_lines, load_tiny_gpt
+import json
+
+from course.pretrained import DATA_DIR, RECIPES, corpus_lines, held_out_lines, load_tiny_gpt
 from course.runtime import seed_everything
 from course.train import expected_calibration_error, focal_loss, reliability_bins, smoothed_cross_entropy
 
@@ -130,26 +133,41 @@ print("per-bin accuracy and confidence equal to sklearn's calibration_curve:",
       torch.allclose(bins.accuracy[used], torch.tensor(sk_acc)) and torch.allclose(bins.confidence[used], torch.tensor(sk_conf)))
 
 # %% [markdown]
-# **A pretrained language model.** The shipped tiny GPT was trained with plain next-token cross-entropy
-# for 1,000 steps. How calibrated are its next-token probabilities on validation text it has never seen?
+# **A pretrained language model.** The shipped tiny GPT was trained with plain next-token cross-entropy.
+# How much text did it see, did it over-fit, and how calibrated are its next-token probabilities on lines
+# it never trained on (`held_out_lines`: lines of another seed, minus every line that occurs in the
+# training text)?
 
 # %%
 gpt, tok = load_tiny_gpt()
-stream = torch.tensor([i for line in corpus_lines(400, seed=10_000) for i in tok.encode(line) + [tok.eos_id]])
+recipe = RECIPES["gpt"]
+log = json.loads((DATA_DIR / "tiny_gpt.log.json").read_text())
+train_tokens = sum(len(tok.encode(line)) + 1 for line in corpus_lines(recipe.n_lines, recipe.seed))
+seen = recipe.steps * recipe.batch * recipe.context
+print(f"training: {recipe.steps} steps × {recipe.batch} windows × {recipe.context} tokens = {seen:,} tokens "
+      f"over a {train_tokens:,}-token text ≈ {seen / train_tokens:.1f} passes")
+print(f"recorded losses: last training loss {log['last_train_loss']:.3f}, validation loss {log['val_loss']:.3f}")
+
+stream = torch.tensor([i for line in held_out_lines(400) for i in tok.encode(line) + [tok.eos_id]])
 n = min(48, (len(stream) - 1) // 64)
 x_lm, y_lm = stream[:n * 64].view(n, 64), stream[1:n * 64 + 1].view(n, 64)
 with torch.inference_mode():
-    p_lm = gpt(x_lm).logits.softmax(-1).flatten(0, 1)                    # (n·64, V)
+    logits_lm = gpt(x_lm).logits.flatten(0, 1)                          # (n·64, V)
+p_lm = logits_lm.softmax(-1)
 lm_ece = expected_calibration_error(p_lm, y_lm.flatten(), n_bins=10)
 lm_acc = float((p_lm.argmax(-1) == y_lm.flatten()).float().mean())
-print(f"tiny GPT, {len(y_lm.flatten())} validation tokens: top-1 accuracy {lm_acc:.3f}, "
-      f"mean confidence {float(p_lm.max(-1).values.mean()):.3f}, ECE {lm_ece:.3f}")
+print(f"tiny GPT, {len(y_lm.flatten())} held-out tokens: loss {float(F.cross_entropy(logits_lm, y_lm.flatten())):.3f}, "
+      f"top-1 accuracy {lm_acc:.3f}, mean confidence {float(p_lm.max(-1).values.mean()):.3f}, ECE {lm_ece:.3f}")
 
 # %% [markdown]
-# Pretraining with cross-entropy on plenty of data, for one pass, yields fairly well-calibrated
-# next-token probabilities — the GPT-4 report makes the same observation for its pretrained model, and
-# shows post-training (RLHF) degrading it (OpenAI, 2023, figure 8). Over-confidence appears when a
-# network **fits its training set**: many steps on few examples, as in fine-tuning. A small, controlled
+# The model made about ten passes over a 208k-token text (printed above), yet its last training loss is
+# about its recorded validation loss (1.391 against 1.408; a third of those validation lines recur in the
+# training text). On lines it certainly never saw the loss is a little higher (1.504), far from the gap of
+# an over-fitted model below. It has not over-fitted its training text, and its probabilities on the
+# held-out lines are calibrated: mean confidence 0.512 against accuracy 0.496, ECE 0.018. The
+# GPT-4 report makes the same observation for its pretrained model, and shows post-training (RLHF)
+# degrading it (OpenAI, 2023, figure 8). Over-confidence appears when a network **over-fits its training
+# set** — training loss far below validation loss — as happens with many steps on few examples. A small, controlled
 # case: a 10-class problem with overlapping classes, 600 training examples, an MLP trained for 200 full
 # steps — with plain cross-entropy and with label smoothing ε = 0.1. A third variant repairs the plain
 # model after training with **temperature scaling** (Guo et al., 2017): divide its logits by one number T
@@ -187,6 +205,10 @@ def train_classifier(loss_fn, x, y, steps=300, hidden=128, depth=2, out=N_CLASSE
 
 plain = train_classifier(F.cross_entropy, x_train, y_train, steps=200)
 smoothed = train_classifier(lambda z, y: smoothed_cross_entropy(z, y, 0.1), x_train, y_train, steps=200)
+with torch.no_grad():
+    z_train = plain(x_train)
+print(f"plain classifier on its 600 training examples: accuracy {float((z_train.argmax(-1) == y_train).float().mean()):.3f}, "
+      f"loss {float(F.cross_entropy(z_train, y_train)):.4f}")
 
 with torch.no_grad():                                             # (not inference_mode: T is fitted on them)
     val_logits = plain(x_val)
@@ -215,6 +237,10 @@ for name, z in variants.items():
     print(f"{name:>30}  {float((p.argmax(-1) == y_test).float().mean()):>8.3f}  "
           f"{float(p.max(-1).values.mean()):>15.3f}  {float(F.cross_entropy(z, y_test)):>8.3f}  "
           f"{calibration[name][1]:.3f}")
+conf_plain, pred_plain = calibration["plain cross-entropy"][0].max(-1)
+sure = conf_plain > 0.9
+print(f"\nplain cross-entropy: {float(sure.float().mean()):.0%} of test predictions have confidence > 0.9; "
+      f"their accuracy is {float((pred_plain[sure] == y_test[sure]).float().mean()):.2f}")
 
 # %%
 panels = {"tiny GPT, next token": (p_lm, y_lm.flatten(), lm_ece)} | {
@@ -226,21 +252,27 @@ for ax, (name, (p, y, ece)) in zip(axes, panels.items()):
     centres_of_bins = (b.edges[:-1] + b.edges[1:]) / 2
     ax.bar(centres_of_bins, b.accuracy.nan_to_num(0), width=0.1, edgecolor="black", alpha=0.7,
            label="accuracy in the bin")
+    for x_c, acc, count in zip(centres_of_bins, b.accuracy.nan_to_num(0), b.count):
+        if count > 0:                                    # how many predictions each bar rests on
+            ax.text(float(x_c), min(float(acc), 0.9) + 0.02, str(int(count)), ha="center", fontsize=6)
     ax.plot([0, 1], [0, 1], ls="--", color="gray", label="calibrated")
     ax.scatter(b.confidence, b.accuracy, color="crimson", s=12, zorder=3, label="bin's (mean confidence, accuracy)")
     ax.set(title=f"{name}\nECE = {ece:.3f}", xlabel="confidence of the top prediction", xlim=(0, 1), ylim=(0, 1))
     ax.title.set_fontsize(9)
 axes[0].set_ylabel("accuracy in the bin")
 axes[0].legend(fontsize=7, loc="upper left")
+fig.suptitle("numbers above the bars: predictions in the bin", fontsize=8, y=0.02)
 fig.tight_layout()
 
 # %% [markdown]
 # Read each panel against the diagonal: a red dot below it is a bin where the model is more confident than
-# it is right. The plain classifier's mass sits in the top bin with accuracy well below its confidence — it
-# memorised its 600 examples. In this run label smoothing and temperature scaling both bring ECE down
-# (the numbers are printed above), by different routes: smoothing changes what training aims for and so
-# also changes the model (its accuracy moves too), while temperature scaling divides the logits by one
-# number and cannot change any argmax, so its accuracy is exactly the plain model's:
+# it is right; the number on a bar says how many predictions it rests on (a bar of a handful is noise).
+# The plain classifier memorised its 600 examples (training accuracy and loss printed above), and on new
+# data most of its predictions land in the top bin, with accuracy well below their confidence. In this run
+# label smoothing and temperature scaling both bring ECE down (the numbers are printed above), by different
+# routes: smoothing changes what training aims for and so also changes the model (its accuracy fell 6
+# points in this run), while temperature scaling divides the logits by one number and cannot change any
+# argmax, so its accuracy is exactly the plain model's:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -248,6 +280,37 @@ p_plain = calibration["plain cross-entropy"][0]
 p_temp = calibration[f"plain, temperature T = {temperature:.2f}"][0]
 print("temperature scaling keeps every prediction:", torch.equal(p_plain.argmax(-1), p_temp.argmax(-1)))
 print("the plain model is over-confident (T > 1):", temperature > 1)
+
+# %% [markdown]
+# **Convex in the logits, not in the weights.** Permuting the hidden units of the plain MLP gives a second
+# set of weights that computes exactly the same function, so the same training loss. If the loss were
+# convex in the weights, the point halfway between the two could not be worse than they are:
+
+# %%
+twin = train_classifier(F.cross_entropy, x_train, y_train, steps=0)      # same architecture
+perm = torch.randperm(128, generator=torch.Generator().manual_seed(0))    # reorder the first hidden layer
+with torch.no_grad():
+    for name, w in plain.state_dict().items():
+        w = w.clone()
+        if name in ("0.weight", "0.bias"):
+            w = w[perm]
+        elif name == "2.weight":
+            w = w[:, perm]
+        twin.state_dict()[name].copy_(w)
+    midpoint = train_classifier(F.cross_entropy, x_train, y_train, steps=0)
+    for name, w in midpoint.state_dict().items():
+        w.copy_((plain.state_dict()[name] + twin.state_dict()[name]) / 2)
+    train_loss = {k: float(F.cross_entropy(m(x_train), y_train)) for k, m in
+                  (("plain", plain), ("permuted", twin), ("midpoint", midpoint))}
+print(f"training loss: plain {train_loss['plain']:.4f}, permuted copy {train_loss['permuted']:.4f}, "
+      f"halfway between them {train_loss['midpoint']:.3f}")
+
+# %%
+# NBVAL_CHECK_OUTPUT
+with torch.no_grad():
+    print("the permuted copy computes the same function:", torch.allclose(plain(x_train), twin(x_train), atol=1e-5))
+print("the midpoint's training loss is higher than both ends (so the loss is not convex in the weights):",
+      train_loss["midpoint"] > max(train_loss["plain"], train_loss["permuted"]))
 
 # %% [markdown]
 # One caution: label smoothing erases information about *how* wrong the other classes are — all of them
@@ -393,15 +456,15 @@ quiz(30)
 # ## Interview answer card (面试回答要点)
 #
 # **中文：** 损失函数不只影响准确率，还决定预测概率的含义。普通交叉熵只有在 logit 趋于无穷时才取到最小值，会一直把训练样本
-# 的置信度往上推；模型一旦拟合训练集，在新数据上就会过度自信（校准差）。衡量校准用可靠性图和 ECE（按置信度分箱，
+# 的置信度往上推；模型一旦过拟合训练集（训练损失远低于验证损失），在新数据上就会过度自信（校准差）。衡量校准用可靠性图和 ECE（按置信度分箱，
 # 按样本数加权平均 |准确率 − 置信度|）。标签平滑把目标改成 (1−ε)·one-hot + ε/C，最优 logit 差是有限值，通常降低 ECE，
 # 但会丢失“其他类有多像”的信息，不利于蒸馏；温度缩放在训练后用一个 T 修正置信度，不改变预测。类别不平衡时，focal loss
-# 用 (1−p_t)^γ 降低易分样本的权重，能提高少数类召回，但排序能力（AP）变化不大，概率也更不校准；类别加权是另一种取舍。
-# 交叉熵对 logit 是凸的，对网络参数并不凸。
+# 用 (1−p_t)^γ 降低易分样本的权重，能提高少数类召回，但排序能力（AP）变化不大，概率的校准也更差；类别加权是另一种取舍。
+# 交叉熵对 logit 是凸的，对网络参数则是非凸的。
 #
 # **English:** The loss decides what the probabilities mean, not just accuracy. Plain cross-entropy is minimized
-# only by infinite logits, so it keeps pushing training confidence up, and a network that fits its training set
-# becomes over-confident on new data. Calibration is measured with a reliability diagram and ECE (bin by
+# only by infinite logits, so it keeps pushing training confidence up, and a network that over-fits its training
+# set (training loss far below validation loss) becomes over-confident on new data. Calibration is measured with a reliability diagram and ECE (bin by
 # confidence, count-weighted |accuracy − confidence|). Label smoothing, target (1−ε)·one-hot + ε/C, has a finite
 # optimal logit gap and usually lowers ECE, but erases how similar the wrong classes are (worse teachers for
 # distillation); temperature scaling fixes confidence after training without changing any prediction. Under class

@@ -135,9 +135,7 @@ CELL_PATH = Exercise(
     task="""An LSTM updates its cell state additively: `c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t`. Along the direct
 path `c_{t−1} → c_t` (gates held fixed) the Jacobian is `diag(f_t)`. A loss reads only the last cell state,
 and `g_last = ∂L/∂c_{T−1}` is given. Return, for every step `t = 0 … T−1`, the gradient that reaches `c_t`
-along that path only:
-
-`∂L/∂c_t = g_last ⊙ f_{t+1} ⊙ f_{t+2} ⊙ … ⊙ f_{T−1}`  (element-wise; the empty product is 1).
+along that path only.
 
 - `forget`: float32 `(T, H)`, the forget-gate values `f_0 … f_{T−1}` in (0, 1);
 - `g_last`: float32 `(H,)`.
@@ -157,9 +155,9 @@ EXERCISES = [BPTT, CELL_PATH]
 QUIZ = Quiz([
     Question("20.q1", "The common answer says clipping “avoids gradients that are too small”. With global-norm "
                       "clipping at 1.0, what happens to a gradient of norm 0.001?", (
-        Option("It is scaled up towards the threshold", False,
+        Option("It is scaled up until its norm reaches the threshold", False,
                "There is no lower threshold: clipping never enlarges a gradient."),
-        Option("It passes unchanged: the factor is 1", True,
+        Option("It passes through unchanged: the factor is 1", True,
                "The factor is min(1, 1.0/0.001) = 1. Lab 2 measures a factor ≤ 1 in every run, and the "
                "distant steps exactly as weak relative to the last one after clipping as before."),
         Option("It is clamped element-wise into [−1, 1]", False,
@@ -171,7 +169,7 @@ QUIZ = Quiz([
                "The recent steps still give ordinary gradients, so the weights keep moving; Lab 1 shows "
                "a normal gradient one step back."),
         Option("Training diverges within the first 50 steps", False, "Divergence is the exploding case; here the distant part is tiny."),
-        Option("It cannot learn 50-step dependencies", True,
+        Option("It cannot learn to link the output to inputs 50 steps back", True,
                "What vanishes is the signal linking the last output to distant inputs, so long-range "
                "dependencies get no learning signal."),
     )),
@@ -180,9 +178,9 @@ QUIZ = Quiz([
                "Clipping divides every step's gradient by one number: the curve slides, its slope stays (Lab 2)."),
         Option("A larger learning rate for the recurrent weights", False,
                "The learning rate scales the update, not the gradient's distribution over steps."),
-        Option("An orthogonal recurrent matrix of gain ≈ 1", True,
+        Option("The gain of an orthogonal recurrent matrix", True,
                "It sets the norm of every Jacobian factor; Lab 3 shows gains 0.5, 1 and 1.5 giving three "
-               "different slopes."),
+               "different slopes (and only 1.5 keeping the distant steps for this tanh RNN)."),
     )),
     Question("20.q4", "Why does a residual connection help gradients reach early layers?", (
         Option("It normalizes every layer's output to unit variance", False, "That is LayerNorm; a residual adds the input back."),

@@ -109,7 +109,16 @@ def _focal_cases(g):
         if alpha != 0.25:
             case["alpha"] = alpha
         cases.append(case)
+    # saturated logits: sigmoid(25) is exactly 1.0 in float32, so log(sigmoid(·)) gives log 0 = −inf here
+    cases.append({"logits": torch.tensor([25.0, -25.0, 20.0]), "targets": torch.tensor([0.0, 1.0, 0.0])})
     return cases
+
+
+def _naive_log_sigmoid(logits, targets, gamma=2.0, alpha=0.25):
+    p = torch.sigmoid(logits)
+    p_t = torch.where(targets == 1, p, 1 - p)
+    alpha_t = torch.where(targets == 1, alpha, 1 - alpha)
+    return (-alpha_t * (1 - p_t) ** gamma * torch.log(p_t)).mean()
 
 
 def _alpha_swapped(logits, targets, gamma=2.0, alpha=0.25):
@@ -160,6 +169,9 @@ and `α_t = alpha` for a positive and `1 − alpha` for a negative. Return the *
         Mistake("summed", "return the mean over the examples, not the sum.", _summed),
         Mistake("p_t_power", "the factor is (1 − p_t)^γ: it shrinks the loss of examples that are already "
                 "right (p_t near 1), not of the wrong ones.", _p_t_power),
+        Mistake("naive_log_sigmoid", "torch.log(torch.sigmoid(z)) is −inf once sigmoid rounds to 0 or 1 (|z| ≳ 17 "
+                "in float32): take −log p_t from F.binary_cross_entropy_with_logits, which is stable.",
+                _naive_log_sigmoid),
     ])
 
 EXERCISES = [ECE, BINARY_FOCAL]
@@ -167,11 +179,12 @@ EXERCISES = [ECE, BINARY_FOCAL]
 QUIZ = Quiz([
     Question("30.q1", "The common answer says cross-entropy gives good generalization on training and "
                       "validation data. What does Lab 1 show about plain cross-entropy?", (
-        Option("Its optimum is an infinite logit gap", True,
+        Option("Its optimum is an infinite gap between the logits", True,
                "p − one_hot(y) is never zero, so training keeps raising the correct logit; Lab 1's gap keeps "
                "growing, and Lab 2's plain classifier ends up over-confident on new data."),
-        Option("Its optimum is p_correct = 1 − ε + ε/C", False,
-               "That is the optimum of the *smoothed* loss, reached at a finite gap."),
+        Option("Its optimum is a finite logit gap, as with smoothing", False,
+               "Only the *smoothed* loss has a finite optimum gap, log((1 − ε + ε/C)/(ε/C)); with ε = 0 the "
+               "gradient p − one_hot(y) is never zero and Lab 1's gap keeps growing."),
         Option("It is convex in the weights, so it converges", False,
                "It is convex in the logits only; a network makes it non-convex in the weights."),
     ), misconception=True),
@@ -185,7 +198,7 @@ QUIZ = Quiz([
         Option("Yes: its accuracy equals its mean confidence", False,
                "That is ECE with one bin; per bin, over- and under-confidence can cancel (the `no_abs` "
                "mistake of exercise 1)."),
-        Option("Not necessarily: check accuracy per bin", True,
+        Option("Not necessarily: compare accuracy and confidence per bin", True,
                "ECE compares accuracy and confidence within each confidence bin, weighted by bin size."),
         Option("No, calibration needs 100 % accuracy", False,
                "A calibrated model may be wrong often, as long as its confidence says how often."),

@@ -164,19 +164,20 @@ QUIZ = Quiz([
         Option("A larger batch always reaches a lower loss per epoch", False,
                "At a fixed lr, larger batches were far worse after the same examples; with linear scaling they "
                "were close, up to the largest."),
-        Option("It pays only with a scaled lr, up to ~B_simple", True,
+        Option("It pays only with a scaled lr, and only up to about B_simple", True,
                "With the learning rate scaled in proportion, larger batches match the loss in fewer steps, until "
                "the batch nears the gradient noise scale."),
     ), misconception=True),
     Question("31.q2", "The measured B_simple grew during training (Lab 2). Why?", (
-        Option("|G|² falls faster than the per-example variance", True,
-               "Near a minimum the true gradient shrinks while examples still disagree: tr(Σ)/|G|² rises."),
+        Option("|G|² falls; the per-example variance does not", True,
+               "As the loss falls the true gradient shrinks while examples still disagree: Lab 2 measured |G|² "
+               "0.247 → 0.086 while tr(Σ) rose 47.8 → 66.8, so tr(Σ)/|G|² rose."),
         Option("The learning rate was scaled up during the run", False, "B_simple is a property of the gradients at θ, not of the lr."),
         Option("The model memorises its training batches as it goes", False,
                "One epoch of 3,000 lines is far from memorisation; the effect is the shrinking true gradient."),
     )),
     Question("31.q3", "Why is the loss-surface slice of Lab 3 taken along a *filter-normalised* direction?", (
-        Option("To make the slice pass through the minimum", False, "Every slice passes through θ at α = 0."),
+        Option("To make the slice pass through the trained weights", False, "Every slice passes through θ at α = 0."),
         Option("So that weight rescalings cannot fake sharpness", True,
                "A ReLU net's weights can be rescaled without changing its function (Dinh et al., 2017); scaling "
                "each row of d to the row of θ removes that effect."),
