@@ -97,15 +97,20 @@ def _markdown_inline(text: str) -> str:
     return re.sub(r"(?<![\w*])\*([^*\s][^*]*)\*(?![\w*])", r"<i>\1</i>", out)
 
 
-def card_html(card: AnswerCard, link_prefix: str = "") -> str:
-    """One card as an HTML fragment: the question, both answers, a link to its notebook."""
+def card_html(card: AnswerCard, link_prefix: str = "", *, new_tab: bool = False) -> str:
+    """One card as an HTML fragment: the question, both answers, a link to its notebook.
+
+    ``new_tab``: open the link in a new browser tab. Inside a widget JupyterLab does not catch links, so a
+    plain one would replace the whole page, and the interview with it."""
+    target = ' target="_blank" rel="noopener"' if new_tab else ""
     return (f'<section class="card" id="ch{card.number:02d}"><h3>{card.number} · '
             f'<span lang="zh-CN">{html.escape(card.question_zh)}</span></h3>'
             f'<p class="en-title">{html.escape(card.title_en)}</p>'
             f'<p lang="zh-CN"><b>中文：</b>{_markdown_inline(card.zh)}</p>'
             f'<p><b>English:</b> {_markdown_inline(card.en)}</p>'
-            f'<p class="link"><a href="{link_prefix}{card.notebook}">Open chapter {card.number}: '
-            f'{html.escape(card.notebook)}</a></p></section>')
+            f'<p class="link"><a href="{link_prefix}{card.notebook}"{target} '
+            f'style="color:#0969da; text-decoration:underline">Open chapter {card.number}: '
+            f'{html.escape(card.notebook)}</a>{" (new tab)" if new_tab else ""}</p></section>')
 
 
 # --- the schedule -------------------------------------------------------------------------------------
@@ -245,9 +250,10 @@ class MockInterview:
 
         def on_reveal(_):
             card = self._card(state["i"])
-            children = [w.HTML(card_html(card))]
+            children = [w.HTML(card_html(card, new_tab=True)), state["marks"]]
             if card.number in bank.CHAPTERS_WITH_SELFTEST:
-                children.append(quiz(card.number).widget())
+                children += [w.HTML("<b>The chapter's quiz</b> (optional, then give your verdict above):"),
+                             quiz(card.number).widget()]
             card_box.children = tuple(children)
             knew.disabled = missed.disabled = False
 
@@ -265,8 +271,11 @@ class MockInterview:
         knew.on_click(on_mark(True))
         missed.on_click(on_mark(False))
         show(0)
-        self._widget = w.VBox([header, prompt, answer, w.HBox([reveal, knew, missed]), card_box, status],
+        # the verdict buttons come right after the card, before the chapter's (long) quiz
+        marks = w.HBox([w.HTML("<b>Your verdict:</b>&nbsp;"), knew, missed])
+        self._widget = w.VBox([header, prompt, answer, reveal, card_box, status],
                               layout=w.Layout(max_width="900px"))
+        state["marks"] = marks
         self._widget.add_class("course-mock-interview")
         return self._widget
 

@@ -11,8 +11,9 @@
 # - one you knew moves up a box and rests for 2, 4, 8, 16, then 32 interviews;
 # - questions you have never been asked come next, in an order fixed by `seed`.
 #
-# For the night before, `make cards` writes every chapter's answer card on one page:
-# [answer_cards.html](answer_cards.html), also as [Markdown](answer_cards.md).
+# For the night before, every chapter's answer card is on one page:
+# [answer_cards.html](answer_cards.html), also as [Markdown](answer_cards.md) (`make cards`, run in a
+# terminal in the course folder, writes them again from the chapters).
 
 # %% [markdown]
 # ## Choose your questions
@@ -31,7 +32,9 @@ interview
 
 # %% [markdown]
 # In JupyterLab the interview above is a form: write your answer, press *Reveal the card*, compare,
-# try the chapter's quiz, then press *I had it* or *I missed it*. The next question follows.
+# then press *I had it* or *I missed it* under the card; the chapter's quiz follows below it if you want
+# to test yourself further. The next question follows. The card's link opens the chapter in a new tab,
+# so the interview stays where it is.
 #
 # **Without widgets** (a terminal, or a notebook viewer), use the same interview as text:
 #
@@ -45,8 +48,9 @@ interview
 # ## How the schedule works, on a scratch record
 #
 # Here is the schedule at work on a throwaway progress file, so your own record is left alone. The first
-# interview marks its first question missed and its second known. The second interview asks the missed
-# question first. The known one waits two interviews, so it comes last.
+# interview marks its first question missed and its second known. The second interview, asked over all
+# the attention chapters, puts the missed question first; the known one is not due for two interviews,
+# so it comes last.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -60,10 +64,10 @@ first = MockInterview(n=3, chapters="attention", seed=1, progress=scratch)
 print("interview 1 asks chapters", first.numbers)
 first.mark(0, remembered=False)
 first.mark(1, remembered=True)
-second = MockInterview(n=5, chapters="attention", seed=1, progress=scratch)
+second = MockInterview(n=50, chapters="attention", seed=1, progress=scratch)
 print("interview 2 asks chapters", second.numbers)
 print(f"missed chapter {first.numbers[0]} comes first: {second.numbers[0] == first.numbers[0]}; "
-      f"known chapter {first.numbers[1]} is not due yet: {first.numbers[1] not in second.numbers}")
+      f"known chapter {first.numbers[1]} comes last: {second.numbers[-1] == first.numbers[1]}")
 
 # %% [markdown]
 # ## Your schedule
