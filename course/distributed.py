@@ -5,7 +5,9 @@ all-reduces the gradients so that every process steps with their mean, the gradi
 
 Jupyter cannot hand a function defined in a cell to a new process (``spawn`` pickles functions by their
 module and name), so the worker lives here, and :func:`launch` starts it: ``world_size`` CPU processes,
-the ``gloo`` backend, rendezvous on a free localhost port.
+the ``gloo`` backend, rendezvous on a free localhost port. Where the OS offers it (Linux, macOS), the
+processes are forked from a ``forkserver`` that has imported torch, this module and ``torch._dynamo``
+(which DDP's constructor loads) once, instead of each new process importing them again.
 
     records = data_parallel_run(model, batches, world_size=2)     # DDP over 2 processes
     single = single_process_run(model, batches)                   # the same steps on the whole batch
@@ -13,6 +15,7 @@ the ``gloo`` backend, rendezvous on a free localhost port.
 from __future__ import annotations
 
 import datetime
+import multiprocessing
 import os
 import socket
 import sys
@@ -65,11 +68,21 @@ def launch(worker: Callable, world_size: int, *args) -> list:
             if loopback and saved is None:
                 os.environ["GLOO_SOCKET_IFNAME"] = loopback    # the children stay on this machine's loopback
             mp.start_processes(_entry, args=(worker, world_size, free_port(), out, args), nprocs=world_size,
-                               join=True, start_method="spawn")
+                               join=True, start_method=_start_method())
         finally:                                               # leave the caller's environment as it was
             if saved is None:
                 os.environ.pop("GLOO_SOCKET_IFNAME", None)
         return [torch.load(Path(out) / f"rank{r}.pt", weights_only=False) for r in range(world_size)]
+
+
+def _start_method() -> str:
+    """"forkserver" with the heavy imports preloaded where available (the first launch of a session pays
+    for them once, later ones fork at once); "spawn" elsewhere (Windows)."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return "spawn"
+    multiprocessing.get_context("forkserver").set_forkserver_preload(
+        ["torch", "torch._dynamo", "course.distributed", "course.models"])   # no effect once it runs
+    return "forkserver"
 
 
 @dataclass
