@@ -17,7 +17,8 @@
 # **Objectives**
 # - Name AdamW's knobs — learning rate, β₂, ε, decoupled weight decay, warmup — and say what each does
 #   to the update.
-# - Measure which of them move a small LM's loss, in a sweep with one point re-run live.
+# - Measure which of them move a small LM's loss beyond seed-to-seed noise, in a stored sweep whose base
+#   point is partly re-run live.
 # - Train with PyTorch's `DistributedDataParallel` on 2 processes and check that the averaged gradient and
 #   the weights equal single-process training on the combined batch.
 # - Say what FSDP and ZeRO shard that data parallelism replicates.
