@@ -5,13 +5,17 @@ all-reduces the gradients so that every process steps with their mean, the gradi
 
 Jupyter cannot hand a function defined in a cell to a new process (``spawn`` pickles functions by their
 module and name), so the worker lives here, and :func:`launch` starts it: ``world_size`` CPU processes,
-the ``gloo`` backend, rendezvous on a free localhost port.
+the ``gloo`` backend, rendezvous on a free localhost port. Where the OS offers it (Linux, macOS), the
+processes are forked from a ``forkserver`` that has imported torch, this module and ``torch._dynamo``
+(which DDP's constructor loads) once, instead of each new process importing them again.
 
     records = data_parallel_run(model, batches, world_size=2)     # DDP over 2 processes
     single = single_process_run(model, batches)                   # the same steps on the whole batch
 """
 from __future__ import annotations
 
+import datetime
+import multiprocessing
 import os
 import socket
 import sys
@@ -39,7 +43,8 @@ def free_port() -> int:
 def _entry(rank: int, worker: Callable, world_size: int, port: int, out: str, args: tuple) -> None:
     """What each started process runs: join the group, run the worker, save its result, leave."""
     torch.set_num_threads(1)                 # world_size processes share the machine's cores
-    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world_size)
+    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world_size,
+                            timeout=datetime.timedelta(seconds=60))   # a lost peer fails in a minute, not 30
     try:
         torch.save(worker(rank, world_size, *args), Path(out) / f"rank{rank}.pt")
     finally:
@@ -56,13 +61,28 @@ def launch(worker: Callable, world_size: int, *args) -> list:
         raise TypeError("worker must be defined at the top level of an importable module (e.g. "
                         "course.distributed), not in a notebook cell: new processes import it by name")
     check_int("world_size", world_size, minimum=1)
+    loopback = {"linux": "lo", "darwin": "lo0"}.get(sys.platform)
+    saved = os.environ.get("GLOO_SOCKET_IFNAME")
     with tempfile.TemporaryDirectory() as out:
-        loopback = {"linux": "lo", "darwin": "lo0"}.get(sys.platform)
-        if loopback:
-            os.environ.setdefault("GLOO_SOCKET_IFNAME", loopback)   # stay on this machine's loopback
-        mp.start_processes(_entry, args=(worker, world_size, free_port(), out, args), nprocs=world_size,
-                           join=True, start_method="spawn")
+        try:
+            if loopback and saved is None:
+                os.environ["GLOO_SOCKET_IFNAME"] = loopback    # the children stay on this machine's loopback
+            mp.start_processes(_entry, args=(worker, world_size, free_port(), out, args), nprocs=world_size,
+                               join=True, start_method=_start_method())
+        finally:                                               # leave the caller's environment as it was
+            if saved is None:
+                os.environ.pop("GLOO_SOCKET_IFNAME", None)
         return [torch.load(Path(out) / f"rank{r}.pt", weights_only=False) for r in range(world_size)]
+
+
+def _start_method() -> str:
+    """"forkserver" with the heavy imports preloaded where available (the first launch of a session pays
+    for them once, later ones fork at once); "spawn" elsewhere (Windows)."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return "spawn"
+    multiprocessing.get_context("forkserver").set_forkserver_preload(
+        ["torch", "torch._dynamo", "course.distributed", "course.models"])   # no effect once it runs
+    return "forkserver"
 
 
 @dataclass
@@ -131,6 +151,10 @@ def _check_run(model, batches, world_size, lr, weight_decay) -> None:
         if not isinstance(pair, (list, tuple)) or len(pair) != 2:
             raise TypeError(f"batches[{i}] must be a pair (x, y) of (B, T) token ids")
         check_tensor(f"batches[{i}][0]", pair[0], ndim=2, dtype="int")
+        check_tensor(f"batches[{i}][1]", pair[1], ndim=2, dtype="int")
+        if pair[1].shape != pair[0].shape:
+            raise ValueError(f"batches[{i}]: x has shape {tuple(pair[0].shape)} but y has "
+                             f"{tuple(pair[1].shape)}; the targets must have x's shape (B, T)")
         if pair[0].shape[0] % world_size:
             raise ValueError(f"batches[{i}] has {pair[0].shape[0]} sequences, which world_size={world_size} "
                              f"processes cannot share equally")

@@ -35,6 +35,10 @@ BAD_CALLS += [
     (data_parallel_run, "batches must be a non-empty list", lambda: data_parallel_run(_tiny, [], world_size=2)),
     (single_process_run, "batches[0] must be a pair", lambda: single_process_run(_tiny, [torch.zeros(2, 4)])),
     (single_process_run, "lr must be > 0", lambda: single_process_run(_tiny, _batch, lr=0)),
+    (single_process_run, "batches[0][1]", lambda: single_process_run(
+        _tiny, [(torch.zeros(2, 4, dtype=torch.long), torch.zeros(2, 4))])),
+    (single_process_run, "the targets must have x's shape", lambda: single_process_run(
+        _tiny, [(torch.zeros(2, 4, dtype=torch.long), torch.zeros(2, 3, dtype=torch.long))])),
 ]
 NOTHING_TO_VALIDATE.update({
     free_port: "takes no arguments, so no call can be wrong",

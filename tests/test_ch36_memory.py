@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from course.models import GPT, GPTConfig, count_parameters
+from course.runtime import saved_for_backward_bytes
 from course.selftest.bank import ch36
 from course.train import held_bytes, megatron_activation_bytes, training_memory
 
@@ -51,10 +52,26 @@ def test_zero_stages_reproduce_the_papers_figure_1():
     assert [round(g, 1) for g in gb] == [120.0, 31.4, 16.6, 1.9]
 
 
-def test_megatron_activation_formula():
-    # s·b·h·(34 + 5as/h) per layer; recomputation keeps 2sbh
-    assert megatron_activation_bytes(8, 2, 16, 4, 3) == 8 * 2 * 16 * (34 + 5 * 4 * 8 / 16) * 3
-    assert megatron_activation_bytes(8, 2, 16, 4, 3, recompute=True) == 2 * 8 * 2 * 16 * 3
+def test_megatron_activation_formula_on_hand_computed_values():
+    # one Llama-2-7B layer, 4,096 tokens: 4096·4096·(34 + 5·32·4096/4096) = 16,777,216 · 194
+    assert megatron_activation_bytes(4096, 1, 4096, 32, 1) == 3_254_779_904
+    assert megatron_activation_bytes(4096, 1, 4096, 32, 1, recompute=True) == 33_554_432
+    assert megatron_activation_bytes(4096, 1, 8192, 64, 80) == 520_764_784_640
+
+
+def test_megatron_activation_formula_matches_a_measurement():
+    """The formula counts 16-bit activations; the course GPT (fp32, no dropout) measured per sequence
+    should hold about twice the formula's bytes (within 2 %)."""
+    torch.manual_seed(0)
+    model = GPT(GPTConfig.preset("baby", vocab_size=500))
+    measured = []
+    for b in (2, 4):
+        x = torch.randint(0, 500, (b, 64), generator=torch.Generator().manual_seed(b))
+        measured.append(saved_for_backward_bytes(lambda: model(x, targets=x).loss)[1])
+    per_sequence = (measured[1] - measured[0]) / 2
+    c = model.config
+    formula = 2 * megatron_activation_bytes(64, 1, c.d_model, c.n_heads, c.n_layers)
+    assert abs(per_sequence / formula - 1) < 0.02
 
 
 @pytest.mark.parametrize("ex", ch36.EXERCISES, ids=lambda e: e.key)

@@ -37,7 +37,7 @@
 # | “通过梯度裁剪和权重衰减等方法，保持梯度在合理范围内” | **wrong** | Weight decay shrinks the *weights*, not the gradients; only clipping bounds the gradient (chapter 7). Neither prevents vanishing gradients. | chapter 7, chapter 26 |
 # | “使用通用的优化框架（如 TensorFlow、PyTorch），以支持各种优化算法” | **wrong** | A framework is not a property of an algorithm. What adapts an optimizer to LMs is measured: its hyperparameters (chapter 26), and its memory (this chapter). | Labs 1–4 |
 # | (missing) | — | Mixed precision does not halve training memory: the bf16 weights need an fp32 master copy, because bf16 cannot represent a small update to a weight. | Lab 2 |
-# | (missing) | — | Activations grow with batch × sequence length and are not sharded by ZeRO stages 1–3; past a small batch they dominate, and are cut by recomputation (activation checkpointing). | Lab 3 |
+# | (missing) | — | Activations grow linearly with the batch and with the sequence length (quadratically when the attention matrices are stored) and are not sharded by ZeRO stages 1–3; past a small batch they dominate, and are cut by recomputation (activation checkpointing). | Labs 3–4 |
 
 # %%
 import copy
@@ -132,10 +132,10 @@ for lr in (1e-3, 1e-4, 1e-5):
         for p, w in zip(gpt.parameters(), trained):
             p.copy_(w)
 
+# %% [markdown]
 # The smaller the learning rate, the more of the update bf16 rounds away — and late in a cosine schedule
 # the learning rate is small: training would stall just when it should be converging. So mixed precision
-# keeps an fp32
-# **master copy** of the weights; the optimizer updates it, and the bf16 weights are re-cast from it after
+# keeps an fp32 **master copy** of the weights; the optimizer updates it, and the bf16 weights are re-cast from it after
 # each step (Micikevicius et al., 2018). A mixed-precision AdamW step, written out, and measured:
 
 # %%
@@ -162,10 +162,18 @@ for part in PARTS[:4]:
 print("mixed precision AdamW, bytes per parameter:", round((got.total - 4 * len(master)) / n))
 
 # %% [markdown]
-# Still 16 bytes per parameter — the same as float32. Mixed precision saves **activation** memory and
-# compute, not model-state memory. (PyTorch's `torch.autocast` takes another route to the same total: it
+# Still 16 bytes per parameter — the same as float32: mixed precision does not save model-state memory.
+# (This count assumes 16-bit gradients. Megatron-LM accumulates gradients in an fp32 `main_grad`, which
+# makes 18 bytes per parameter.) PyTorch's `torch.autocast` takes another route to the same 16 bytes: it
 # keeps fp32 weights and casts them to bf16 inside each operation, so weights, gradients and moments all
-# stay fp32: 4 + 4 + 8 = 16 bytes.)
+# stay fp32: 4 + 4 + 8. What it does save is activation memory — measured on the batch of Lab 1:
+
+# %%
+_, fp32_act = saved_for_backward_bytes(lambda: model(x, targets=x).loss)
+with torch.autocast("cpu", dtype=torch.bfloat16):
+    _, bf16_act = saved_for_backward_bytes(lambda: model(x, targets=x).loss)
+print(f"activations saved for backward, batch 8 × 64 tokens: fp32 {fp32_act / 1e6:.2f} MB, "
+      f"under bf16 autocast {bf16_act / 1e6:.2f} MB ({bf16_act / fp32_act:.2f}×)")
 
 # %% [markdown]
 # ## Lab 3 — Activations grow with the batch
@@ -174,7 +182,7 @@ print("mixed precision AdamW, bytes per parameter:", round((got.total - 4 * len(
 # `saved_for_backward_bytes` counts the storages autograd keeps. Measured at five batch sizes:
 
 # %%
-batches = [2, 4, 8, 16, 32]
+batches = [2, 4, 8, 16]
 act = []
 for b in batches:
     xb = torch.randint(0, 500, (b, 64), generator=torch.Generator().manual_seed(b))
@@ -189,6 +197,7 @@ fig, ax = plt.subplots(figsize=(5.5, 3.3))
 ax.plot(batches, [a / 1e6 for a in act], marker="o", label="activations (measured)")
 ax.axhline(states / 1e6, color="gray", ls="--", label="weights + gradients + Adam (fp32)")
 ax.set(xlabel="batch size (sequences of 64 tokens)", ylabel="MB", title="What a training step holds")
+ax.set_ylim(bottom=0)
 ax.legend(fontsize=8)
 ax.grid(alpha=0.3)
 fig.tight_layout()
@@ -204,7 +213,16 @@ print("activation bytes grow linearly with the batch (within 2 %):",
 # For real models the same count is done by formula: per Transformer layer, `s·b·h·(34 + 5·a·s/h)` bytes
 # in 16-bit training (sequence s, batch b, width h, heads a; Korthikanti et al., 2022, eq. 1), and
 # `2·s·b·h` with full recomputation, which keeps only each layer's input and runs its forward again during
-# backward (about one extra forward pass of compute).
+# backward (about one extra forward pass of compute). The `5·a·s/h` term is the attention matrices, which
+# grow with s²; the rest grows with s. The formula counts 16-bit activations and dropout masks; our model
+# is fp32 (twice the bytes) and has no dropout, so the masks' share (a few bytes per element) is missing
+# from it, while the embeddings and the loss add a little. Against the measured cost of one sequence:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+cfg = model.config
+formula = 2 * megatron_activation_bytes(64, 1, cfg.d_model, cfg.n_heads, cfg.n_layers)   # × 2: fp32
+print(f"one sequence of 64 tokens: formula × 2 (fp32) {formula / 1e6:.2f} MB, measured {per_sequence / 1e6:.2f} MB")
 
 # %% [markdown]
 # ## Lab 4 — 7B and 70B, with ZeRO stages 1–3
@@ -222,12 +240,25 @@ print("this calculator:                 ", ", ".join(f"{g:.3g}" for g in paper))
 
 # %% [markdown]
 # Now LLaMA-2-shaped models (Touvron et al., 2023: 7B with 32 layers of width 4,096 and 32 heads; 70B with
-# 80 layers of width 8,192 and 64 heads), one sequence of 4,096 tokens per GPU, activations with full
-# recomputation, on one 8-GPU node and on 64 GPUs. An 80 GB GPU is the reference size:
+# 80 layers of width 8,192 and 64 heads; nominal sizes — Llama-2-7B has 6.74B parameters), one sequence of
+# 4,096 tokens per GPU. First the activations, which decide whether recomputation is needed at all:
 
 # %%
 # NBVAL_CHECK_OUTPUT
 shapes = {"7B": (7e9, 32, 4096, 32), "70B": (70e9, 80, 8192, 64)}
+for name, (p, layers, width, heads) in shapes.items():
+    stored = megatron_activation_bytes(4096, 1, width, heads, layers)
+    no_scores = 4096 * 1 * width * 34 * layers               # the same without the attention matrices
+    full = megatron_activation_bytes(4096, 1, width, heads, layers, recompute=True)
+    print(f"{name:>3} at 4,096 tokens, activations: all stored {stored / 1e9:6.1f} GB · attention scores "
+          f"not stored {no_scores / 1e9:5.1f} GB · full recomputation {full / 1e9:4.1f} GB")
+
+# %% [markdown]
+# Stored in full, the activations alone exceed an 80 GB GPU even for 7B. The table below therefore assumes
+# full recomputation, on one 8-GPU node and on 64 GPUs:
+
+# %%
+# NBVAL_CHECK_OUTPUT
 table = {}
 print(f"{'model':>5} {'GPUs':>4} {'stage':>5}  {'weights':>8} {'grads':>7} {'master':>7} {'Adam':>7} "
       f"{'activ.':>7} {'total GB':>9}  fits 80 GB")
@@ -254,7 +285,8 @@ for ax, name in zip(axes, shapes):
     for s, total in enumerate(bottom):
         ax.text(s, total, f"{total:.0f} GB", ha="center", va="bottom", fontsize=8)
     ax.axhline(80, color="black", ls="--", lw=1)
-    ax.text(3.45, 80, "one 80 GB GPU", va="bottom", ha="right", fontsize=8)
+    ax.text(-0.45, 80, "one 80 GB GPU", va="bottom", ha="left", fontsize=8,
+            bbox=dict(facecolor="white", alpha=0.8, lw=0, pad=1))
     ax.set(xticks=range(4), xticklabels=["plain DP", "ZeRO-1", "ZeRO-2", "ZeRO-3"], ylim=(0, max(bottom) * 1.12),
            ylabel="GB per GPU", title=f"{name} model on 64 GPUs: memory per GPU")
     ax.grid(alpha=0.3, axis="y")
@@ -263,12 +295,24 @@ fig.tight_layout()
 
 # %% [markdown]
 # Read the table: with plain data parallelism a 7B model needs 112 GB of model states on *every* GPU —
-# it does not fit one 80 GB GPU however many GPUs there are. ZeRO-1 alone brings it under 80 GB on 8
-# GPUs, because the optimizer states (moments and master copy) are three quarters of the total. A 70B
-# model fits on 64 GPUs only at stage 3 (or with FSDP, PyTorch's implementation of the same sharding). ZeRO's price is
-# communication: stages 1–2 move as much data per step as plain data parallelism (a reduce-scatter plus
-# an all-gather instead of an all-reduce), stage 3 about 1.5× (the weights are all-gathered again for
-# backward), per the ZeRO paper, section 7.
+# it does not fit one 80 GB GPU however many GPUs there are. With full recomputation, ZeRO-1 alone brings
+# it under 80 GB on 8 GPUs, because the optimizer states (moments and master copy) are three quarters of the
+# total. A 70B model fits on 64 GPUs only at stage 3 (or with PyTorch FSDP's fully sharded mode, the same
+# sharding). ZeRO's price is communication. Per GPU and step, in units of Ψ parameters (ZeRO paper, section 7):
+
+# %%
+# NBVAL_CHECK_OUTPUT
+volume = {0: {"all-reduce of the gradients (= reduce-scatter + all-gather)": 2},
+          1: {"reduce-scatter of the gradients": 1, "all-gather of the updated weights": 1},
+          2: {"reduce-scatter of the gradients": 1, "all-gather of the updated weights": 1},
+          3: {"all-gather of the weights for forward": 1, "… again for backward": 1,
+              "reduce-scatter of the gradients": 1}}
+for stage, parts in volume.items():
+    print(f"stage {stage}: {sum(parts.values())}Ψ ({sum(parts.values()) / 2:.1f}× plain DP) — " + "; ".join(parts))
+
+# %% [markdown]
+# Stages 1–2 cost no more communication than plain data parallelism; stage 3 costs 1.5× — the weights are
+# gathered twice, once for the forward and once for the backward pass.
 
 # %% [markdown]
 # ## Self-test
@@ -318,20 +362,22 @@ quiz(36)
 # ## Interview answer card (面试回答要点)
 #
 # **中文：** 设计大模型优化器时，除了学习率等超参数，显存往往是决定性约束。混合精度 AdamW 每个参数要 16 字节：
-# bf16 权重 2、bf16 梯度 2、fp32 主权重 4、Adam 一阶和二阶矩各 4。主权重不可省：bf16 只有 8 位有效数字，
-# 约 lr 大小的更新会被舍入掉。7B 模型仅模型状态就要 112 GB，单卡放不下；普通数据并行每卡复制全部状态，
-# 不省显存。ZeRO 把状态切分到 N 张卡：ZeRO-1 切优化器状态，ZeRO-2 再切梯度，ZeRO-3（即 FSDP）再切权重；
-# 代价是通信，ZeRO-3 约为数据并行的 1.5 倍。激活随 batch×序列长度线性增长，用激活重计算来削减。
-# 也可用 8-bit 优化器或 Adafactor 缩小优化器状态。
+# bf16 权重 2、bf16 梯度 2、fp32 主权重 4、Adam 一阶和二阶矩各 4。主权重不可省：bf16 只有 8 位有效二进制位
+# （约 2–3 位十进制有效数字），lr 远小于权重的 bf16 间隔时更新被舍入掉（本实验 lr = 1e-5 时 90%）。
+# 7B 模型仅模型状态就要 112 GB，单卡放不下；普通数据并行每卡复制全部状态，不省显存。ZeRO 把状态切分到
+# N 张卡：ZeRO-1 切优化器状态，ZeRO-2 再切梯度，ZeRO-3（PyTorch FSDP 的完全分片模式）再切权重；代价是通信，
+# ZeRO-3 为数据并行的 1.5 倍（3Ψ 对 2Ψ）。激活随 batch 线性增长，随序列长度线性增长（保存注意力矩阵时为
+# 平方增长），用激活重计算来削减。也可用 8-bit 优化器或 Adafactor 缩小优化器状态。
 #
 # **English:** Beyond hyperparameters, memory decides how an LM optimizer is run. Mixed-precision AdamW
 # holds 16 bytes per parameter: bf16 weights 2, bf16 gradients 2, an fp32 master copy 4, and Adam's two
-# moments 4 each. The master copy is needed because bf16's 8 significant bits round an lr-sized update
-# away. A 7B model's states alone take 112 GB, too much for one GPU; plain data parallelism replicates them
-# on every GPU and saves nothing. ZeRO shards them over N GPUs — stage 1 the optimizer states, stage 2 the
-# gradients too, stage 3 (FSDP) the weights too — at a communication cost of about 1.5× data parallelism
-# for stage 3. Activations grow with batch × sequence and are cut by recomputation; 8-bit optimizers or
-# Adafactor shrink the optimizer state itself.
+# moments 4 each. The master copy is needed because at small learning rates bf16 rounds most updates away
+# (90 % at lr 1e-5 in Lab 2). A 7B model's states alone take 112 GB, too much for one GPU; plain data
+# parallelism replicates them on every GPU and saves nothing. ZeRO shards them over N GPUs — stage 1 the
+# optimizer states, stage 2 the gradients too, stage 3 (PyTorch FSDP's fully sharded mode) the weights
+# too — at a communication cost of 1.5× data parallelism for stage 3 (3Ψ vs 2Ψ). Activations grow linearly
+# with batch and sequence length (quadratically in length if attention matrices are stored) and are cut by
+# recomputation; 8-bit optimizers or Adafactor shrink the optimizer state itself.
 
 # %% [markdown]
 # ## Further reading

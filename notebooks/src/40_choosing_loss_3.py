@@ -31,13 +31,16 @@
 #
 # | claim | verdict | what is true | shown in |
 # |---|---|---|---|
-# | “凸损失函数（如交叉熵损失函数）有助于快速收敛” | **wrong** | Cross-entropy is convex in the *logits*, not in the network's weights: the training loss of any multi-layer model is non-convex, so convexity promises nothing about convergence. | chapter 25 |
+# | “凸损失函数（如交叉熵损失函数）有助于快速收敛” | **wrong** | Cross-entropy is convex in the *logits* (chapter 25), not in the network's weights: the training loss of any multi-layer model is non-convex, so convexity promises nothing about convergence. | Lab 2 |
 # | “交叉熵损失函数可以在训练数据和验证数据上表现出良好的泛化能力” | **wrong** | No loss guarantees generalization. Trained on 32 sequences with the labels alone, the student of Lab 2 overfits: its validation loss rises while its training loss falls. Matching a teacher's distribution instead generalizes better from the same data. | Lab 2 |
 # | “交叉熵……衡量模型预测的概率分布与真实分布之间的差异” | **incomplete** | With one-hot labels the “true distribution” is a single word, and cross-entropy is −log p(that word). Distillation replaces it by a teacher's full distribution, softened by a temperature, and minimizes the KL divergence. | Labs 1–2 |
 # | “不同的损失函数会影响模型的准确性……交叉熵损失函数通常用于分类任务” | **incomplete** | The choice of loss decides *what* is learned, not only how accurately. InfoNCE is also a cross-entropy, but its classes are the other examples of the batch: it trains embeddings (retrieval, CLIP), not next-token prediction. | Lab 3 |
 # | “不稳定的损失函数可能导致……梯度消失或梯度爆炸” | **incomplete** | A loss's scale sets its gradients' scale: the KL between temperature-softened distributions has gradients that shrink as 1/T², which is why distillation multiplies it by T². | Lab 1 |
+# | “平坦的损失函数可能导致梯度消失” | **incomplete** | A flat loss has small gradients by definition; the useful question is which losses flatten where they should not. Squared error on softmax outputs does so on confidently wrong predictions (chapter 25); the temperature-softened KL does so as 1/T², undone by T². | Lab 1, chapter 25 |
+# | “交叉熵……可以反映模型对每个词的预测概率与真实概率之间的差异，从而提高模型的可解释性” | **wrong** | A loss value measures how well a model predicts; it does not explain how the model arrives at a prediction. Interpretability needs other tools (attention maps, probes, attributions). | — |
 
 # %%
+import copy
 import math
 import random
 
@@ -69,9 +72,10 @@ teacher.eval()
 
 def kd_loss(student_logits, teacher_logits, T):
     """T² · KL(softmax(teacher/T) ‖ softmax(student/T)), mean over positions. Logits: (B, T, V)."""
-    p = F.softmax(teacher_logits / T, dim=-1)
+    log_p = F.log_softmax(teacher_logits / T, dim=-1)                # not torch.log(softmax): softmax can
+    p = log_p.exp()                                                  # underflow to 0, and 0 · log 0 is NaN
     log_q = F.log_softmax(student_logits / T, dim=-1)
-    kl_per_position = (p * (torch.log(p) - log_q)).sum(dim=-1)       # (B, T)
+    kl_per_position = (p * (log_p - log_q)).sum(dim=-1)              # (B, T)
     return T ** 2 * kl_per_position.mean()
 
 
@@ -99,7 +103,9 @@ print("'batchmean' on 3-D tensors is 16× too large (the sequence length):",
 
 # %% [markdown]
 # `F.kl_div` takes the student's **log**-probabilities first and the teacher's probabilities second, and
-# its `"batchmean"` divides by the size of dimension 0 only: flatten the positions first.
+# its `"batchmean"` divides by the size of dimension 0 only: flatten the positions first. Both
+# log-probabilities come from `log_softmax`, never from `torch.log` of a softmax: a probability that
+# underflows to 0 would give 0 · log 0 = NaN.
 #
 # **Why T².** Softening by T also shrinks the gradient that reaches the student's logits: for large T it
 # is about (zₛ − zₜ)/(V·T²) per logit. Without the factor, raising T would quietly lower the distillation
@@ -146,9 +152,10 @@ print("with T² it levels off: T 32 → 64 changes it by less than 10 %:", abs(s
 #
 # Teacher: the pretrained tiny GPT (4 layers, width 128). Student: a GPT of 2 layers and width 32. Data:
 # only 32 sequences of 64 tokens from the course corpus — little enough that a small model can memorize
-# it. The same student, from the same initialization and on the same batches, is trained twice:
-# on the labels alone, and on 0.9 · distillation (T = 2) + 0.1 · cross-entropy. The teacher's logits are
-# computed once for all 32 sequences. Validation: next-token cross-entropy on 1,000 held-out lines.
+# it. The same student, from the same initialization and on the same batches, is trained twice for 100
+# steps: on the labels alone, and on 0.9 · distillation (T = 2) + 0.1 · cross-entropy. The teacher's
+# logits are computed once for all 32 sequences. Validation: next-token cross-entropy on 2 batches of
+# 64 windows × 64 tokens drawn from 1,000 held-out lines, every 20 steps.
 
 # %%
 def stream(lines):
@@ -166,8 +173,39 @@ with torch.inference_mode():
 print(f"{n_seq} training sequences · vocabulary {tok.vocab_size} words · teacher "
       f"{count_parameters(teacher):,} parameters, validation loss {teacher_val:.3f}")
 
+# %% [markdown]
+# First, the claim of the audit that a network's loss is not convex in its weights, measured on the teacher.
+# Permuting the hidden units of every feed-forward layer (rows of `up`, columns of `down`) gives other
+# weights w′ that compute exactly the same function. A convex loss could not be higher at the midpoint
+# (w + w′)/2 than at both ends:
 
-def train_student(alpha: float, T: float = 2.0, steps: int = 150):
+# %%
+def loss_with(state):
+    net = copy.deepcopy(teacher)
+    net.load_state_dict(state)
+    with torch.inference_mode():
+        return evaluate(net, val_batches[:1])
+
+
+w = teacher.state_dict()
+w_perm = dict(w)
+for i in range(teacher.config.n_layers):
+    perm = torch.randperm(w[f"blocks.{i}.ffn.up.bias"].numel(), generator=torch.Generator().manual_seed(i))
+    for name in ("up.weight", "up.bias"):
+        w_perm[f"blocks.{i}.ffn.{name}"] = w[f"blocks.{i}.ffn.{name}"][perm]
+    w_perm[f"blocks.{i}.ffn.down.weight"] = w[f"blocks.{i}.ffn.down.weight"][:, perm]
+midpoint = {k: (v + w_perm[k]) / 2 if v.is_floating_point() else v for k, v in w.items()}
+ends, middle = (loss_with(w), loss_with(w_perm)), loss_with(midpoint)
+print(f"validation loss at w {ends[0]:.3f}, at the permuted w′ {ends[1]:.3f}, at the midpoint {middle:.3f}")
+
+# %% [markdown]
+# The midpoint is worse than both ends, so the loss is not convex in the weights, whatever the loss function.
+# Now the two students:
+
+# %%
+
+
+def train_student(alpha: float, T: float = 2.0, steps: int = 100):
     """alpha · T²·KL(teacher ‖ student) + (1 − alpha) · cross-entropy with the labels."""
     torch.manual_seed(0)
     student = GPT(GPTConfig(vocab_size=tok.vocab_size, context=64, n_layers=2, n_heads=2, d_model=32))
@@ -183,8 +221,8 @@ def train_student(alpha: float, T: float = 2.0, steps: int = 150):
         ce = F.cross_entropy(logits.flatten(0, 1), y.flatten())
         return ce if alpha == 0 or not z_t else alpha * distillation_loss(logits, z_t[0], T) + (1 - alpha) * ce
 
-    history = fit(student, AdamW(student.parameters(), lr=3e-3, weight_decay=0.1), get_batch, steps,
-                  loss_fn=loss_fn, eval_batches=lambda: val_batches, eval_every=25)
+    history = fit(student, AdamW(student.parameters(), lr=6e-3, weight_decay=0.1), get_batch, steps,
+                  loss_fn=loss_fn, eval_batches=lambda: val_batches, eval_every=20)
     return student, history
 
 
@@ -198,6 +236,9 @@ print(f"student: {count_parameters(runs['labels alone'][0]):,} parameters")
 for name, (student, h) in runs.items():
     print(f"{name:>24}: validation loss best {min(h.eval_loss):.3f} (step {h.eval_step[h.eval_loss.index(min(h.eval_loss))]}), "
           f"final {h.eval_loss[-1]:.3f}; training cross-entropy at the end {final_ce(student):.3f}")
+label_h, kd_h = runs["labels alone"][1], runs["distilled (α 0.9, T 2)"][1]
+print(f"the distilled student is lower by {label_h.eval_loss[-1] - kd_h.eval_loss[-1]:.2f} nats at the end, "
+      f"by {min(label_h.eval_loss) - min(kd_h.eval_loss):.2f} at the best points")
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3.4))
@@ -211,7 +252,6 @@ fig.tight_layout()
 
 # %%
 # NBVAL_CHECK_OUTPUT
-label_h, kd_h = runs["labels alone"][1], runs["distilled (α 0.9, T 2)"][1]
 print("the distilled student ends with the lower validation loss, by more than 0.1 nats:",
       label_h.eval_loss[-1] - kd_h.eval_loss[-1] > 0.1)
 print("the label-only student overfits (its validation loss rises after its best point):",
@@ -304,8 +344,13 @@ for step in range(300):
     optimizer.step()
     nce_losses.append(loss.item())
 acc_after, sim_after = retrieval(encoder)
-print(f"InfoNCE loss {nce_losses[0]:.2f} → {sum(nce_losses[-20:]) / 20:.2f} (ln 128 = {math.log(128):.2f} at random)")
+print(f"InfoNCE loss {nce_losses[0]:.2f} → {sum(nce_losses[-20:]) / 20:.2f} "
+      f"(ln 128 = {math.log(128):.2f} if all similarities were equal)")
 print(f"top-1 retrieval among 256 held-out sentences: {acc_before:.1%} before training, {acc_after:.1%} after")
+off_diagonal = ~torch.eye(len(held_out), dtype=torch.bool)
+print(f"mean cosine between different sentences: {sim_before[off_diagonal].mean():.2f} before training, "
+      f"{sim_after[off_diagonal].mean():.2f} after; between the two views of one sentence: "
+      f"{sim_before.diagonal().mean():.2f}, {sim_after.diagonal().mean():.2f}")
 
 # %%
 fig, axes = plt.subplots(1, 3, figsize=(12, 3.8), layout="constrained")
@@ -322,12 +367,29 @@ fig.colorbar(image, ax=axes[1:], shrink=0.8, label="cosine similarity (first 24 
 print("contrastive training raises held-out retrieval by more than 5 points:", acc_after > acc_before + 0.05)
 
 # %% [markdown]
-# Before training, random word vectors already give some retrieval (the views share words), but the many
-# common words (“the”, “.”) make unrelated sentences look alike. InfoNCE pushes each sentence away from
-# the 127 others of its batch, so the encoder learns which words identify a sentence: the diagonal of the
-# similarity matrix stands out. The same loss, with images and captions as the two views, trains CLIP
-# (Radford et al., 2021); with a sentence and its paraphrase, sentence-embedding models. τ sets how
-# sharply the softmax focuses on the hardest negatives.
+# Before training, random word vectors already give some retrieval: the two views share words (mean cosine
+# 0.63), while different sentences are only weakly alike (0.10). InfoNCE pushes each sentence away from the
+# 127 others of its batch, so the encoder learns which words identify a sentence: the views move closer
+# (0.71), different sentences apart (0.00), and the diagonal of the similarity matrix stands out. The same
+# loss, with images and captions as the two views, trains CLIP (Radford et al., 2021); with a sentence and
+# its paraphrase, sentence-embedding models.
+#
+# **What τ does.** The loss's gradient pushes each negative away in proportion to its softmax probability.
+# On the trained encoder's held-out similarities: the share of each anchor's negative probability mass that
+# falls on its single hardest negative (the most similar other sentence), averaged over anchors:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+negatives = sim_after.masked_fill(~off_diagonal, -math.inf)          # (256, 256), the diagonal removed
+hardest = negatives.argmax(dim=1)
+for tau in (0.05, 0.1, 1.0):
+    probs = (sim_after / tau).softmax(dim=1)
+    share = probs[torch.arange(len(held_out)), hardest] / (1 - probs.diagonal())
+    print(f"τ = {tau:<4}: hardest negative's share of the negative mass {share.mean():.0%}")
+
+# %% [markdown]
+# A small τ concentrates the push on the few negatives that are hardest to tell apart; a large τ spreads it
+# over all 255 others (at τ = 1 the hardest one gets 1 %).
 
 # %% [markdown]
 # ## Self-test
@@ -378,18 +440,20 @@ quiz(40)
 # **中文：** 损失函数决定模型“学什么”。预训练用下一个词的交叉熵，即对一个观测词的 −log p；它只对 logits 凸，
 # 对网络权重并不凸，也不保证泛化。知识蒸馏让学生匹配教师用温度 T 软化后的整个分布：
 # T²·KL(softmax(z_t/T) ‖ softmax(z_s/T))，T² 抵消梯度随 1/T² 的缩小；软标签带有“错误词的相对可能性”，
-# 数据少时学生明显优于只用标签训练的同一模型（本实验中仅用标签的学生过拟合）。注意 F.kl_div 的输入是学生的
-# log 概率，batchmean 只除以第 0 维。对比学习的 InfoNCE 是以 batch 内其他样本为负类的交叉熵，
-# 用于训练向量表示（检索、CLIP），温度 τ 控制对难负例的关注程度。
+# 本实验数据少（32 条序列）时，蒸馏学生的最终验证损失比只用标签的同一模型低 0.36 nats（最佳点低
+# 0.17），仅用标签的学生过拟合。注意 F.kl_div 的输入是学生的 log 概率，batchmean 只除以第 0 维的大小。
+# 对比学习的 InfoNCE 是以 batch 内其他样本为负类的交叉熵，用于训练向量表示（检索、CLIP）；温度 τ 越小，
+# 梯度越集中在最难的负例上。
 #
 # **English:** The loss decides what the model learns. Pretraining uses next-token cross-entropy, −log p of
 # one observed word; it is convex in the logits only, not in the weights, and guarantees no
 # generalization. Knowledge distillation makes a student match the teacher's whole distribution softened
 # by T: T²·KL(softmax(z_t/T) ‖ softmax(z_s/T)), where T² undoes the 1/T² shrinkage of the gradient. Soft
-# targets carry the teacher's ranking of wrong words, so with little data the student clearly beats the
-# same model trained on labels alone (which overfits in this run). With F.kl_div, pass the student's
-# log-probabilities, and note batchmean divides by dim 0 only. InfoNCE is cross-entropy whose classes are
-# the batch's other examples; it trains embeddings (retrieval, CLIP), τ setting the focus on hard negatives.
+# targets carry the teacher's ranking of wrong words: with little data (32 sequences in this run) the
+# distilled student ends 0.36 nats below the same model trained on labels alone (0.17 at the best points),
+# which overfits. With F.kl_div, pass the student's log-probabilities, and note batchmean divides by the
+# size of dim 0 only. InfoNCE is cross-entropy whose classes are the batch's other examples; it trains
+# embeddings (retrieval, CLIP), and a smaller τ concentrates the gradient on the hardest negatives.
 
 # %% [markdown]
 # ## Further reading

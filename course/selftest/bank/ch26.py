@@ -125,13 +125,14 @@ WSD = Exercise(
     key="26.wsd_lr", title="wsd_lr",
     signature="wsd_lr(step, peak_lr, warmup, decay, total, min_lr=0.0) -> float",
     reference=wsd_lr, make_cases=_wsd_cases, rtol=1e-6, atol=1e-12,
-    task="""The learning rate at `step` (0-based, `0 ≤ step < total`) of a warmup–stable–decay schedule:
+    task="""The learning rate at `step` (0-based, `0 ≤ step < total`) of a warmup–stable–decay schedule,
+in three phases, each a straight line:
 
-1. **warmup** — steps `0 … warmup−1`: linear, `peak_lr · (step + 1) / warmup`, so step 0 already moves the
-   weights and step `warmup−1` reaches `peak_lr` (the convention of `course.train.warmup_cosine`);
-2. **stable** — `peak_lr` until the decay starts at step `total − decay`;
-3. **decay** — steps `total − decay … total−1`: linear from `peak_lr` down to `min_lr`, reached exactly
-   at the last step: `peak_lr + (min_lr − peak_lr) · (step − (total − decay) + 1) / decay`.
+1. **warmup** — the first `warmup` steps rise linearly, with the convention of
+   `course.train.warmup_cosine`: step 0 already has a non-zero rate, and step `warmup−1` reaches `peak_lr`;
+2. **stable** — `peak_lr`, up to the step before the decay starts;
+3. **decay** — the last `decay` steps fall linearly from `peak_lr` and reach `min_lr` exactly at the
+   last step, `total−1`.
 
 - `step`, `warmup` (may be 0), `decay` (≥ 1), `total`: ints with `warmup + decay ≤ total`;
   `peak_lr`, `min_lr`: floats.
@@ -174,7 +175,7 @@ QUIZ = Quiz([
     )),
     Question("26.q3", "Which AdamW setting moved the validation loss the most in Lab 2's sweep?", (
         Option("β₂, the memory of the squared-gradient average", False,
-               "Lab 2's spread table: β₂ barely moves a 100-step run."),
+               "Lab 2's spread table: β₂ moves a 100-step run less than the seed-to-seed spread."),
         Option("ε, the constant added to √v̂", False,
                "ε only matters once it reaches the size of √v̂ (Lab 1), and then it slows training down."),
         Option("The learning rate, over the values tried", True,

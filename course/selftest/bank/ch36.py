@@ -128,13 +128,10 @@ MASTER_STEP = Exercise(
     key="36.master_step", title="master_step",
     signature="master_step(master, grad, lr, loss_scale=1.0) -> (tensor, tensor)",
     reference=master_step, make_cases=_step_cases,
-    task="""One mixed-precision SGD step. The forward and backward passes ran on bf16 weights, so the
-gradient `grad` is bf16, and it is still multiplied by the loss scale `loss_scale` (1.0 = no scaler).
-The optimizer updates the fp32 master copy `master`:
-
-1. turn the gradient into the true fp32 gradient: `grad` in float32, divided by `loss_scale`;
-2. `new_master = master − lr · true_grad`, computed in float32;
-3. the weights the next forward pass uses are `new_master` cast to bf16.
+    task="""One mixed-precision SGD step (plain SGD: no momentum, no weight decay). The forward and
+backward passes ran on bf16 weights, so the gradient `grad` is bf16, and it still carries the loss scale
+`loss_scale` it was multiplied by (1.0 = no scaler). Return the updated fp32 master copy and the bf16
+weights the next forward pass will use. The update must happen in float32, on the master copy.
 
 - `master`: float32 `(n,)`; `grad`: bfloat16 `(n,)`; `lr`, `loss_scale`: positive floats.
 - Return the tuple `(new_master, new_weights)`: float32 `(n,)` and bfloat16 `(n,)`. Do not modify
@@ -175,9 +172,9 @@ QUIZ = Quiz([
     Question("36.q3", "Why does bf16 mixed-precision training keep an fp32 master copy of the weights?", (
         Option("To halve the memory of the model states", False,
                "It does the opposite: Lab 2 measures 16 bytes per parameter, the same as pure fp32."),
-        Option("Because bf16 rounds most lr-sized updates away", True,
+        Option("Because bf16 rounds small updates away (most at lr 1e-5)", True,
                "bf16 has 8 significant bits; Lab 2 measures the share of one AdamW update that bf16 "
-               "rounds away, most of it at small learning rates."),
+               "rounds away: almost none at lr 1e-3, most of it at lr 1e-5."),
         Option("Because the forward pass needs fp32 weights to stay accurate", False,
                "The forward and backward passes run on the bf16 weights; only the update needs fp32."),
     )),

@@ -49,6 +49,14 @@ def _per_sequence(student_logits, teacher_logits, mask, temperature):
     return temperature ** 2 * per_token.sum() / mask.shape[0]
 
 
+def _log_of_softmax(student_logits, teacher_logits, mask, temperature):
+    p = (teacher_logits / temperature).softmax(-1)
+    log_q = (student_logits / temperature).log_softmax(-1)
+    per_token = (p * (torch.log(p) - log_q)).sum(-1)          # 0 · log 0 = NaN where p underflowed
+    real = mask.to(per_token.dtype)
+    return temperature ** 2 * (per_token * real).sum() / real.sum()
+
+
 def _teacher_only_softened(student_logits, teacher_logits, mask, temperature):
     return masked_kd(student_logits * temperature, teacher_logits, mask, temperature)
 
@@ -77,6 +85,9 @@ False are padding: their logits hold junk and must not count.
                 "student's.", _reverse),
         Mistake("per_sequence", "divide by the number of real tokens, not by the batch size (that is what "
                 "'batchmean' on a 3-D tensor does).", _per_sequence),
+        Mistake("log_of_softmax", "use log_softmax (and p = log_p.exp()), not torch.log(softmax(…)): where a "
+                "logit is far below the largest, softmax underflows to 0, and 0 · log 0 = 0 · (−inf) is NaN — "
+                "even at padded positions, since NaN · 0 is still NaN.", _log_of_softmax),
         Mistake("teacher_only_softened", "divide the student's logits by T too: both distributions are "
                 "softened.", _teacher_only_softened),
     ])
