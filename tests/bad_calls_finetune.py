@@ -1,6 +1,8 @@
 """Wrong calls to course.train.finetune (collected by tests/test_bad_input.py)."""
 import torch
 
+from course.text import agreement_pairs
+
 from course.models import GPT, GPTConfig
 from course.train import (GPTClassifier, discriminative_param_groups, hidden_states, last_token, layer_groups,
                           probe_accuracy, set_trainable, sft_targets, train_linear_probe, unfreeze_top)
@@ -11,6 +13,7 @@ _ids = torch.randint(0, 65, (2, 5))
 _probe = torch.nn.Linear(4, 2)
 
 BAD_CALLS = [
+    (agreement_pairs, "attractor must be 'opposite' or 'random'", lambda: agreement_pairs(4, attractor="same")),
     (layer_groups, "model must be a course GPT or Bert", lambda: layer_groups(torch.nn.Linear(2, 2))),
     (set_trainable, "trainable must be True or False", lambda: set_trainable(_gpt, 1)),
     (set_trainable, "params must be a module or an iterable of parameters", lambda: set_trainable([1, 2], True)),

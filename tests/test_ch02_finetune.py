@@ -147,3 +147,24 @@ def test_gpt_classifier_equals_transformers_gpt2_for_sequence_classification():
     ids[torch.arange(9)[None] >= lengths[:, None]] = 0
     with torch.no_grad():
         torch.testing.assert_close(ours(ids, lengths).logits, hf(ids).logits, rtol=1e-4, atol=1e-5)
+
+
+def test_agreement_pairs_random_attractor_is_balanced():
+    """attractor="random": the attractor's number is drawn on its own, so the nearest noun does not
+    predict the verb; the default still gives the opposite number (chapters 1, 16 keep their outputs)."""
+    from course.text import agreement_pairs
+
+    def nearest_plural(prefix):
+        words = prefix.split()
+        noun = words[-1] if words[-2] == "the" else words[-2]
+        return noun.endswith("s") or noun in ("children", "people", "men", "women", "mice", "geese")
+
+    def subject_plural(prefix, right):
+        return right.strip().split()[0] in ("run", "are", "were", "sing", "laugh") or not right.strip().split()[0].endswith("s")
+
+    rnd = agreement_pairs(400, seed=1, attractor="random")
+    same = sum(nearest_plural(p) == subject_plural(p, r) for p, r, _ in rnd)
+    assert 120 < same < 280
+    opp = agreement_pairs(400, seed=1)
+    assert sum(nearest_plural(p) == subject_plural(p, r) for p, r, _ in opp) < 20
+    assert opp == agreement_pairs(400, seed=1, attractor="opposite")

@@ -55,23 +55,30 @@ def grammar_corpus(n_sentences: int = 2000, seed: int = 0) -> str:
     return "\n".join(grammar_sentence(rng) for _ in range(n_sentences)) + "\n"
 
 
-def agreement_pairs(n: int, seed: int = 0) -> list[tuple[str, str, str]]:
-    """``n`` (prefix, right verb, wrong verb) triples in which a noun of the *other* number stands
-    between the subject and its verb: "the dog near the trees" + " runs" / " run".
+def agreement_pairs(n: int, seed: int = 0, attractor: str = "opposite") -> list[tuple[str, str, str]]:
+    """``n`` (prefix, right verb, wrong verb) triples in which a noun (the attractor) stands between
+    the subject and its verb: "the dog near the trees" + " runs" / " run".
 
-    A model that only looks at the last few characters is fooled by the nearer noun.
+    ``attractor="opposite"`` (default) gives the attractor the other number than the subject, so a
+    model that only looks at the last few characters is fooled by the nearer noun -- but then
+    "verb number = opposite of the nearest noun" also solves the task. ``attractor="random"`` draws the
+    attractor's number independently (about half congruent, half incongruent), so only the subject
+    decides.
     """
     check_int("n", n, minimum=1)
+    if attractor not in ("opposite", "random"):
+        raise ValueError(f"attractor must be 'opposite' or 'random', got {attractor!r}")
     rng = random.Random(seed)
     out = []
     for _ in range(n):
         plural = rng.random() < 0.5
         noun = rng.choice(NOUNS)[plural]
+        a_plural = (rng.random() < 0.5) if attractor == "random" else (not plural)
         if rng.random() < 0.5:
-            prefix = f"the {noun} near the {rng.choice(PLACES)}{'' if plural else 's'}"
+            prefix = f"the {noun} near the {rng.choice(PLACES)}{'s' if a_plural else ''}"
         else:
-            attractor = rng.choice(NOUNS)[not plural]
-            prefix = f"the {noun} that the {attractor} {rng.choice(TRANSITIVE)[not plural]}"
+            a_noun = rng.choice(NOUNS)[a_plural]
+            prefix = f"the {noun} that the {a_noun} {rng.choice(TRANSITIVE)[a_plural]}"
         right, wrong = rng.choice(VERBS)
         if plural:
             right, wrong = wrong, right
