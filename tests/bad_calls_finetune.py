@@ -12,6 +12,21 @@ _groups = layer_groups(_gpt)
 _ids = torch.randint(0, 65, (2, 5))
 _probe = torch.nn.Linear(4, 2)
 
+
+class _Renamed(GPT):
+    """A GPT whose embedding parameters do not follow the course's names."""
+    def __init__(self):
+        super().__init__(GPTConfig.preset("tiny"))
+        self.embed_tokens, self.embed_positions = self.tok_emb, self.pos_emb
+        del self.tok_emb, self.pos_emb
+        self.pos_emb = None
+
+
+try:
+    _renamed = _Renamed()
+except Exception:          # the rename is only for the bad call below
+    _renamed = None
+
 BAD_CALLS = [
     (agreement_pairs, "attractor must be 'opposite' or 'random'", lambda: agreement_pairs(4, attractor="same")),
     (layer_groups, "model must be a course GPT or Bert", lambda: layer_groups(torch.nn.Linear(2, 2))),
@@ -22,6 +37,10 @@ BAD_CALLS = [
     (discriminative_param_groups, "decay must be >= 1", lambda: discriminative_param_groups(_groups, 1e-3, 0.5)),
     (discriminative_param_groups, "lr must be", lambda: discriminative_param_groups(_groups, -1.0)),
     (hidden_states, "ids must have a int dtype", lambda: hidden_states(_gpt, _ids.float())),
+    (hidden_states, "attention_mask is only used by Bert", lambda: hidden_states(_gpt, _ids, torch.ones(2, 5, dtype=torch.bool))),
+    (train_linear_probe, "labels must lie in [0, 2)",
+     lambda: train_linear_probe(torch.randn(4, 3), torch.tensor([0, 1, 2, 1]), 2)),
+    (layer_groups, "found no embedding parameters", lambda: layer_groups(_renamed)),
     (hidden_states, "model must be a course GPT or Bert", lambda: hidden_states(torch.nn.Linear(2, 2), _ids)),
     (last_token, "lengths must lie in [1, 5]", lambda: last_token(torch.randn(2, 5, 3), torch.tensor([5, 6]))),
     (last_token, "lengths must have one entry per row", lambda: last_token(torch.randn(2, 5, 3), torch.tensor([5]))),

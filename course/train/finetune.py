@@ -41,6 +41,8 @@ def layer_groups(model: nn.Module) -> list[list[nn.Parameter]]:
 
     embedding_names = ("tok_emb", "pos_emb", "seg_emb", "emb_norm")
     embeddings = take(p for name, p in core.named_parameters() if name.startswith(embedding_names))
+    if not embeddings:
+        raise ValueError(f"found no embedding parameters (names starting with {embedding_names}) in the model")
     blocks = [take(block.parameters()) for block in core.blocks]
     return [embeddings, *blocks, take(model.parameters())]
 
@@ -85,9 +87,12 @@ def discriminative_param_groups(groups: list[list[nn.Parameter]], lr: float, dec
 
 def hidden_states(model: nn.Module, ids: torch.Tensor, attention_mask: torch.Tensor | None = None) -> list[torch.Tensor]:
     """The representation at every depth: the embedding output (the input of block 0), then each
-    block's output — L + 1 tensors of shape (B, T, d). ids (B, T); attention_mask (B, T) bool (Bert)."""
+    block's output — L + 1 tensors of shape (B, T, d). ids (B, T); attention_mask (B, T) bool, Bert only
+    (a GPT is causal: with right padding, real positions never attend to padding)."""
     core = _backbone(model)
     check_tensor("ids", ids, ndim=2, dtype="int")
+    if attention_mask is not None and not isinstance(core, Bert):
+        raise ValueError("attention_mask is only used by Bert; a GPT is causal")
     states: list[torch.Tensor] = []
     hooks = [core.blocks[0].register_forward_pre_hook(lambda module, args: states.append(args[0]))]
     hooks += [block.register_forward_hook(lambda module, args, out: states.append(out)) for block in core.blocks]
@@ -139,9 +144,7 @@ def train_linear_probe(features: torch.Tensor, labels: torch.Tensor, n_classes: 
                        l2: float = 1e-3, max_iter: int = 200) -> nn.Linear:
     """Multinomial logistic regression on frozen features, fitted to convergence with L-BFGS.
 
-    Minimises mean cross-entropy + l2/2·‖W‖² (bias not penalised): scikit-learn's LogisticRegression with
-    C = 1 / (l2 · N) for three classes or more. For two, scikit-learn fits one vector w = W₁ − W₀; at the
-    optimum W₀ = −W₁, so the penalty is l2/4·‖w‖² and the match is C = 2 / (l2 · N).
+    Equals scikit-learn's LogisticRegression with a matching C (chapter 18 derives it).
     features (N, d) float; labels (N,) int in [0, n_classes).
     """
     check_tensor("features", features, ndim=2, dtype="float", nonempty=True)
@@ -149,6 +152,8 @@ def train_linear_probe(features: torch.Tensor, labels: torch.Tensor, n_classes: 
     if labels.shape[0] != features.shape[0]:
         raise ValueError(f"labels must have one entry per row of features ({features.shape[0]}), got {labels.shape[0]}")
     n_classes = int(labels.max()) + 1 if n_classes is None else check_int("n_classes", n_classes, minimum=2)
+    if labels.numel() and (int(labels.min()) < 0 or int(labels.max()) >= n_classes):
+        raise ValueError(f"labels must lie in [0, {n_classes}), got values from {int(labels.min())} to {int(labels.max())}")
     check_positive("l2", l2, allow_zero=True)
     check_int("max_iter", max_iter, minimum=1)
     x, y = features.detach().double(), labels
