@@ -27,6 +27,7 @@
 # |---|---|---|---|
 # | “通过遮蔽一部分词，迫使模型…依赖于其他词的上下文信息” | correct | To predict a hidden word the encoder must gather evidence from both sides: in our grammar, the verb form depends on a subject several words to its left. | Lab 1 |
 # | “词嵌入学习…增强了词嵌入的语义信息” | **wrong** as the mechanism | The gain is in the **contextual** layers. At a `[MASK]` position the embedding layer holds the same vector in every sentence, so it cannot know anything about the missing word; the subject's number becomes linearly readable there only after the attention layers. Word identity (and so part of speech) is readable from the embedding of *any* encoder, trained or not. | Labs 2–3 |
+# | “跨词关联：遮蔽不同位置的词…建立联系” | correct | The same point as the first row, seen from the target's side: which word is masked changes which other words carry the evidence. In Lab 1 the masked verb is decided by the subject, several words away, and not by the noun next to it. | Lab 1 |
 # | “学习到单词之间的关系和语言的深层结构” | **incomplete** | A claim, not a measurement. The evidence is that a linear probe decodes syntax (here, the subject's number) from frozen layers far better than from the same architecture untrained, and that the MLM head fills blanks correctly. A probe shows what is *decodable*, not what the model *uses*. | Labs 1–2 |
 # | (missing) the cost of MLM | **incomplete** | Only the 15 % selected positions produce a loss, so MLM learns from fewer targets per sentence than next-token prediction (the motivation of ELECTRA, Clark et al., 2020), and `[MASK]` never appears at fine-tuning time (hence the 80/10/10 rule, chapter 12). | chapter 12 |
 
@@ -35,7 +36,7 @@ import matplotlib.pyplot as plt
 import torch
 
 from course.models import Bert, mask_tokens
-from course.pretrained import VAL_SEED, corpus_lines, load_tiny_bert
+from course.pretrained import VAL_SEED, held_out_lines, load_tiny_bert
 from course.runtime import seed_everything
 from course.text import agreement_pairs, pad_batch
 from course.text.corpus import ADJECTIVES, NOUNS, PLACES, TRANSITIVE, VERBS
@@ -51,12 +52,12 @@ encoders = {"pretrained (MLM)": bert, "untrained": untrained}
 # %% [markdown]
 # ## Lab 1 — Cloze: fill in the blank
 #
-# The MLM head's own task, on 500 held-out lines: choose 15 % of the words (80/10/10 as in pretraining) and
+# The MLM head's own task, on 500 lines it never saw in pretraining (`held_out_lines`): choose 15 % of the words (80/10/10 as in pretraining) and
 # count how often the top prediction is the original word. The baseline that knows no context always answers
 # the most frequent word.
 
 # %%
-lines = corpus_lines(500, seed=VAL_SEED)
+lines = held_out_lines(500)
 ids, real = pad_batch([[tok.bos_id] + tok.encode(line) + [tok.eos_id] for line in lines], tok.pad_id)
 special = ~real | (ids == tok.bos_id) | (ids == tok.eos_id)
 inputs, labels = mask_tokens(ids, MASK, tok.vocab_size, special=special, generator=torch.Generator().manual_seed(0))
@@ -71,19 +72,29 @@ with torch.inference_mode():
 
 # %% [markdown]
 # Some blanks cannot be filled by anyone (which name, which year?); others are decided by grammar. The
-# sharpest test is agreement: mask the verb after a subject and an *attractor* noun of the other number —
-# "the dog near the trees `[MASK]` ." — and ask which form the MLM head prefers, "runs" or "run". The same
-# sentences serve the probes of Lab 2.
+# sharpest test is agreement: mask the verb after a subject and an *attractor* noun — "the dog near the trees
+# `[MASK]` ." — and ask which form the MLM head prefers, "runs" or "run". The attractor's number is drawn
+# independently of the subject's (`attractor="random"`), so "the opposite of the nearest noun" is right only on
+# the *incongruent* half; the *congruent* half ("the dog near the tree") is the control. The same sentences
+# serve the probes of Lab 2.
 
 # %%
 PLURAL_VERBS = {plural.split()[0] for _, plural in VERBS}
+PLURAL_NOUNS = {plural for _, plural in NOUNS} | {place + "s" for place in PLACES}
 
 
-def masked_verb_batch(n, seed):
+def masked_verb_batch(n, seed, exclude=()):
     """[CLS] prefix [MASK] rest . [SEP]; returns ids, real, the [MASK] position, the subject's number
-    (1 = plural), and the ids of the right and wrong verb forms."""
-    rows, where, plural, good, bad = [], [], [], [], []
-    for prefix, right, wrong in agreement_pairs(n, seed):
+    (1 = plural), the ids of the right and wrong verb forms, whether the attractor agrees with the subject
+    (congruent), and the sentences. Sentences in `exclude` are skipped, as are repeats."""
+    rows, where, plural, good, bad, congruent, texts = [], [], [], [], [], [], []
+    for prefix, right, wrong in agreement_pairs(n, seed, attractor="random"):
+        if prefix + right in exclude or prefix + right in texts:
+            continue
+        words = prefix.split()
+        attractor = words[-1] if words[-2] == "the" else words[-2]        # "near the trees" / "that the kings help"
+        texts.append(prefix + right)
+        congruent.append((attractor in PLURAL_NOUNS) == (right.split()[0] in PLURAL_VERBS))
         head = [tok.bos_id] + tok.encode(prefix)
         rows.append(head + [MASK] + tok.encode(right)[1:] + tok.encode(".") + [tok.eos_id])
         where.append(len(head))
@@ -91,24 +102,31 @@ def masked_verb_batch(n, seed):
         good.append(tok.encode(right)[0])
         bad.append(tok.encode(wrong)[0])
     batch_ids, batch_real = pad_batch(rows, tok.pad_id)
-    return batch_ids, batch_real, *map(torch.tensor, (where, plural, good, bad))
+    return batch_ids, batch_real, *map(torch.tensor, (where, plural, good, bad, congruent)), texts
 
 
-train_set, test_set = masked_verb_batch(1000, seed=1), masked_verb_batch(400, seed=2)
-print(tok.decode(test_set[0][0, :int(test_set[1][0].sum())].tolist()), "· subject plural:", test_set[3][0].item())
-rows = torch.arange(400)
+train_set = masked_verb_batch(1000, seed=1)
+test_set = masked_verb_batch(800, seed=2, exclude=set(train_set[-1]))     # no sentence seen by the probes
+n_test, cong = len(test_set[-1]), test_set[6]
+print(f"{len(train_set[-1])} distinct training sentences; {n_test} test sentences, none of them in training "
+      f"({int(cong.sum())} congruent, {int((~cong).sum())} incongruent)")
+print(tok.decode(test_set[0][0, :int(test_set[1][0].sum())].tolist()), "· subject plural:", test_set[3][0].item(),
+      "· congruent:", bool(cong[0]))
+rows = torch.arange(n_test)
 with torch.inference_mode():
     for name, model in encoders.items():
-        at_mask = model(test_set[0], attention_mask=test_set[1]).logits[rows, test_set[2]]      # (400, V)
-        prefers = (at_mask[rows, test_set[4]] > at_mask[rows, test_set[5]]).float().mean()
-        print(f"{name:>17}: prefers the agreeing verb in {prefers:.1%} of 400 sentences")
+        at_mask = model(test_set[0], attention_mask=test_set[1]).logits[rows, test_set[2]]      # (N, V)
+        right = at_mask[rows, test_set[4]] > at_mask[rows, test_set[5]]
+        print(f"{name:>17}: prefers the agreeing verb in {right[~cong].float().mean():.1%} of incongruent, "
+              f"{right[cong].float().mean():.1%} of congruent sentences")
 
 # %% [markdown]
 # ## Lab 2 — Linear probes, layer by layer
 #
 # Freeze the encoder, take the vector at the `[MASK]` position from each depth (0 = embeddings, 1–4 = after
 # each Transformer layer) and fit a **linear** classifier — logistic regression — to read off the subject's
-# number on 1,000 sentences; test on 400 others. A linear probe is weak on purpose: if it succeeds, the
+# number on the training sentences; test on the others, separately on incongruent and congruent ones. A probe
+# that read "the opposite of the nearest noun" would score high on one half and low on the other. A linear probe is weak on purpose: if it succeeds, the
 # information is *explicitly* there, not computed by the probe. The same probe on the untrained encoder says
 # how much a random network's mixing of the context already exposes.
 
@@ -120,17 +138,27 @@ def layer_features(model, data):
     return [h[torch.arange(len(h)), data[2]] for h in states]
 
 
+def probe_by_depth(name, l2):
+    """Test accuracy by depth 0…4, on (incongruent, congruent) test sentences."""
+    out = []
+    for a, b in zip(*features[name]):
+        probe = train_linear_probe(a, train_set[3], 2, l2=l2)
+        out.append(tuple(probe_accuracy(probe, b[m], test_set[3][m]) for m in (~cong, cong)))
+    return out
+
+
 probe_acc, features = {}, {}
 for name, model in encoders.items():
     features[name] = layer_features(model, train_set), layer_features(model, test_set)
-    probe_acc[name] = [probe_accuracy(train_linear_probe(a, train_set[3], 2, l2=1e-3), b, test_set[3])
-                       for a, b in zip(*features[name])]
-    print(f"{name:>17}: subject number from [MASK], by depth 0…4:", [round(a, 3) for a in probe_acc[name]])
+    both = probe_by_depth(name, l2=1e-3)
+    probe_acc[name] = [inc for inc, _ in both]
+    print(f"{name:>17}, subject number from [MASK], depth 0…4\n"
+          f"{'incongruent':>20}: {[round(inc, 3) for inc, _ in both]}\n{'congruent':>20}: {[round(c, 3) for _, c in both]}")
 
 # %% [markdown]
 # `train_linear_probe` fits softmax (multinomial) logistic regression with an L2 penalty to convergence with
-# L-BFGS. It is scikit-learn's `LogisticRegression`; for two classes scikit-learn fits a single vector
-# w = W₁ − W₀, whose penalty works out to C = 2 / (l2 · N). Checked on the pretrained encoder's depth 1:
+# L-BFGS. It is scikit-learn's `LogisticRegression` with a matching `C` (Exercise 2 asks why the two-class
+# case differs). Checked on the pretrained encoder's depth 1:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -142,8 +170,8 @@ ours = train_linear_probe(x_train, train_set[3], 2, l2=l2)
 theirs = LogisticRegression(C=2 / (l2 * len(x_train)), max_iter=5000, tol=1e-10).fit(x_train.numpy(), train_set[3].numpy())
 gap = (ours(x_test).softmax(-1) - torch.tensor(theirs.predict_proba(x_test.numpy()))).abs().max().item()
 agree = (ours(x_test).argmax(-1).numpy() == theirs.predict(x_test.numpy())).mean()
-print("same prediction as scikit-learn on ≥ 99 % of the 400 test sentences:", agree >= 0.99)
-print("largest probability difference below 0.01:", gap < 0.01)
+print("same prediction as scikit-learn on ≥ 99 % of the test sentences:", agree >= 0.99)
+print("largest probability difference below 0.02:", gap < 0.02)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -156,7 +184,7 @@ print("pretrained ≥ 0.95 from depth 2 on:", all(p >= 0.95 for p in pre[2:]))
 # ## Lab 3 — A probe needs a baseline: part of speech
 #
 # Part of speech looks like "understanding", but in our grammar it is a property of the word itself. Tag every
-# word of 300 held-out sentences (determiner, adjective, noun, verb, other) and probe the embeddings (depth 0)
+# word of 300 sentences never seen in pretraining (determiner, adjective, noun, verb, other) and probe the embeddings (depth 0)
 # and the last layer of both encoders:
 
 # %%
@@ -164,7 +192,7 @@ TAGS = ["DET", "ADJ", "NOUN", "VERB", "OTHER"]
 LEXICON = {**{w: "DET" for w in ("the", "a", "one", "some", "many")}, **{w: "ADJ" for w in ADJECTIVES + ["happy"]},
            **{w: "NOUN" for pair in NOUNS for w in pair}, **{w: "NOUN" for p in PLACES for w in (p, p + "s")},
            **{w: "VERB" for pair in VERBS + TRANSITIVE for form in pair for w in form.split()[:1]}}
-sentences = [line for line in corpus_lines(600, seed=VAL_SEED + 1) if set(line.split()) <= set(LEXICON) | {
+sentences = [line for line in held_out_lines(600, seed=VAL_SEED + 1) if set(line.split()) <= set(LEXICON) | {
     "near", "that", "here", "today", "again", "slowly", "at", "night", "."}][:300]
 pos_ids, pos_real = pad_batch([[tok.bos_id] + tok.encode(s) + [tok.eos_id] for s in sentences], tok.pad_id)
 tag = torch.tensor([[TAGS.index(LEXICON.get(tok.itos[i], "OTHER")) for i in row] for row in pos_ids.tolist()])
@@ -193,7 +221,7 @@ for name, color in zip(encoders, ("tab:blue", "tab:gray")):
     axes[0].plot(range(5), probe_acc[name], marker="o", color=color, label=name)
 axes[0].axhline(0.5, color="black", ls=":", lw=1, label="chance")
 axes[0].set(xlabel="depth (0 = embeddings)", ylabel="probe test accuracy", ylim=(0.4, 1.03), xticks=range(5),
-            title="Subject number, read at the masked verb")
+            title="Subject number at the masked verb (incongruent)")
 axes[0].legend(fontsize=8, loc="lower right")
 width = 0.38
 for k, (name, color) in enumerate(zip(encoders, ("tab:blue", "tab:gray"))):
@@ -207,17 +235,25 @@ for ax in axes:
 fig.tight_layout()
 
 # %% [markdown]
-# Left: at the masked verb, depth 0 is at chance for both encoders — the `[MASK]` embedding is the same in every
-# sentence. The untrained encoder's attention averages the context, which already exposes some of the subject's
-# number (see the printed accuracies), but only the MLM-pretrained layers make it reliably linear — the
-# information pretraining needed to fill the blank. Right: part of speech is decodable from random embeddings,
+# Left (incongruent sentences): at the masked verb, depth 0 is at chance for both encoders — the `[MASK]`
+# embedding is the same in every sentence. Compare the two printed rows: the untrained encoder does better on
+# congruent sentences than on incongruent ones, so part of what its average of the context exposes is the
+# *nearest noun's* number, not the subject's. Only the pretrained layers, from depth 2 on, read the subject on
+# both halves alike — the information pretraining needed to fill the blank. Right: part of speech is decodable from random embeddings,
 # because each word type gets its own random vector and a linear probe can memorise 5 classes for a few dozen
 # words. A high probe score proves nothing without this baseline; Hewitt & Liang (2019) formalise it with
 # *control tasks*.
 #
-# The baseline also depends on the probe's regularisation: re-run Lab 2 with `l2=1e-2` and watch the untrained
-# encoder's curve move while the pretrained one barely does. Report probes with their settings, and tune them on
-# held-out data for every encoder alike.
+# The baseline also depends on the probe's regularisation. Lab 2 again with ten times the penalty, `l2=1e-2`
+# (incongruent sentences):
+
+# %%
+for name in encoders:
+    print(f"{name:>17}, l2=1e-2:", [round(inc, 3) for inc, _ in probe_by_depth(name, l2=1e-2)])
+
+# %% [markdown]
+# Compare with the `l2=1e-3` rows above: the stronger penalty hurts the untrained encoder more than the
+# pretrained one. Report probes with their settings, and tune them on held-out data for every encoder alike.
 #
 # ## Self-test
 #
@@ -237,19 +273,19 @@ def topk_cloze_accuracy(logits, labels, k):
 exercise("18.topk_cloze_accuracy").check(topk_cloze_accuracy)
 
 # %% [markdown]
-# **Exercise 2.** Write the objective `train_linear_probe` minimises — the one that makes it equal to
-# scikit-learn's logistic regression.
+# **Exercise 2.** Lab 2 checked `train_linear_probe` against scikit-learn. Write the conversion from its
+# penalty to scikit-learn's `C`.
 
 # %%
-exercise("18.probe_objective")
+exercise("18.sklearn_C")
 
 # %%
-def probe_objective(weight, bias, features, labels, l2):
+def sklearn_C(l2, n, n_classes):
     # your code here
     raise NotImplementedError
 
 
-exercise("18.probe_objective").check(probe_objective)
+exercise("18.sklearn_C").check(sklearn_C)
 
 # %% [markdown]
 # **Quiz.**
@@ -263,18 +299,20 @@ quiz(18)
 # ## Interview answer card (面试回答要点)
 #
 # **中文：** MLM 随机选 15% 的词（80% 换成 [MASK]、10% 随机、10% 不变）让模型还原，要还原就必须利用两侧上下文，
-# 比如动词的单复数取决于左边较远处的主语。这种“理解”可以测量：一是完形填空准确率；二是线性探针——冻结编码器，
-# 用逻辑回归从各层表示中读出语法信息。本实验里，被遮蔽动词位置的词嵌入层对主语单复数是随机水平，经过注意力层后，
-# 预训练模型可以线性读出、且在嵌入层之后的每一层都高于同结构的未训练模型——收益在上下文层，而不只是“词嵌入”。
+# 比如动词的单复数取决于左边较远处的主语，而不是紧挨着的名词。这种“理解”可以测量：一是完形填空准确率；二是线性探针——冻结编码器，
+# 用逻辑回归从各层表示中读出语法信息。本实验里，被遮蔽动词位置的词嵌入层对主语单复数是随机水平；未训练的同结构模型
+# 经过注意力层后读出的主要是最近那个名词的单复数（吸引词与主语不一致的句子上明显更差），而预训练模型从第 2 层起
+# 在两类句子上都能读出主语——收益在上下文层，而不只是“词嵌入”。
 # 但探针必须有基线：词性这类词汇信息连随机初始化的嵌入都能读出。探针说明信息“可解码”，不等于模型“使用”了它。
 # MLM 的代价是每句只有 15% 的位置产生损失（ELECTRA 的出发点）。
 #
 # **English:** MLM selects 15 % of the tokens (80 % [MASK], 10 % random, 10 % kept) and predicts the originals,
 # which forces the encoder to combine evidence from both sides — e.g. a verb's form depends on a distant
 # subject. "Understanding" is measured two ways: cloze accuracy, and linear probes — logistic regression
-# reading a property from frozen layers. In this lab the subject's number is at chance in the [MASK] embedding
-# and becomes linearly readable after the attention layers, above the same architecture untrained at every
-# depth past the embeddings: the gain is contextual, not "better word embeddings". Probes need that baseline — part of speech is
+# reading a property from frozen layers. In this lab the subject's number is at chance in the [MASK] embedding;
+# the same architecture untrained mostly exposes the *nearest noun's* number after attention (it fails where
+# the attractor disagrees), while the pretrained layers from depth 2 on encode the subject on both kinds of
+# sentence: the gain is contextual, not "better word embeddings". Probes need that baseline — part of speech is
 # readable even from random embeddings — and show what is decodable, not what is used. The cost: only 15 %
 # of positions give a loss (ELECTRA's motivation).
 

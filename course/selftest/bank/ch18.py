@@ -1,8 +1,7 @@
-"""Self-test of chapter 18: top-k cloze accuracy, and the objective of a linear probe."""
+"""Self-test of chapter 18: top-k cloze accuracy, and a linear probe's penalty in scikit-learn's terms."""
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 
 from ..exercises import Exercise, Mistake
 from ..quiz import Option, Question, Quiz
@@ -61,59 +60,52 @@ CLOZE = Exercise(
     ])
 
 
-def probe_objective(weight: torch.Tensor, bias: torch.Tensor, features: torch.Tensor, labels: torch.Tensor,
-                    l2: float) -> torch.Tensor:
-    """Mean softmax cross-entropy of features @ weightᵀ + bias, plus l2/2·‖weight‖² (bias unpenalised)."""
-    scores = features @ weight.T + bias
-    return F.cross_entropy(scores, labels) + 0.5 * l2 * (weight ** 2).sum()
+def sklearn_C(l2: float, n: int, n_classes: int) -> float:
+    """scikit-learn's C for mean cross-entropy + l2/2·‖W‖² on n rows: 1/(l2·n), and 2/(l2·n) for two classes
+    (scikit-learn then fits one vector w = W₁ − W₀, whose squared norm is twice the penalised one)."""
+    c = 1.0 / (l2 * n)
+    return 2 * c if n_classes == 2 else c
 
 
-def _probe_cases(g):
-    cases = []
-    for n, d, c, l2 in ((20, 4, 2, 0.1), (15, 6, 3, 1.0), (30, 3, 5, 0.01), (8, 5, 4, 0.0)):
-        cases.append({"weight": torch.randn(c, d, generator=g), "bias": torch.randn(c, generator=g),
-                      "features": torch.randn(n, d, generator=g), "labels": torch.randint(0, c, (n,), generator=g),
-                      "l2": l2})
-    return cases
+def _c_cases(g):
+    return [{"l2": l2, "n": n, "n_classes": k}
+            for l2, n, k in ((1e-3, 1000, 2), (1e-2, 500, 5), (0.1, 40, 3), (1e-3, 300, 2), (1.0, 8, 4))]
 
 
-def _sum_ce(weight, bias, features, labels, l2):
-    return F.cross_entropy(features @ weight.T + bias, labels, reduction="sum") + 0.5 * l2 * (weight ** 2).sum()
+def _no_two(l2, n, n_classes):
+    return 1.0 / (l2 * n)
 
 
-def _bias_penalised(weight, bias, features, labels, l2):
-    return probe_objective(weight, bias, features, labels, l2) + 0.5 * l2 * (bias ** 2).sum()
+def _two_everywhere(l2, n, n_classes):
+    return 2.0 / (l2 * n)
 
 
-def _no_half(weight, bias, features, labels, l2):
-    return F.cross_entropy(features @ weight.T + bias, labels) + l2 * (weight ** 2).sum()
+def _no_n(l2, n, n_classes):
+    return (2.0 if n_classes == 2 else 1.0) / l2
 
 
-def _norm_not_squared(weight, bias, features, labels, l2):
-    return F.cross_entropy(features @ weight.T + bias, labels) + 0.5 * l2 * weight.norm()
-
-
-PROBE = Exercise(
-    key="18.probe_objective", title="probe_objective",
-    signature="probe_objective(weight (C, d), bias (C,), features (N, d), labels (N,), l2) -> scalar tensor",
-    reference=probe_objective, make_cases=_probe_cases,
+SKLEARN_C = Exercise(
+    key="18.sklearn_C", title="sklearn_C",
+    signature="sklearn_C(l2, n, n_classes) -> float",
+    reference=sklearn_C, make_cases=_c_cases,
     task=(
-        "Return the loss a linear probe minimises: L2-regularised softmax logistic regression.\n\n"
-        "- `weight`: `(C, d)` float32 and `bias`: `(C,)` float32, the probe; `features`: `(N, d)` float32, "
-        "frozen representations; `labels`: `(N,)` int64 in [0, C); `l2`: `float` ≥ 0.\n"
-        "- Scores are `features @ weight.T + bias`, shape `(N, C)`.\n"
-        "- Loss = **mean** cross-entropy over the N rows + `l2 / 2 · Σ weight²`. The bias is **not** penalised.\n"
-        "- Return a 0-dimensional float tensor (differentiable, so L-BFGS could minimise it)."),
+        "`train_linear_probe` minimises **mean** softmax cross-entropy over N rows + `l2 / 2 · Σ W²` "
+        "(W: `(n_classes, d)`, bias unpenalised). scikit-learn's `LogisticRegression` minimises "
+        "`C · Σ cross-entropy + ½ ‖w‖²`. Return the `C` that makes the two fits the same.\n\n"
+        "- `l2`: `float` > 0; `n`: `int`, the number of training rows; `n_classes`: `int` ≥ 2.\n"
+        "- For two classes scikit-learn fits a **single** vector w = W₁ − W₀ instead of W; at the optimum "
+        "W₀ = −W₁, so work out what ‖w‖² is in terms of Σ W².\n"
+        "- Return a Python `float`."),
     mistakes=[
-        Mistake("sum_ce", "average the cross-entropy over the rows; with a sum the penalty's weight depends on N.",
-                _sum_ce),
-        Mistake("bias_penalised", "leave the bias out of the penalty: shifting all scores of a class is not "
-                "overfitting.", _bias_penalised),
-        Mistake("no_half", "the penalty is l2/2 · Σ weight² (the ½ makes its gradient l2 · weight).", _no_half),
-        Mistake("norm_not_squared", "penalise the squared norm Σ weight², not the norm ‖weight‖.", _norm_not_squared),
+        Mistake("no_two", "for two classes scikit-learn's single vector w = W₁ − W₀ = 2W₁ has ‖w‖² = 2 Σ W², "
+                "so C doubles.", _no_two),
+        Mistake("two_everywhere", "the factor 2 is only for two classes; with three or more scikit-learn "
+                "penalises the full W, like train_linear_probe.", _two_everywhere),
+        Mistake("no_n", "scikit-learn sums the cross-entropy over rows, train_linear_probe averages it: "
+                "divide by n.", _no_n),
     ])
 
-EXERCISES = [CLOZE, PROBE]
+EXERCISES = [CLOZE, SKLEARN_C]
 
 QUIZ = Quiz([
     Question("18.q1", "The common answer says MLM works through “词嵌入学习…增强了词嵌入的语义信息”. Where did "
@@ -122,8 +114,9 @@ QUIZ = Quiz([
                "That is the common answer's claim. At [MASK] the embedding is the same in every sentence: its "
                "probe is at chance for both encoders."),
         Option("In the layers after attention, read at [MASK]", True,
-               "It becomes linearly readable after the attention layers gather the context, and more reliably "
-               "in the pretrained encoder than in the untrained one."),
+               "It becomes linearly readable after the attention layers gather the context. In the untrained "
+               "encoder much of what a probe reads there is the nearest noun's number (it does worse on "
+               "incongruent sentences); the pretrained layers from depth 2 on read the subject's."),
         Option("Only in the MLM head's output probabilities", False,
                "The probes read it from the hidden layers, before the head."),
         Option("Nowhere: encoders store no syntax", False,
@@ -133,7 +126,7 @@ QUIZ = Quiz([
                       "accuracy. What does that show?", (
         Option("That pretraining taught the encoder grammar", False,
                "The untrained encoder's embeddings give the same score (Lab 3): word identity is enough."),
-        Option("Little without a baseline: random embeddings do it too", True,
+        Option("Little: random embeddings do it too", True,
                "Each word type has its own vector, so a probe can map words to tags; compare with an untrained "
                "encoder or a control task."),
         Option("That the probe is too weak for harder tasks", False,
@@ -142,17 +135,20 @@ QUIZ = Quiz([
     Question("18.q3", "Why are probes usually linear?", (
         Option("So that the probe reads what is already explicit", True,
                "A deep probe could compute the property itself from raw inputs, and would then measure the probe."),
-        Option("Because nonlinear probes cannot be trained on frozen features", False,
-               "They can; they just blur what the representation contributes."),
+        Option("An MLP probe's higher accuracy is better evidence of what the model encodes", False,
+               "Hewitt & Liang (2019): a strong probe can learn the task itself — it scores high on control "
+               "tasks too — so its accuracy says more about the probe than about the representation."),
         Option("Because encoder hidden states are linear in the input", False,
                "They are not: attention, GELU and LayerNorm are nonlinear."),
     )),
-    Question("18.q4", "What does a masked-LM learn less efficiently than a next-token LM, per training sentence?", (
-        Option("Nothing: every position produces a loss in both", False,
+    Question("18.q4", "Per training sentence, how many positions give an MLM a loss, compared with a "
+                      "next-token LM?", (
+        Option("All positions in both", False,
                "In MLM only the selected 15 % of positions carry a target."),
-        Option("Bidirectional context, which it cannot see", False,
-               "Seeing both sides is MLM's advantage (chapter 13)."),
-        Option("Fewer targets: only the 15 % selected give a loss", True,
-               "ELECTRA (Clark et al., 2020) trains on every position instead, by detecting replaced tokens."),
+        Option("More in MLM, since it sees both sides", False,
+               "Seeing both sides changes what each prediction may use, not how many positions are predicted."),
+        Option("About 15 %, vs nearly all", True,
+               "Only the selected positions give a loss; ELECTRA (Clark et al., 2020) trains on every position "
+               "instead, by detecting replaced tokens."),
     )),
 ])

@@ -1,4 +1,4 @@
-"""Self-test of chapter 44: SFT targets with the prompt masked, and learning rates under discriminative
+"""Self-test of chapter 44: SFT targets for a multi-turn conversation, and learning rates under discriminative
 fine-tuning combined with gradual unfreezing."""
 from __future__ import annotations
 
@@ -8,61 +8,71 @@ from ..exercises import Exercise, Mistake
 from ..quiz import Option, Question, Quiz
 
 
-def response_only_targets(ids: torch.Tensor, prompt_lengths: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """(inputs, targets), both (B, T−1); targets = next tokens, −100 on prompt tokens and padding."""
-    nxt = torch.arange(ids.shape[1])[None, 1:]                       # index of the token each target names
-    scored = (nxt >= prompt_lengths[:, None]) & (nxt < lengths[:, None])
-    return ids[:, :-1], torch.where(scored, ids[:, 1:], torch.full_like(ids[:, 1:], -100))
+def multi_turn_targets(ids: torch.Tensor, turn_starts: torch.Tensor, turn_roles: torch.Tensor,
+                       length: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(inputs, targets), both (T−1,); targets = next tokens where that token lies in an assistant turn
+    (role 1) before `length`, −100 elsewhere (user turns, role 0, and padding)."""
+    role = torch.zeros(ids.shape[0], dtype=torch.long)
+    for start, r in zip(turn_starts.tolist(), turn_roles.tolist()):
+        role[start:] = r                                              # each turn runs to the next start
+    nxt = torch.arange(1, ids.shape[0])
+    scored = (role[1:] == 1) & (nxt < length)
+    return ids[:-1], torch.where(scored, ids[1:], torch.full_like(ids[1:], -100))
 
 
-def _sft_cases(g):
+def _turn_cases(g):
     cases = []
-    for prompts, lengths, t in (([2, 3], [5, 4], 6), ([1, 4, 2], [3, 7, 6], 7), ([5], [8], 8), ([3, 1, 2, 6], [6, 2, 5, 7], 9)):
-        ids = torch.randint(4, 60, (len(lengths), t), generator=g)
-        for row, n in enumerate(lengths):
-            ids[row, n:] = 0
-        cases.append({"ids": ids, "prompt_lengths": torch.tensor(prompts), "lengths": torch.tensor(lengths)})
+    for starts, roles, length, t in (([0, 3, 6], [0, 1, 0], 8, 9), ([0, 2, 5, 7], [0, 1, 0, 1], 10, 10),
+                                     ([0, 4], [0, 1], 7, 9), ([0, 1, 3, 4, 6], [0, 1, 0, 1, 1], 8, 8)):
+        ids = torch.randint(4, 60, (t,), generator=g)
+        ids[length:] = 0
+        cases.append({"ids": ids, "turn_starts": torch.tensor(starts), "turn_roles": torch.tensor(roles),
+                      "length": length})
     return cases
 
 
-def _unmasked(ids, prompt_lengths, lengths):
-    return response_only_targets(ids, torch.ones_like(prompt_lengths), lengths)
+def _last_assistant_only(ids, turn_starts, turn_roles, length):
+    inputs, targets = multi_turn_targets(ids, turn_starts, turn_roles, length)
+    last = int(turn_starts[turn_roles == 1][-1])
+    targets[: max(0, last - 1)] = -100
+    return inputs, targets
 
 
-def _prompt_off_by_one(ids, prompt_lengths, lengths):
-    return response_only_targets(ids, prompt_lengths + 1, lengths)
+def _by_input_position(ids, turn_starts, turn_roles, length):
+    role = torch.zeros(ids.shape[0], dtype=torch.long)
+    for start, r in zip(turn_starts.tolist(), turn_roles.tolist()):
+        role[start:] = r
+    scored = (role[:-1] == 1) & (torch.arange(1, ids.shape[0]) < length)
+    return ids[:-1], torch.where(scored, ids[1:], torch.full_like(ids[1:], -100))
 
 
-def _padding_scored(ids, prompt_lengths, lengths):
-    return response_only_targets(ids, prompt_lengths, torch.full_like(lengths, ids.shape[1]))
-
-
-def _not_shifted(ids, prompt_lengths, lengths):
-    inputs, targets = response_only_targets(ids, prompt_lengths, lengths)
-    return inputs, torch.where(targets == -100, targets, ids[:, :-1])
+def _users_kept(ids, turn_starts, turn_roles, length):
+    return multi_turn_targets(ids, turn_starts, torch.ones_like(turn_roles), length)
 
 
 SFT = Exercise(
-    key="44.response_only_targets", title="response_only_targets",
-    signature="response_only_targets(ids (B, T), prompt_lengths (B,), lengths (B,)) -> (inputs (B, T-1), targets (B, T-1))",
-    reference=response_only_targets, make_cases=_sft_cases,
+    key="44.multi_turn_targets", title="multi_turn_targets",
+    signature="multi_turn_targets(ids (T,), turn_starts (K,), turn_roles (K,), length) -> (inputs (T-1,), targets (T-1,))",
+    reference=multi_turn_targets, make_cases=_turn_cases,
     task=(
-        "Build next-token training pairs for **instruction tuning**, where only the response is learned.\n\n"
-        "- `ids`: `(B, T)` int64; row b is a prompt of `prompt_lengths[b]` tokens, then the response, up to "
-        "`lengths[b]` tokens in all, then padding. 1 ≤ `prompt_lengths[b]` < `lengths[b]` ≤ T.\n"
-        "- Return `(inputs, targets)`, both `(B, T−1)` int64: `inputs = ids[:, :-1]`; `targets[b, t]` names the "
-        "token at position t+1, `ids[b, t+1]`.\n"
-        "- Set `targets[b, t] = −100` (ignored by `cross_entropy`) when position t+1 is a **prompt** token "
-        "(t+1 < `prompt_lengths[b]`) or **padding** (t+1 ≥ `lengths[b]`). So the first response token *is* a target "
-        "(predicted from the last prompt token).\n"
+        "A chat conversation alternates user and assistant turns; SFT learns **every assistant turn** and no "
+        "user turn. Build the next-token pairs for one padded conversation.\n\n"
+        "- `ids`: `(T,)` int64, the conversation's `length` real tokens, then padding.\n"
+        "- `turn_starts`: `(K,)` int64, increasing, the first is 0: turn k covers positions `turn_starts[k]` up "
+        "to the next turn's start (the last turn runs to `length`). `turn_roles`: `(K,)` int64, 0 = user, "
+        "1 = assistant.\n"
+        "- Return `(inputs, targets)`, both `(T−1,)` int64: `inputs = ids[:-1]`; `targets[t]` names the token at "
+        "position t+1, `ids[t+1]`, and is **−100** unless position t+1 lies in an assistant turn and "
+        "t+1 < `length`. So the first token of each assistant turn *is* a target (predicted from the user's "
+        "last token).\n"
         "- Do not modify `ids`."),
     mistakes=[
-        Mistake("unmasked", "prompt tokens must not be targets: set them to −100 so that only the response is learned.",
-                _unmasked),
-        Mistake("prompt_off_by_one", "the first response token (position prompt_lengths[b]) is a target too: it is "
-                "predicted from the last prompt token.", _prompt_off_by_one),
-        Mistake("padding_scored", "padding after the response must be −100 as well.", _padding_scored),
-        Mistake("not_shifted", "the target at position t is the *next* token ids[:, t+1].", _not_shifted),
+        Mistake("last_assistant_only", "every assistant turn is learned, not only the last one.", _last_assistant_only),
+        Mistake("by_input_position", "mask by the role of the *target* position t+1, not of the input position t: "
+                "the first token of an assistant turn is a target, the first token of a user turn is not.",
+                _by_input_position),
+        Mistake("users_kept", "user turns are context, not something to imitate: set their targets to −100.",
+                _users_kept),
     ])
 
 
@@ -109,7 +119,7 @@ LRS = Exercise(
         "each layer group gets at a given step, as a 1-D `torch.float64` tensor of `n_groups` rates ordered **bottom first** "
         "(embeddings first, the top group last), as `layer_groups` orders them.\n\n"
         "- `lr`: `float`, the top group's rate; each group below gets `decay` (`float` ≥ 1) times less: group i "
-        "gets `lr / decay ** (n_groups − 1 − i)`.\n"
+        "gets `lr · decay^−(n_groups − 1 − i)`, i.e. `lr / decay**(n_groups - 1 - i)` in Python.\n"
         "- `step`: `int` ≥ 0, `every`: `int` ≥ 1. At step 0 only the top group trains; one more group (the next "
         "lower one) unfreezes every `every` steps, so `min(n_groups, 1 + step // every)` groups train.\n"
         "- A frozen group's rate is `0.0`."),
@@ -141,8 +151,8 @@ QUIZ = Quiz([
                "The prompt is still input: attention reads it. Only its tokens are not targets."),
         Option("Only response tokens are learned as targets", True,
                "The loss averages over the response; the prompt is context, not something to imitate."),
-        Option("Padding becomes part of the response", False,
-               "Padding is −100 too; it is neither prompt nor response."),
+        Option("It saves compute: the prompt is no longer processed", False,
+               "The prompt still runs through every layer (the response attends to it); only its loss terms are dropped."),
     )),
     Question("44.q3", "With discriminative learning rates (ULMFiT), which layers get the smallest rate?", (
         Option("The top layers, as they are closest to the task", False,
@@ -153,7 +163,7 @@ QUIZ = Quiz([
                "Their general features are worth keeping: each group below the top gets a rate 2.6 times smaller."),
     )),
     Question("44.q4", "Gradual unfreezing (ULMFiT) trains which layers first, and why?", (
-        Option("The top layer group, so early updates do not disturb general features", True,
+        Option("The top group, to keep lower features intact", True,
                "Lower groups are unfrozen one at a time later, limiting catastrophic forgetting."),
         Option("The embeddings, as every later layer depends on them", False,
                "Changing the bottom first would shift every representation above it."),
