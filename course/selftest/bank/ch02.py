@@ -1,4 +1,4 @@
-"""Self-test of chapter 2: self-supervised next-token targets for a padded batch, and last-token pooling."""
+"""Self-test of chapter 2: next-token targets for a packed stream of documents, and last-token pooling."""
 from __future__ import annotations
 
 import torch
@@ -7,66 +7,61 @@ from ..exercises import Exercise, Mistake
 from ..quiz import Option, Question, Quiz
 
 
-def lm_targets(ids: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """(inputs, targets), both (B, T−1): targets are the inputs shifted left, −100 where the target is padding."""
-    targets = ids[:, 1:].clone()
-    targets[torch.arange(1, ids.shape[1])[None, :] >= lengths[:, None]] = -100
-    return ids[:, :-1], targets
+def packed_lm_targets(stream: torch.Tensor, eos_id: int, T: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(inputs, targets), both (N, T), N = (len(stream) − 1) // T consecutive windows; targets are the stream
+    shifted by one, −100 where the input token is <eos> (the next token starts another document)."""
+    n = (len(stream) - 1) // T
+    inputs = stream[:n * T].view(n, T)
+    targets = stream[1:n * T + 1].view(n, T).clone()
+    targets[inputs == eos_id] = -100
+    return inputs, targets
 
 
-def _padded(g, lengths, t, vocab=50):
-    ids = torch.randint(4, vocab, (len(lengths), t), generator=g)
-    for row, n in enumerate(lengths):
-        ids[row, n:] = 0
-    return {"ids": ids, "lengths": torch.tensor(lengths)}
+def _stream_cases(g):
+    cases = []
+    for lengths, t in (([4, 6, 3], 4), ([2, 9, 5, 1], 5), ([7, 7], 3), ([3, 3, 3, 3, 3], 6)):
+        docs = [torch.cat([torch.randint(4, 50, (n,), generator=g), torch.tensor([2])]) for n in lengths]
+        cases.append({"stream": torch.cat(docs), "eos_id": 2, "T": t})
+    return cases
 
 
-def _target_cases(g):
-    return [_padded(g, ls, t) for ls, t in (([5, 3], 5), ([7, 2, 4], 7), ([6], 6), ([4, 4, 1, 3], 6))]
+def _across_documents(stream, eos_id, T):
+    n = (len(stream) - 1) // T
+    return stream[:n * T].view(n, T), stream[1:n * T + 1].view(n, T)
 
 
-def _no_shift(ids, lengths):
-    targets = ids[:, :-1].clone()
-    targets[torch.arange(ids.shape[1] - 1)[None, :] >= lengths[:, None]] = -100
-    return ids[:, :-1], targets
+def _eos_never_target(stream, eos_id, T):
+    inputs, targets = packed_lm_targets(stream, eos_id, T)
+    return inputs, targets.masked_fill(targets == eos_id, -100)
 
 
-def _padding_kept(ids, lengths):
-    return ids[:, :-1], ids[:, 1:]
-
-
-def _mask_by_input(ids, lengths):
-    targets = ids[:, 1:].clone()
-    targets[torch.arange(ids.shape[1] - 1)[None, :] >= lengths[:, None]] = -100
-    return ids[:, :-1], targets
-
-
-def _shift_right(ids, lengths):
-    inputs, targets = lm_targets(ids, lengths)
-    return ids[:, 1:], torch.where(targets == -100, targets, ids[:, :-1])
+def _no_shift(stream, eos_id, T):
+    n = (len(stream) - 1) // T
+    inputs = stream[:n * T].view(n, T)
+    return inputs, inputs.masked_fill(inputs == eos_id, -100)
 
 
 LM_TARGETS = Exercise(
-    key="02.lm_targets", title="lm_targets",
-    signature="lm_targets(ids (B, T), lengths (B,)) -> (inputs (B, T-1), targets (B, T-1))",
-    reference=lm_targets, make_cases=_target_cases,
+    key="02.packed_lm_targets", title="packed_lm_targets",
+    signature="packed_lm_targets(stream (L,), eos_id, T) -> (inputs (N, T), targets (N, T))",
+    reference=packed_lm_targets, make_cases=_stream_cases,
     task=(
-        "Cut **self-supervised** next-token training pairs from a right-padded batch of raw text.\n\n"
-        "- `ids`: `(B, T)` int64 token ids; row b has `lengths[b]` real tokens followed by padding.\n"
-        "- `lengths`: `(B,)` int64, 1 ≤ `lengths[b]` ≤ T.\n"
-        "- Return a tuple `(inputs, targets)`, both `(B, T−1)` int64: `inputs` are the first T−1 columns of "
-        "`ids`; `targets[b, t]` is the token that **follows** position t, i.e. `ids[b, t+1]`.\n"
-        "- Where that following token is padding (t+1 ≥ `lengths[b]`) the target is **−100**, the value "
-        "`cross_entropy` ignores.\n"
-        "- Do not modify `ids`."),
+        "Pretraining text is not padded: documents are joined into one long stream, each ending with `<eos>`, "
+        "and cut into windows of T tokens. Build the next-token training pairs.\n\n"
+        "- `stream`: `(L,)` int64, the concatenated documents, each followed by `eos_id`; `T`: `int` ≥ 1.\n"
+        "- N = (L − 1) // T windows, cut one after another from the start; leftover tokens are dropped.\n"
+        "- `inputs[k]` = `stream[k·T : (k+1)·T]`; `targets[k, t]` is the token that **follows** "
+        "`inputs[k, t]` in the stream.\n"
+        "- **No loss across a document boundary:** where the input token is `eos_id`, the following token "
+        "begins an unrelated document, so that target is **−100**. Predicting `<eos>` itself stays a target.\n"
+        "- Return a tuple of two `(N, T)` int64 tensors; do not modify `stream`."),
     mistakes=[
-        Mistake("no_shift", "the target at position t is the *next* token, ids[:, t+1], not the token itself: "
-                "a model that can copy its input would learn nothing.", _no_shift),
-        Mistake("padding_kept", "padding positions must not be targets: set them to −100 so the loss ignores them.",
-                _padding_kept),
-        Mistake("mask_by_input", "mask by the position of the *target* (t+1 ≥ lengths[b]), not of the input: "
-                "the last real token is a target, the first padding position is not.", _mask_by_input),
-        Mistake("shift_right", "shift the other way: inputs are ids[:, :-1] and targets ids[:, 1:].", _shift_right),
+        Mistake("across_documents", "after an <eos> input the next token belongs to another document: set that "
+                "target to −100.", _across_documents),
+        Mistake("eos_never_target", "mask the target *after* <eos>, not <eos> itself: the model must learn where a "
+                "document ends.", _eos_never_target),
+        Mistake("no_shift", "the target at position t is the *next* token of the stream, not the input token "
+                "itself.", _no_shift),
     ])
 
 
@@ -108,35 +103,36 @@ QUIZ = Quiz([
                       "pretraining objective of GPT-style LLMs?", (
         Option("An autoencoder that reconstructs its input text", False,
                "That is the common answer's claim. A GPT never sees the token it must predict; it reconstructs nothing."),
-        Option("Predicting each next token from the ones before it", True,
+        Option("Next-token prediction from the tokens before", True,
                "Self-supervised: the targets are the text shifted by one (Lab 1), so no annotator is needed."),
         Option("Clustering documents into topics without labels", False,
                "Unsupervised, but not what LLMs are trained on: their loss is per-token cross-entropy."),
         Option("Classifying texts with labels collected at scale", False,
                "Labels are what pretraining avoids; classification is a fine-tuning task (Lab 3)."),
     ), misconception=True),
-    Question("02.q2", "The common answer lists 文本分类 among the pretraining tasks. Why is that wrong?", (
-        Option("Classification needs human labels; it is a fine-tuning task", True,
-               "Pretraining's targets come from the raw text; a labelled classification set is what fine-tuning uses."),
+    Question("02.q2", "The common answer lists 文本分类 among the pretraining tasks. What is right about that?", (
+        Option("It isn't wrong: web text comes labelled by topic, so classification is pretraining", False,
+               "Raw web text has no topic or sentiment labels; collecting them is annotation, the fine-tuning side."),
+        Option("Fine-tuning, unless the labels come from the text (NSP)", True,
+               "Classification with human labels (topic, sentiment) is a fine-tuning task; pretraining classifies "
+               "only when the labels are made from the text itself (BERT's next-sentence prediction, ELECTRA's "
+               "replaced-token detection)."),
         Option("Classification is too easy to teach a model anything", False,
                "Lab 3's agreement task is not easy from scratch; the point is where the labels come from."),
-        Option("Transformers cannot classify text", False,
-               "They can, with a small head on a pooled vector (GPTClassifier, BertClassifier)."),
     )),
-    Question("02.q3", "In Lab 3, fine-tuning the pretrained GPT beats the same network trained from scratch. "
-                      "Where is the gap largest?", (
-        Option("Where labels are many: pretraining adds capacity", False,
+    Question("02.q3", "In Lab 3, what did the pretrained start buy, at 100 fine-tuning steps?", (
+        Option("Nothing above a few hundred labels: scratch catches up", False,
+               "At 100 steps scratch stays near chance up to 1,024 labels; the median gap stays near 0.5."),
+        Option("More capacity: pretraining adds parameters", False,
                "Both networks have the same parameters; pretraining changes the starting point, not the capacity."),
-        Option("Nowhere: with equal steps both reach the same accuracy", False,
-               "The stored sweep and the live run show a wide gap at every label count above the smallest."),
-        Option("Where labels are scarce: it needs far fewer of them", True,
-               "Label efficiency: the pretrained start already tracks agreement (Lab 2); a few hundred labels "
-               "point it at the task."),
+        Option("≥ 90 % median from 128 labels within 100 steps", True,
+               "Label and step efficiency: the pretrained start already tracks agreement (Lab 2); 128 labels and "
+               "100 steps point it at the task. From scratch the same budget is not enough."),
     )),
     Question("02.q4", "What does fine-tuning change compared with training on the task from scratch?", (
         Option("The architecture: layers are redesigned for the task", False,
                "The architecture stays (plus a small head); a redesign would discard the pretrained weights."),
-        Option("The starting weights: training begins from pretraining", True,
+        Option("Its starting weights", True,
                "Same loss, same optimizer; usually all weights update, with a small learning rate."),
         Option("The loss: fine-tuning has no labels either", False,
                "Fine-tuning is supervised: a labelled task set with its own loss (here cross-entropy over 2 classes)."),
