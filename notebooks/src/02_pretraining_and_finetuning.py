@@ -127,8 +127,9 @@ for kind, (start, after, recorded, held_out) in losses.items():
 #
 # Our grammar makes the verb agree with a subject that may be far away: "the dog near the **trees** runs".
 # Nobody labelled that rule, but a model that predicts the next word well must learn it. Ask the pretrained
-# GPT which verb form it finds more probable after 400 prefixes with an attractor noun of the other number —
-# **zero-shot**, no training:
+# GPT which verb form it finds more probable after prefixes with an attractor noun of the other number —
+# **zero-shot**, no training. Prefixes that (with the right verb) begin a line of the pretraining text are left
+# out, so the model cannot simply recall them:
 
 # %%
 def continuation_logprob(model, prefixes, endings):
