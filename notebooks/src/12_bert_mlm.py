@@ -114,6 +114,7 @@ ours = tally(ids, special, inputs, labels)
 for key, p in EXPECTED.items():
     base = ours["eligible" if key == "selected" else "selected"]
     print(f"{key:>12}: {ours[key]:>5} of {base:>5} = {ours[key] / base:.4f}  (expected {p:.4f}, z = {z_scores(ours)[key]:+.2f})")
+print(f"share of all eligible tokens that show [MASK]: {ours['[MASK]'] / ours['eligible']:.3f}  (≈ 0.15 · 0.8)")
 
 # %% [markdown]
 # **The same input through transformers.** `DataCollatorForLanguageModeling` is what Hugging Face training
