@@ -84,9 +84,16 @@ def test_other_mixes_match_transformers_parameters():
 def test_default_mix_keeps_the_draws_of_the_pretraining_recipe():
     ids, special = _ids(seed=5, b=8, t=12)
     a = mask_tokens(ids, MASK, V, special=special, generator=torch.Generator().manual_seed(0))
-    b = mask_tokens(ids, MASK, V, special=special, generator=torch.Generator().manual_seed(0),
-                    mask_replace_prob=0.8, random_replace_prob=0.1)
-    assert all(torch.equal(x, y) for x, y in zip(a, b))
+    # the pretraining recipe's original draws, inlined: select 15 %, then roll < 0.8 -> [MASK], < 0.9 -> random
+    g = torch.Generator().manual_seed(0)
+    selected = (torch.rand(ids.shape, generator=g) < 0.15) & ~special
+    labels = torch.where(selected, ids, torch.full_like(ids, -100))
+    roll = torch.rand(ids.shape, generator=g)
+    inputs = ids.clone()
+    inputs[selected & (roll < 0.8)] = MASK
+    random_pos = selected & (roll >= 0.8) & (roll < 0.9)
+    inputs[random_pos] = torch.randint(V, ids.shape, generator=g)[random_pos]
+    assert torch.equal(a[0], inputs) and torch.equal(a[1], labels)
 
 
 @pytest.mark.parametrize("kwargs, message", [

@@ -59,10 +59,21 @@ def test_merge_equals_peft_merge_and_the_unmerged_model():
         assert merge_lora(merged) == len(names)
         assert not any(isinstance(m, LoRALinear) for m in merged.modules())
         torch.testing.assert_close(merged(ids).logits, before, rtol=1e-5, atol=1e-6)
-        for name in names:                       # W + (alpha / r) B A, as peft's get_delta_weight
+        for name in names:                       # W + (alpha / r) B A
             layer = ours.get_submodule(name)
             torch.testing.assert_close(merged.get_submodule(name).weight,
-                                       base.get_submodule(name).weight + 2.0 * layer.lora_B @ layer.lora_A)
+                                       base.get_submodule(name).weight + layer.scale * layer.lora_B @ layer.lora_A)
+    from peft import LoraConfig, inject_adapter_in_model
+    twin = inject_adapter_in_model(LoraConfig(r=4, lora_alpha=8, lora_dropout=0.0,
+                                              target_modules=["qkv_proj", "out_proj"]), copy.deepcopy(base))
+    with torch.no_grad():
+        for name in names:                       # peft's own merge() on each of its LoRA layers
+            mine, theirs = ours.get_submodule(name), twin.get_submodule(name)
+            theirs.lora_A["default"].weight.copy_(mine.lora_A)
+            theirs.lora_B["default"].weight.copy_(mine.lora_B)
+            theirs.merge()
+            torch.testing.assert_close(theirs.base_layer.weight, merged.get_submodule(name).weight,
+                                       rtol=1e-5, atol=1e-6)
 
 
 def test_starts_as_the_base_model_and_trains_only_a_and_b():

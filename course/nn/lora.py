@@ -72,6 +72,10 @@ def add_lora(model: nn.Module, targets=("qkv_proj", "out_proj"), r: int = 8, alp
     if isinstance(targets, str) or not targets or not all(isinstance(t, str) for t in targets):
         raise TypeError(f"targets must be a non-empty tuple of module-name endings such as ('qkv_proj',), "
                         f"got {targets!r}")
+    adapted = [n for n, m in model.named_modules() if isinstance(m, LoRALinear)]
+    if adapted:
+        raise ValueError(f"model is already adapted: it holds {len(adapted)} LoRALinear layers (e.g. {adapted[0]!r}); "
+                         f"merge_lora(model) first, or add_lora to a fresh copy of the base model")
     for p in model.parameters():
         p.requires_grad_(False)
     names = [n for n, m in model.named_modules()

@@ -114,6 +114,7 @@ ours = tally(ids, special, inputs, labels)
 for key, p in EXPECTED.items():
     base = ours["eligible" if key == "selected" else "selected"]
     print(f"{key:>12}: {ours[key]:>5} of {base:>5} = {ours[key] / base:.4f}  (expected {p:.4f}, z = {z_scores(ours)[key]:+.2f})")
+print(f"share of all eligible tokens that show [MASK]: {ours['[MASK]'] / ours['eligible']:.3f}  (≈ 0.15 · 0.8)")
 
 # %% [markdown]
 # **The same input through transformers.** `DataCollatorForLanguageModeling` is what Hugging Face training
@@ -242,7 +243,8 @@ for name, (masked, clean) in results.items():
 
 # %% [markdown]
 # Fifty steps is a start. `tools/sweeps/ch12_mask_mix.py` ran the same recipe for 400 steps — with the two
-# other mixes of the BERT paper's ablation, 80/0/20 (no random tokens) and 80/20/0 (no unchanged ones) —
+# other mixes of the BERT paper's ablation, 80/0/20 (no random tokens) and 80/20/0 (no unchanged ones), in [MASK]/random/unchanged order (the paper
+# lists MASK/SAME/RND: our 80/0/20 is its 80 % / 20 % SAME / 0 % RND) —
 # and stored the accuracies in `data/ch12_mask_mix.json`. Your two runs above are its first 50 steps:
 
 # %%
@@ -400,8 +402,8 @@ quiz(12)
 #
 # **中文：** MLM 是 BERT 的自监督预训练目标：随机**选出** 15% 的 token（不含 [CLS]/[SEP]/padding），
 # 其中 80% 换成 [MASK]、10% 换成随机 token、10% 保持不变；模型用左右两侧的上下文，在**所有被选中的位置**预测原 token，
-# 其余位置不计损失（标签 −100）。所以真正显示 [MASK] 的只有约 12%。不是“部分遮蔽字符”。
-# 为什么不全用 [MASK]：微调和抽特征时输入里没有 [MASK]；只见过 [MASK] 的模型，其在可见 token 上的输出从未被训练——
+# 其余位置不计损失（标签 −100）。输入中实际变成 [MASK] 的 token 只占约 12%。BERT 不存在“遮蔽部分字符”的做法。
+# 为什么不全用 [MASK]：微调和抽特征时输入里没有 [MASK]；只在 [MASK] 位置上学习预测的模型，其在可见 token 上的输出从未被训练——
 # 实验中两种模型的 MLM 准确率相近，但在无 [MASK] 的句子上预测各 token 的准确率明显更低。10% 不变让输出与 token 本身挂钩，
 # 10% 随机迫使模型结合上下文检查每个 token。BERT 原文还同时训练 NSP；RoBERTa 去掉了 NSP 并采用动态遮蔽。
 #
@@ -409,7 +411,7 @@ quiz(12)
 # padding); of those, 80 % become [MASK], 10 % a random token, 10 % stay unchanged; the model predicts the
 # original token at **every selected position** from both sides, and no other position enters the loss
 # (label −100). So only about 12 % of the input shows [MASK]. Why not 100 % [MASK]: fine-tuning and feature
-# extraction see no [MASK]; a model trained only on [MASK] never trains its output at visible tokens — in the
+# extraction see no [MASK]; a model trained to predict only at [MASK] positions never trains its output at visible tokens — in the
 # lab both variants reach a similar MLM accuracy, but the 100 % model is much worse at clean input. The
 # unchanged 10 % ties a token's output to the token; the random 10 % makes it check every token against its
 # context. BERT also trained NSP; RoBERTa dropped it and masks dynamically.

@@ -147,9 +147,9 @@ EXERCISES = [REPLACE_SELECTED, WHOLE_WORD]
 QUIZ = Quiz([
     Question("12.q1", "The common answer says MLM “随机选择一定比例的词进行遮蔽，可以完全遮蔽或部分遮蔽（部分字符）”. "
                       "What does BERT actually do to its input?", (
-        Option("Replaces 15 % of the words by [MASK], nothing else", False,
-               "Selection is not masking: of the 15 % selected, only 80 % are shown as [MASK] (Lab 1)."),
-        Option("Hides whole words or only some of their characters", False,
+        Option("Selects 15 %: 80 % [MASK], 20 % random", False,
+               "A fifth of the selected tokens is not all randomised: half of that fifth is left as is (Lab 1)."),
+        Option("Hides some characters inside a word (partial masking)", False,
                "That is the common answer's claim; BERT never hides part of a token's characters."),
         Option("Selects 15 %: 80 % [MASK], 10 % random, 10 % as is", True,
                "Lab 1 counts it, for the course's mask_tokens and for transformers' collator alike."),
@@ -167,10 +167,10 @@ QUIZ = Quiz([
                "The 10 % left unchanged are predicted as well — that is their purpose."),
     )),
     Question("12.q3", "Why does BERT leave 10 % of the selected tokens unchanged instead of using [MASK]?", (
-        Option("Fine-tuning sees no [MASK]; outputs at visible tokens need training", True,
+        Option("Fine-tuning has no [MASK]; visible tokens need training too", True,
                "In Lab 2 the 100 %-[MASK] model matches the MLM accuracy but is much worse on clean input."),
-        Option("It makes pretraining cheaper, since fewer tokens must be predicted then", False,
-               "Unchanged tokens are still predicted; the cost is the same."),
+        Option("So the model learns to detect which tokens were replaced", False,
+               "That is ELECTRA's replaced-token detection; BERT predicts the original token at every selected position."),
         Option("It acts like dropout on the weights and prevents overfitting", False,
                "It changes the inputs the loss sees, not the weights; the reason is the [MASK] mismatch."),
     )),
@@ -180,7 +180,7 @@ QUIZ = Quiz([
         Option("0.1 + 0.1/V", True, "Lab 1's expected proportions include it (and 0.8 + 0.1/V for [MASK])."),
         Option("0.2, the random and unchanged cases together", False,
                "A random draw shows another token in all but 1/V of the cases."),
-        Option("0.85, since most tokens are not selected", False,
-               "That is about unselected tokens; the question is about a selected one."),
+        Option("0.15 · (0.1 + 0.1/V)", False,
+               "That is for any token of the sentence; the question is about a token already selected."),
     )),
 ])

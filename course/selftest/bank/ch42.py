@@ -147,24 +147,24 @@ QUIZ = Quiz([
                "ΔW = BA = 0 at step 0 (Lab 2 checks the logits are identical); A random keeps B's gradient non-zero."),
         Option("So that A stays frozen for the whole of training", False,
                "Both A and B are trained; only the pretrained W is frozen."),
-        Option("To save memory: zeros are not stored until updated", False,
-               "PyTorch stores zeros like any other number."),
+        Option("So that LoRA's update stays low-rank throughout training", False,
+               "BA has rank at most r whatever B's start; the zero start only makes ΔW = 0 at step 0."),
     )),
     Question("42.q4", "In Lab 3, which method leaves the pretraining task exactly as it was?", (
         Option("Full fine-tuning at a small learning rate", False,
-               "Every weight moves; Lab 3 measures a higher validation LM loss."),
-        Option("Feature extraction, and LoRA with its adapters removed", True,
-               "Neither changes a pretrained weight; Lab 3 checks the weights are bit-for-bit equal."),
-        Option("LoRA with its adapters merged into the weights after training", False,
-               "Merged, the update is part of W: the LM changes (Lab 3 prints its LM loss)."),
+               "Every weight moves; Lab 3 measures a higher held-out LM loss."),
+        Option("Feature extraction; LoRA with adapters removed", True,
+               "Neither changes a pretrained weight; Labs 1 and 3 check the weights are bit-for-bit equal."),
+        Option("Full fine-tuning, and LoRA with its adapters merged", False,
+               "Both change W: full fine-tuning moves every weight, and merged LoRA adds BA into W (Lab 3 prints their LM losses)."),
     )),
-    Question("42.q5", "Lab 1's linear probe on frozen GPT features stays near chance; a two-layer head solves the "
-                      "task. What does that show?", (
+    Question("42.q5", "Lab 1's converged linear probe on frozen GPT features stays well below a two-layer head. "
+                      "What does that show?", (
         Option("The features are useless for this task", False,
                "The two-layer head reaches high accuracy on the very same frozen features."),
-        Option("The features hold the facts, but not their XOR linearly", True,
-               "Polarity and negation are there; their exclusive-or needs a non-linear read-out or adapted layers."),
+        Option("The features hold both facts; their XOR is partly linear", True,
+               "Single-fact probes for polarity and for negation both score high; their exclusive-or needs a non-linear read-out or adapted layers."),
         Option("The linear probe was trained for too few steps to converge", False,
-               "A linear read-out cannot form an exclusive-or of two features; more steps do not change what a line separates."),
+               "Trained to convergence (L-BFGS, final train loss printed) it still stays well below the MLP head: the XOR is only partly linear."),
     )),
 ])
