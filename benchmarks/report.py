@@ -32,7 +32,7 @@ def _runtime(r: dict) -> str:
         cell = f"{slow[0]['seconds']:.1f} · `{slow[0]['first_line'].replace('|', '/')}`" if slow else ""
         lines.append(f"| {row['notebook']} | {row['median_s']:.1f} | {row['units']:.1f} | {row['peak_mb']:.0f} | {cell} |")
     lines.append(f"| **total** | **{r['total_s']:.1f}** | **{r['total_units']:.1f}** | | |")
-    n = sum(1 for row in r["rows"] if not row["notebook"].startswith("00_"))
+    n = sum(1 for row in r["rows"] if not row["notebook"].startswith(("00_", "99_")))
     verdict = (f"Every notebook is within {r['budget_units']:.0f} units." if not r["over_budget"]
                else f"**Over the {r['budget_units']:.0f}-unit budget:** {', '.join(r['over_budget'])}")
     left = COURSE_BUDGET_UNITS - r["total_units"]
