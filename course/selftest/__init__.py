@@ -72,26 +72,37 @@ def dashboard():
         rows.append((own, seen, len(ex_keys), sum(q_entries.get(k, {}).get("passed", False) for k in q_keys),
                      len(q_keys)))
     done = [[(r[0] + 0.5 * r[1]) / r[2] for r in rows], [r[3] / r[4] for r in rows]]      # (2, chapters)
-    fig, ax = plt.subplots(figsize=(max(5.0, 0.62 * len(numbers) + 1.6), 2.3))
-    image = ax.imshow(done, cmap="Greens", vmin=0, vmax=1, aspect="auto")
-    for col, (own, seen, ex_total, q_done, q_total) in enumerate(rows):
-        if seen:      # hatched: some of these passes came after viewing the solution
-            ax.add_patch(Rectangle((col - 0.5, -0.5), 1, 1, fill=False, hatch="///", edgecolor="0.55",
-                                   linewidth=0))
-        for row, text in ((0, f"{own}+{seen}/{ex_total}" if seen else f"{own}/{ex_total}"),
-                          (1, f"{q_done}/{q_total}")):
-            ax.text(col, row, text, ha="center", va="center", fontsize=8,
-                    color=_text_colour(image.cmap(image.norm(done[row][col]))))
-    ax.set_xticks(range(len(numbers)), [f"{n:02d}" for n in numbers], fontsize=8)
-    ax.set_yticks([0, 1], ["exercises passed", "quiz answered right"], fontsize=8)
+    # at most PER_ROW chapters side by side: a single strip of 50 would be scaled down to a sliver
+    per_row = 17
+    chunks = [range(i, min(i + per_row, len(numbers))) for i in range(0, len(numbers), per_row)]
+    fig, axes = plt.subplots(len(chunks), 1, squeeze=False,
+                             figsize=(max(5.0, 0.62 * min(len(numbers), per_row) + 1.6), 1.25 * len(chunks) + 1.05))
+    for ax, chunk in zip(axes[:, 0], chunks):
+        part = [[done[0][c] for c in chunk], [done[1][c] for c in chunk]]
+        image = ax.imshow(part, cmap="Greens", vmin=0, vmax=1, aspect="auto")
+        for x, col in enumerate(chunk):
+            own, seen, ex_total, q_done, q_total = rows[col]
+            if seen:      # hatched: some of these passes came after viewing the solution
+                ax.add_patch(Rectangle((x - 0.5, -0.5), 1, 1, fill=False, hatch="///", edgecolor="0.55",
+                                       linewidth=0))
+            for row, text in ((0, f"{own}+{seen}/{ex_total}" if seen else f"{own}/{ex_total}"),
+                              (1, f"{q_done}/{q_total}")):
+                ax.text(x, row, text, ha="center", va="center", fontsize=8,
+                        color=_text_colour(image.cmap(image.norm(done[row][col]))))
+        ax.set_xticks(range(len(chunk)), [f"{numbers[c]:02d}" for c in chunk], fontsize=8)
+        ax.set_xlim(-0.5, per_row - 0.5 if len(chunks) > 1 else len(chunk) - 0.5)
+        ax.set_yticks([0, 1], ["exercises passed", "quiz answered right"], fontsize=8)
+        ax.tick_params(length=0)
+        for side in ("top", "right", "bottom", "left"):
+            ax.spines[side].set_visible(False)
+    ax = axes[-1, 0]
     ax.set_xlabel("chapter   (a+b/n, hatched: a passed on your own, b after viewing the solution, of n)", fontsize=8)
-    ax.tick_params(length=0)
     where = str(record.path).replace(str(Path.home()), "~", 1)
     title = f"Your progress (saved in {where})"
     if problems:
         title += "\n" + "could not read it: see the warning below"
         for problem in problems:
             warnings.warn(problem.message, ProgressWarning, stacklevel=2)
-    ax.set_title(title, fontsize=9)
+    axes[0, 0].set_title(title, fontsize=9)
     fig.tight_layout()
     return fig

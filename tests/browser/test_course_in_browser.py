@@ -20,7 +20,7 @@ def test_notebook_runs_cleanly_and_shows_its_figures(open_notebook, name):
     assert error_outputs(page) == []
     _wait_for(lambda: _images(page).count() >= 1, message="a rendered figure")
     sizes = [img.bounding_box() for img in _images(page).all()[:3]]
-    assert all(box and box["width"] > 100 and box["height"] > 100 for box in sizes if box)
+    assert all(box and box["width"] > 100 and box["height"] > 100 for box in sizes if box), sizes
     screenshot(page, name.removesuffix(".ipynb"))
 
 
