@@ -15,8 +15,36 @@ def run_all(page, timeout_s: float = 180) -> None:
     The stored notebooks already show execution numbers, so we wait for the kernel to turn busy first,
     then for no cell to be queued ("[*]") and the kernel to be idle.
     """
+    _wait_for_cells(page)
     page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
     page.locator(".lm-Menu-item[data-command='runmenu:run-all']").click()
+    _wait_until_run(page, timeout_s)
+
+
+def restart_and_run_all(page, timeout_s: float = 180) -> None:
+    """Kernel → Restart Kernel and Run All Cells, confirmed: a fresh kernel, as on the learner's next visit."""
+    _wait_for_cells(page)
+    page.locator(".lm-MenuBar-itemLabel", has_text="Kernel").first.click()
+    page.locator(".lm-Menu-item[data-command='runmenu:restart-and-run-all']").click()
+    page.locator(".jp-Dialog button.jp-mod-accept").click()
+    _wait_until_run(page, timeout_s)
+
+
+def _wait_for_cells(page, timeout_s: float = 60) -> None:
+    """The notebook's cells are on the page (the panel shows before its content has loaded)."""
+    deadline = time.time() + timeout_s
+    while time.time() < deadline and not page.locator(".jp-CodeCell .jp-InputPrompt").count():
+        time.sleep(0.2)
+    if not page.locator(".jp-CodeCell .jp-InputPrompt").count():
+        screenshot(page, "no_cells")
+        raise AssertionError(f"no code cells after {timeout_s} s; dialogs: {_dialogs(page)}")
+
+
+def _dialogs(page) -> list[str]:
+    return page.locator(".jp-Dialog").all_inner_texts()
+
+
+def _wait_until_run(page, timeout_s: float) -> None:
     deadline = time.time() + timeout_s
     while time.time() < deadline and not page.get_by_text("| Busy").count():
         time.sleep(0.1)
@@ -28,7 +56,7 @@ def run_all(page, timeout_s: float = 180) -> None:
             return
         time.sleep(0.5)
     screenshot(page, "timeout")
-    raise AssertionError(f"cells still running after {timeout_s} s; prompts: {prompts}")
+    raise AssertionError(f"cells still running after {timeout_s} s; prompts: {prompts}; dialogs: {_dialogs(page)}")
 
 
 def screenshot(page, name: str) -> Path:
