@@ -44,7 +44,7 @@ import course
 from course.runtime import seed_everything
 from course.train import SGD, Adam, AdamW
 from course.train.overfitting import overfit_setting
-from course.train.regularizers import DropConnectLinear, early_stopping, train_with_curves
+from course.train.regularizers import DropConnectLinear, decay_groups, early_stopping, train_with_curves
 
 generator = seed_everything(0)
 
@@ -80,8 +80,8 @@ print(f"fraction kept over 400 draws: {kept:.2f} (1 − p = 0.80)")
 print(f"mean over draws / x: {(draws.mean(0) / x).mean().item():.2f} (the expectation is preserved)")
 
 # %% [markdown]
-# Without the division by 1 − p, the network would see activations 20 % smaller at evaluation than in
-# training. The original dropout paper (Srivastava et al., 2014) scaled the weights by 1 − p at test
+# Without the division by 1 − p, training activations would average only 1 − p of their value at
+# evaluation, and the next layer would meet a different scale once dropout is switched off. The original dropout paper (Srivastava et al., 2014) scaled the weights by 1 − p at test
 # time instead; dividing during training gives the same expectations and leaves inference untouched.
 
 # %% [markdown]
@@ -155,7 +155,7 @@ print("evaluation: equal to the plain nn.Linear:", torch.allclose(drop_connect.e
 # Both curves are plain cross-entropy measured in eval mode (no dropout), the training one on 4 fixed
 # windows of the training lines. Six runs of 150 steps exceed this chapter's time budget:
 # `tools/sweeps/ch05_regularizers.py` ran them into `data/ch05_regularizers.json`; we plot those and
-# re-run the start of the unregularized one live.
+# re-run the first 40 steps of the unregularized one live.
 
 # %%
 stored = json.loads((course.DATA_DIR / "ch05_regularizers.json").read_text())
@@ -170,14 +170,16 @@ print(f"decoupled decay over 150 steps: every weight × (1 − lr·λ)^150 = {(1
 # %%
 base_model = setting.model()
 live = train_with_curves(setting, base_model, AdamW(base_model.parameters(), lr=3e-3, weight_decay=0.0),
-                         steps=40)
+                         steps=40, every=20)
+stored_at = dict(zip(runs["none"]["step"], runs["none"]["val"]))
+print("steps:     ", live.step)
 print("live  val:", [round(v, 3) for v in live.val])
-print("stored val:", runs["none"]["val"][:4])
+print("stored val:", [stored_at[s] for s in live.step])
 
 # %%
 # NBVAL_CHECK_OUTPUT
 print("the live run reproduces the stored curve (within 0.02 nats):",
-      max(abs(a - b) for a, b in zip(live.val, runs["none"]["val"])) < 0.02)
+      max(abs(v - stored_at[s]) for s, v in zip(live.step, live.val)) < 0.02)
 
 # %%
 stop = early_stopping(runs["none"]["val"], patience=3)
@@ -271,7 +273,17 @@ print("AdamW shrinks it by exactly 1 − (1 − lr·λ)^200 =", round(1 - (1 - 0
 # + L2 lets the λθ term be normalised by the idle weight's own tiny √v̂, so it moves that weight by about
 # lr per step, as if its whole gradient were the penalty — and barely decays the busy weight, whose √v̂
 # is large. The strength of "L2 in Adam" therefore depends on each weight's gradient history. This is
-# why LLMs train with AdamW, usually λ = 0.1 on weight matrices only (GPT-3: Brown et al., 2020, app. B).
+# why LLMs train with AdamW, typically λ = 0.1 (GPT-3: Brown et al., 2020, appendix B; LLaMA: Touvron et
+# al., 2023, §2.2). Training code commonly decays only the weight matrices and embeddings, not biases and
+# normalization gains; `decay_groups` makes that split into two optimizer parameter groups:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+groups = decay_groups(setting.model(), weight_decay=0.1)
+for group in groups:
+    print(f"weight_decay {group['weight_decay']}: {len(group['params'])} tensors, "
+          f"{sum(p.numel() for p in group['params']):,} numbers")
+optimizer = AdamW(groups, lr=3e-3)                 # the groups go straight into the optimizer
 
 # %% [markdown]
 # ## Self-test
@@ -321,7 +333,7 @@ quiz(5)
 # **中文：** 常用正则化：① Dropout：训练时以概率 p 把激活置零并把保留的除以 1−p（inverted dropout），评估时关闭；
 # Transformer 在注意力权重（softmax 之后）、每个子层输出（残差相加之前）和词嵌入之和三处使用，GPT-2/BERT 默认 0.1。
 # 所谓“Dropout Connection”并无此方法；DropConnect 丢弃的是权重而非激活，Transformer 不用。② 权重衰减：大模型用
-# AdamW 的解耦衰减 θ←θ−lr·λ·θ，通常 λ=0.1、只作用于权重矩阵；把 L2 项加进损失再用 Adam，会被 √v̂ 归一化，梯度大的
+# AdamW 的解耦衰减 θ←θ−lr·λ·θ，通常 λ=0.1，且常只作用于权重矩阵；把 L2 项加进损失再用 Adam，会被 √v̂ 归一化，梯度大的
 # 权重几乎不衰减，二者只在 SGD 下等价。③ 标签平滑：目标分布留出 ε 给其余词。④ 早停：保留验证损失最低时的权重，
 # 零成本。LayerNorm 是帮助优化的归一化，不是正则化。大规模预训练数据充足、每个 token 约见一次，常常不用 dropout。
 #
@@ -329,7 +341,7 @@ quiz(5)
 # 1 − p, so evaluation (dropout off) needs no rescaling; Transformers drop the attention weights after
 # the softmax, each sub-layer's output before the residual add, and the embedding sum (0.1 in GPT-2 and
 # BERT). "Dropout Connection" is not a method; DropConnect drops weights and is not used in Transformers.
-# Weight decay in LLMs is decoupled (AdamW: θ ← θ − lr·λ·θ, λ ≈ 0.1 on matrices); an L2 term in the
+# Weight decay in LLMs is decoupled (AdamW: θ ← θ − lr·λ·θ, typically λ = 0.1, often on matrices only); an L2 term in the
 # loss equals it only under SGD — inside Adam it is divided by √v̂ and barely touches weights with large
 # gradients. Add label smoothing and early stopping (keep the best validation checkpoint; free). LayerNorm
 # aids optimization; it is not a regularizer. Big pretraining runs that see each token about once often
