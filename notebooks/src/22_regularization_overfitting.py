@@ -118,7 +118,7 @@ print(f"largest λ ({decays[-1]}), no dropout: validation {final_val[0, -1]:.3f}
 # - **Just right**: a moderate λ keeps the validation loss at step 150 close to its best, at the price of a
 #   higher training loss. Regularization moved the *end* of training much more than its best point: compare
 #   the spread of the first two maps.
-# - **Too much**: at the largest λ the weights are shrunk to almost nothing every few steps; training and
+# - **Too much**: at the largest λ decay alone halves a weight within a few steps (Exercise 2); training and
 #   validation loss are equal and both high — underfitting, no gap at all. Dropout 0.5 errs the same way,
 #   more gently: its final loss is lower than without dropout, its early-stopped loss higher.
 #
