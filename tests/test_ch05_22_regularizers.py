@@ -1,0 +1,84 @@
+"""course.train.regularizers against the libraries that do the same job, and the claims chapters 5 and 22 make."""
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from course.selftest import exercise
+from course.selftest.exercises import _reference
+from course.train import AdamW
+from course.train.regularizers import (DropConnectLinear, decay_groups, early_stopping, l1_penalty, l2_penalty,
+                                       soft_threshold_, zero_fraction)
+
+
+def test_drop_connect_is_a_masked_linear_in_training_and_nn_linear_in_eval():
+    torch.manual_seed(0)
+    linear = nn.Linear(6, 4)
+    layer = DropConnectLinear(linear, p=0.3)
+    x = torch.randn(5, 6)
+    out = layer.train()(x)
+    assert layer.last_mask.shape == (4, 6) and layer.last_mask.dtype == torch.bool
+    assert torch.allclose(out, F.linear(x, linear.weight * layer.last_mask / 0.7, linear.bias))
+    assert torch.equal(layer.eval()(x), linear(x))
+    # the expectation over masks is the plain layer
+    layer.train()
+    mean = torch.stack([layer(x) for _ in range(4000)]).mean(0)
+    assert torch.allclose(mean, linear(x), atol=0.08)
+
+
+def test_soft_threshold_is_torch_softshrink():
+    w = torch.randn(50)
+    p = nn.Parameter(w.clone())
+    soft_threshold_([p], 0.4)
+    assert torch.equal(p.data, F.softshrink(w, 0.4))
+    assert zero_fraction([p]) == int((w.abs() <= 0.4).sum()) / 50
+
+
+def test_penalties_are_norms():
+    params = [nn.Parameter(torch.randn(3, 4)), nn.Parameter(torch.randn(5))]
+    flat = torch.cat([p.detach().flatten() for p in params])
+    assert torch.allclose(l1_penalty(params), torch.linalg.vector_norm(flat, ord=1))
+    assert torch.allclose(l2_penalty(params), torch.linalg.vector_norm(flat) ** 2)
+
+
+def test_decay_groups_with_our_adamw_equal_torch_adamw():
+    torch.manual_seed(0)
+    a = nn.Sequential(nn.Linear(4, 8), nn.LayerNorm(8), nn.Linear(8, 2))
+    b = nn.Sequential(nn.Linear(4, 8), nn.LayerNorm(8), nn.Linear(8, 2))
+    b.load_state_dict(a.state_dict())
+    ours, theirs = AdamW(decay_groups(a, 0.5), lr=0.01), torch.optim.AdamW(decay_groups(b, 0.5), lr=0.01)
+    x = torch.randn(16, 4)
+    for _ in range(5):
+        for model, opt in ((a, ours), (b, theirs)):
+            opt.zero_grad()
+            model(x).pow(2).mean().backward()
+            opt.step()
+    assert all(torch.allclose(p, q, atol=1e-6) for p, q in zip(a.parameters(), b.parameters()))
+    groups = decay_groups(a, 0.5)
+    assert [len(g["params"]) for g in groups] == [2, 4]          # two matrices; two biases + γ, β
+
+
+def test_early_stopping_replays_patience_and_min_delta():
+    curve = [4.0, 3.5, 3.6, 3.7, 3.3, 3.2]
+    assert early_stopping(curve, patience=2) == early_stopping(curve, 2)
+    assert (early_stopping(curve, 2).best, early_stopping(curve, 2).stop) == (1, 3)
+    assert early_stopping(curve, 3).best == 5
+    assert early_stopping([3.0, 2.99, 2.98], 1, min_delta=0.05).best == 0
+
+
+def test_the_exercise_references_agree_with_the_package():
+    ref = _reference(exercise("05.early_stopping"))
+    for case in exercise("05.early_stopping")._cases(0):
+        assert ref(**case) == early_stopping(case["losses"], case["patience"], case.get("min_delta", 0.0)).best
+    dc = _reference(exercise("05.drop_connect"))
+    linear = nn.Linear(5, 3)
+    layer = DropConnectLinear(linear, p=0.4).train()
+    x = torch.randn(2, 5)
+    out = layer(x)
+    assert torch.allclose(out, dc(x, linear.weight, linear.bias, layer.last_mask, 0.4, True), atol=1e-6)
+
+
+def test_the_dropout_rates_chapter_5_quotes_are_the_library_defaults():
+    from transformers import BertConfig, GPT2Config
+    gpt2, bert = GPT2Config(), BertConfig()
+    assert gpt2.attn_pdrop == gpt2.resid_pdrop == gpt2.embd_pdrop == 0.1
+    assert bert.attention_probs_dropout_prob == bert.hidden_dropout_prob == 0.1
