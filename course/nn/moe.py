@@ -25,6 +25,12 @@ class MoEOutput:
     balance_loss: torch.Tensor    # () the auxiliary load-balancing loss
 
 
+def _expert_share(chosen: torch.Tensor, n_experts: int) -> torch.Tensor:
+    """(N, k) chosen expert indices -> (E,) fraction of the N tokens routed to each expert (sums to k)."""
+    counts = torch.zeros(chosen.shape[0], n_experts, device=chosen.device).scatter_(1, chosen, 1.0)
+    return counts.mean(dim=0)
+
+
 def load_balancing_loss(router_logits: torch.Tensor, top_k: int = 1) -> torch.Tensor:
     """Switch Transformer's auxiliary loss (Fedus et al., 2021, eq. 4–6), generalised to top-k as in Mixtral:
 
@@ -38,8 +44,7 @@ def load_balancing_loss(router_logits: torch.Tensor, top_k: int = 1) -> torch.Te
     n_experts = router_logits.shape[1]
     check_int("top_k", top_k, minimum=1, maximum=n_experts)
     probs = router_logits.float().softmax(dim=-1)
-    chosen = probs.topk(top_k, dim=-1).indices                                   # (N, k)
-    share = torch.zeros_like(probs).scatter_(1, chosen, 1.0).mean(dim=0)         # (E,) f_i
+    share = _expert_share(probs.topk(top_k, dim=-1).indices, n_experts)         # (E,) f_i
     return n_experts * (share * probs.mean(dim=0)).sum()
 
 
@@ -70,5 +75,5 @@ class MoEFeedForward(nn.Module):
             rows, slot = (chosen == e).nonzero(as_tuple=True)                   # the tokens sent to e
             if rows.numel():                                                     # only they are computed
                 out.index_add_(0, rows, weight[rows, slot, None] * expert(tokens[rows]))
-        share = torch.zeros_like(probs).scatter_(1, chosen, 1.0).mean(dim=0)
-        return MoEOutput(out.view_as(x), logits, share.detach(), load_balancing_loss(logits, self.top_k))
+        share = _expert_share(chosen, len(self.experts))
+        return MoEOutput(out.view_as(x), logits, share, load_balancing_loss(logits, self.top_k))

@@ -80,8 +80,14 @@ print(f"token embedding {tuple(gpt.tok_emb.weight.shape)}: exact zeros "
 # %% [markdown]
 # None: AdamW never produced a zero. Magnitude pruning (Han et al., 2015) removes a fraction of the
 # weights with the smallest |w|, either the same fraction in every layer or one threshold for all layers
-# ("global"). `course.efficiency.magnitude_masks` does both, and its masks are exactly those of PyTorch's
-# `torch.nn.utils.prune`:
+# ("global"). `course.efficiency.magnitude_masks` does both (its helper `_keep_mask(scores, k)` is False at
+# the k smallest scores, found with `torch.topk`):
+
+# %%
+course.show(magnitude_masks)
+
+# %% [markdown]
+# Its masks are exactly those of PyTorch's `torch.nn.utils.prune`:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -148,10 +154,12 @@ print(f"{'pruned':>7} {'dense bytes':>12} {'CSR bytes':>10} {'CSR / dense':>12}"
 for s in (0.0, 0.5, 0.7, 0.9):
     zeroed = w * magnitude_masks({"w": w}, s, "layer")["w"]
     print(f"{s:>7.0%} {dense_bytes(zeroed):>12,} {csr_bytes(zeroed):>10,} {csr_bytes(zeroed) / dense_bytes(zeroed):>12.2f}")
+print("the 70 %-pruned model's state_dict has as many bytes as the dense one's:",
+      state_dict_bytes(pruned) == state_dict_bytes(gpt))
 
 # %% [markdown]
 # 12 bytes per kept value against 4 per dense entry: CSR only wins once more than two thirds of the weights
-# are zero — and a dense `state_dict` of the pruned model is exactly as large as the original.
+# are zero — and saved as usual, the pruned model is exactly as large as the original.
 
 # %% [markdown]
 # ## Lab 2 — Why scattered zeros rarely make a matmul faster
@@ -174,10 +182,10 @@ for name, M in variants.items():
         with FlopCounterMode(display=False) as counter:
             M @ x
         flops[name] = counter.get_total_flops()
-for _ in range(5):                       # interleaved, so that a busy moment of the machine hits all four
+for _ in range(3):                       # interleaved, so that a busy moment of the machine hits all four
     for name, M in variants.items():
-        samples[name].append(median_seconds(lambda: M @ x, repeat=1))
-times = {name: sorted(t)[2] for name, t in samples.items()}       # the median of 5
+        samples[name].append(median_seconds(lambda: M @ x, repeat=3))
+times = {name: sorted(t)[1] for name, t in samples.items()}       # the median of the 3 rounds
 for name in variants:
     counted = f"{flops[name] / 1e6:7.1f} MFLOP" if name in flops else "  (sparse kernel)"
     print(f"{name:>24}: {counted}   {1e3 * times[name]:6.2f} ms")
@@ -193,12 +201,12 @@ print(f"in this run: zeros/dense time {times['dense, 90 % zeros'] / times['dense
       f"10 % rows/dense {times['dense, 10 % of the rows'] / times['dense']:.3f}")
 
 # %% [markdown]
-# A dense kernel multiplies a zero like any other number: same FLOPs, about the same time. The sparse CSR
+# A dense kernel multiplies a zero like any other number: same FLOPs, about the same time (on a busy
+# machine the timings wander from run to run; rerun the cell and the ratio scatters around 1). The sparse CSR
 # kernel does skip the zeros, and on this CPU at 90 % sparsity it may beat the dense kernel — but it pays
 # for indirect, irregular memory access, so it stays several times slower than a dense matrix doing the
-# same useful work (the 10 %-rows row); GPU dense kernels are so fast that the break-even sparsity is
-# higher still. Speed from sparsity needs *structure*: remove whole rows, heads or layers (structured pruning), or
-# use patterns the hardware skips, such as 2:4 sparsity on NVIDIA sparse tensor cores (Mishra et al., 2021;
+# same useful work (the 10 %-rows row). Speed from sparsity needs *structure*: remove whole rows, heads or
+# layers (structured pruning), or use patterns the hardware skips, such as 2:4 sparsity on NVIDIA sparse tensor cores (Mishra et al., 2021;
 # exercise 1). Mixture of experts (Lab 4) is structured sparsity by design: whole experts are skipped.
 
 # %% [markdown]
@@ -206,8 +214,13 @@ print(f"in this run: zeros/dense time {times['dense, 90 % zeros'] / times['dense
 #
 # Symmetric per-channel quantization gives each output row c one scale, s_c = max|W_c| / 127, and stores
 # q = round(W / s_c) as int8 in [−127, 127]; the layer computes with q · s_c.
-# `course.efficiency.quantize_symmetric` does this; here it is checked against PyTorch's own per-channel
-# observer and quantizer, on one layer of the GPT:
+# `course.efficiency.quantize_symmetric` does this:
+
+# %%
+course.show(quantize_symmetric)
+
+# %% [markdown]
+# Checked against PyTorch's own per-channel observer and quantizer, on one layer of the GPT:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -262,16 +275,14 @@ print("validation loss within 0.01 of float32:", abs(int8_loss - dense_loss) < 0
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3.4))
+top = 2.0                                                    # a point above it is named in the legend instead
 for per_channel, marker in ((True, "o"), (False, "s")):
     points = [p for p in sweep["quantization"] if p["per_channel"] is per_channel]
+    label = "one scale per output row" if per_channel else "one scale per tensor"
+    off = [f"{p['bits']} bits: {p['val_loss']:.2f}" for p in points if p["val_loss"] > top]
     ax.plot([p["bits"] for p in points], [p["val_loss"] for p in points], marker=marker,
-            label="one scale per output row" if per_channel else "one scale per tensor")
+            label=label + (f" ({', '.join(off)}, off the scale)" if off else ""))
 ax.axhline(dense_loss, color="gray", ls=":", lw=1, label="float32")
-top = 2.0                                                    # points above are written, not drawn to scale
-for p in sweep["quantization"]:
-    if p["val_loss"] > top:
-        ax.annotate(f"{p['val_loss']:.2f}", xy=(p["bits"], top), xytext=(p["bits"] + 0.6, top - 0.12),
-                    fontsize=8, arrowprops=dict(arrowstyle="->", lw=0.8))
 ax.set(xlabel="bits per weight", ylabel="validation loss (nats)", ylim=(1.35, top),
        title="Weight quantization of the tiny GPT (stored sweep)")
 ax.invert_xaxis()
@@ -302,12 +313,16 @@ for per_channel in (True, False):
 # `course.nn.MoEFeedForward` replaces one FFN by E expert FFNs and a router, a d × E linear map with a
 # softmax. Each token goes to its top-k experts, and only those are computed; their outputs are summed,
 # weighted by the router's probabilities. We count parameters and measure FLOPs with
-# `FlopCounterMode` on 256 tokens, for E = 1 … 16 and k = 1, 2, against the dense FFN of the same width:
+# `FlopCounterMode` on 256 tokens, for E = 1 … 16 and k = 1, 2, against the dense FFN of the same width.
+# The forward pass — note that each expert runs only on the rows of the tokens sent to it:
 
 # %%
 from course.models import count_parameters
-from course.nn import FeedForward
-from course.nn import MoEFeedForward, load_balancing_loss
+from course.nn import FeedForward, MoEFeedForward, load_balancing_loss
+
+course.show(MoEFeedForward.forward)
+
+# %%
 
 tokens = torch.randn(1, 256, 128, generator=g)
 
