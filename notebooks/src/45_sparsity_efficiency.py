@@ -32,7 +32,7 @@
 # | “稀疏性可以通过优化算法（如 Adam）和正则化方法（如 L1 正则化）实现” | **wrong** (Adam) · incomplete (L1) | Adam rescales each weight's step; nothing in it sets a weight to zero (the AdamW-trained GPT has none). L1 pushes weights towards zero, and gives exact zeros only with a proximal (soft-threshold) step (chapter 22). In practice zeros come from pruning. | Lab 1 |
 # | “词嵌入（Word2Vec、GloVe）本身就具有稀疏性…只有少数元素不为零” | **wrong** | Word2Vec and GloVe vectors are *dense* (a few hundred non-zero numbers); the sparse representations are one-hot, bag-of-words and TF-IDF vectors (chapter 23). The GPT's embedding matrix has no zeros either. | Lab 1 |
 # | “模型剪枝…可以减少模型的大小” | incomplete | Unstructured pruning writes zeros into tensors of the same shape: same bytes, same FLOPs, same time. A sparse format saves bytes only beyond about two thirds zeros (each value carries an index), and speed needs structure: smaller dense matrices, or N:M patterns on hardware that skips them. | Labs 1–2 |
-# | “量化技术…减少计算量和存储需求…保持性能” | incomplete | Quantization does the *same number* of multiply-adds, each in int8 instead of float32; storage of the quantized weights shrinks 4×; speed depends on the kernels (measured here on the CPU). Accuracy holds at 8 bits; at very low bits per-channel scales matter. | Lab 3 |
+# | “量化技术…减少计算量和存储需求…保持性能” | incomplete | Quantization does the *same number* of multiply-adds, each in int8 instead of float32; the quantized weights take a quarter of the bytes (plus one scale per row), the whole file shrinks less, as embeddings and norms stay float32; speed depends on the kernels (measured here on the CPU). Accuracy holds at 8 bits; at very low bits per-channel scales matter. | Lab 3 |
 # | “并行计算…GPU 或 TPU” | correct, but not sparsity | Parallel hardware makes dense work fast, which is exactly why scattered zeros rarely pay off. | Lab 2 |
 # | (missing) | — | The sparsity that large LMs actually use: **mixture of experts**. Each token runs through k of E expert FFNs, so parameters grow with E while FLOPs per token do not (Switch Transformer, Fedus et al., 2021; Mixtral 8x7B has about 47B parameters, 13B active per token, Jiang et al., 2024). Also sparse attention patterns (GPT-3 alternates dense and banded sparse layers; chapter 34). | Lab 4 |
 
@@ -236,6 +236,7 @@ torch_q = torch.quantize_per_channel(w, torch_scale, torch_zero, axis=0, dtype=t
 print("scales equal PyTorch's observer:", torch.allclose(scale.squeeze(1), torch_scale))
 print("int8 values equal torch.quantize_per_channel:", torch.equal(q, torch_q))
 print(f"largest weight error: {(q.float() * scale - w).abs().max() / scale.max():.2f} of the largest step")
+print(f"bytes of this layer: float32 {dense_bytes(w):,} → int8 values + scales {dense_bytes(q) + dense_bytes(scale):,}")
 
 # %% [markdown]
 # PyTorch's *dynamic* quantization (`torch.ao.quantization.quantize_dynamic`) swaps every `nn.Linear` for
