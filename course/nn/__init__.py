@@ -7,5 +7,6 @@ from .multihead import AdditiveAttention, KVCache, MultiHeadAttention, record_at
 from .norms import LayerNorm, RMSNorm, SequenceBatchNorm, make_norm
 from .positions import LearnedPositions, RotaryEmbedding, SinusoidalPositions, sinusoidal_table
 from .lora import LoRALinear, add_lora, merge_lora
+from .moe import MoEFeedForward, MoEOutput, load_balancing_loss
 
 __all__ = [name for name in dir() if not name.startswith("_")]
