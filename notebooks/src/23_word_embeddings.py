@@ -137,7 +137,8 @@ print(f"{len(words)} words, {len(pairs):,} (center, context) pairs; SGNS loss {s
 # and fits w_i·w̃_j + b_i + b̃_j ≈ log X_ij, each pair weighted by f(X_ij) = min(1, (X_ij/x_max)^¾): absent
 # pairs count 0, frequent pairs no more than 1. There is no SVD in it. What *is* true: with every weight 1
 # and no biases, fitting log(1 + X) with rank d is the problem a truncated SVD solves exactly
-# (Eckart–Young). Our fit, run in that mode, must reach the SVD's error:
+# (Eckart–Young). Our fit (full-batch Adam rather than the paper's AdaGrad: the objective is the point),
+# run in that mode, must reach the SVD's error:
 
 # %%
 X = cooccurrence(lines, words, window=4)

@@ -154,7 +154,7 @@ print(f"ratio: {bert_flops.get_total_flops() / lr_flops.get_total_flops():,.0f}Ã
 # %% [markdown]
 # On this task the label is carried by *which* words occur, and the linear baseline is perfect; the
 # fine-tuned BERT, after 60 short steps, is behind it in this run (the accuracies printed above: its
-# confusions are spread over all pairs of topics) and spends tens of thousands of times more FLOPs per text. That is why the baseline is the first thing to
+# confusions are spread over several pairs of topics) and spends tens of thousands of times more FLOPs per text. That is why the baseline is the first thing to
 # try, and the number any Transformer must beat.
 #
 # ## Lab 2 â€” Removing stop words, measured

@@ -151,7 +151,7 @@ QUIZ = Quiz([
         Option("A neural network predicting each context word from its center", False,
                "That is skip-gram; GloVe regresses the global co-occurrence statistics directly."),
     ), misconception=True),
-    Question("23.q3", "In Lab 2, the nearest neighbours of “good” include “boring” and “awful”. Why?", (
+    Question("23.q3", "In Lab 2, the nearest neighbours of “good” include “boring”. Why?", (
         Option("The embeddings did not train long enough to separate them", False,
                "More training makes it stronger: the words share every context."),
         Option("Antonyms fill the same slots, so they share context words", True,
