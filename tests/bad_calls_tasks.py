@@ -20,3 +20,14 @@ BAD_CALLS = [
     (attention_rollout, "attentions[1] must be (B, H, T, T)", lambda: attention_rollout([_att, _att[..., :3]])),
     (attention_rollout, "residual must be", lambda: attention_rollout([_att], residual=1.5)),
 ]
+
+import course.qa  # noqa: E402
+from course.qa import best_span  # noqa: E402
+
+PUBLIC_MODULES.append(course.qa)
+BAD_CALLS += [
+    (best_span, "start_logits must have 2 dimensions", lambda: best_span(torch.zeros(5), torch.zeros(5))),
+    (best_span, "end_logits", lambda: best_span(torch.zeros(2, 5), torch.zeros(2, 6))),
+    (best_span, "allowed must have a bool dtype", lambda: best_span(torch.zeros(2, 5), torch.zeros(2, 5), torch.ones(2, 5))),
+    (best_span, "max_len must be >= 1", lambda: best_span(torch.zeros(2, 5), torch.zeros(2, 5), max_len=0)),
+]
