@@ -28,7 +28,7 @@
 # | claim | verdict | what is true | shown in |
 # |---|---|---|---|
 # | “从大量文本中提取出答案” | incomplete | That is open-domain QA: a retriever first finds passages, then a reader extracts the answer. The reader — this chapter — gets one passage with the question. | Lab 1 |
-# | “文本清洗：去除…停用词” | **wrong** | The answer is a span of the *original* context: delete words and the span (and questions like “Where does *she* live?”) are lost. | Lab 1 |
+# | “文本清洗：去除…停用词” | **wrong** | The answer is a span of the *original* context: delete words and the span (and questions like “Where does *she* live?”) are lost. | Lab 1 (labels are positions in the original text) |
 # | “将文本序列编码为固定长度的嵌入向量” + “分类器层…判断答案的位置” | **wrong** | The head reads **every token's** contextual vector and gives it a start and an end logit (2 × (d + 1) weights, shared by all positions). A classifier over positions from one vector would need a unit per position and could never point where training answers never were. | Labs 1, 3 |
 # | “交叉熵损失函数…答案位置” | correct | Two cross-entropies over the positions: one for the start, one for the end, averaged. | Lab 1 |
 # | “准确率、精确率、召回率” | **wrong** | SQuAD scores the answer text: exact match (EM) and token-overlap F1, after normalising case, punctuation, articles and spaces, taking the best over the gold answers. | Lab 3 |
@@ -223,7 +223,8 @@ for prediction, gold, em, f1 in cases:
 # and classifies the answer's position. Such a head has one output unit per position, and a unit whose
 # position never held an answer in training only ever receives "not here" gradients. The span head
 # instead scores each token's own vector with the same weights, wherever it stands. Test it: put a second
-# person's facts *before* the passage, so that every answer moves to positions that held no answer in training.
+# person's facts *before* the passage, so that the answers move to positions that (nearly all) held no answer
+# in training.
 
 # %%
 # NBVAL_CHECK_OUTPUT
