@@ -22,7 +22,16 @@ def best_span(start_logits: torch.Tensor, end_logits: torch.Tensor, allowed: tor
 
 
 def _span_cases(g):
-    cases = []
+    # by hand first: the best pair ignoring order, (5, 4), and the separate argmaxes, (5, 2), both differ from
+    # the best valid span, (2, 2)
+    start = torch.tensor([[0.0, 0, 0.5, 0, 1, 5, 0, 0]])
+    end = torch.tensor([[0.0, 0, 6, 0, 5, 0, 0, 0]])
+    allowed = torch.tensor([[False, False, True, True, True, True, True, False]])
+    cases = [{"start_logits": start, "end_logits": end, "allowed": allowed, "max_len": 2}]
+    # and one whose best span is (2, 2), where a span one token too long, (1, 2), or unbounded, (1, 4), wins
+    cases.append({"start_logits": torch.tensor([[0.0, 3, 0.5, 0, 0, 0]]),
+                  "end_logits": torch.tensor([[0.0, 0, 3, 0, 4, 9]]),
+                  "allowed": torch.tensor([[False, True, True, True, True, False]]), "max_len": 1})
     for b, t, max_len, lo in ((3, 8, 3, 2), (2, 12, 5, 4), (4, 6, 1, 1), (2, 10, 30, 3)):
         allowed = torch.zeros(b, t, dtype=torch.bool)
         allowed[:, lo:t - 1] = True                     # question before, [SEP] after
@@ -71,9 +80,9 @@ BEST_SPAN = Exercise(
         "- Return a tuple `(starts, ends, scores)`: `starts`, `ends` int64 `(B,)`, `scores` float32 `(B,)`, "
         "the best span's summed logits. The checks have a unique best span."),
     mistakes=[
+        Mistake("no_max_len", "spans longer than max_len tokens are not valid.", _no_max_len),
         Mistake("independent", "the best start and the best end, taken separately, may give end < start or "
                 "a span that is too long: maximise over pairs.", _independent),
-        Mistake("no_max_len", "spans longer than max_len tokens are not valid.", _no_max_len),
         Mistake("max_len_plus_one", "a span from i to j holds j − i + 1 tokens: require j − i + 1 ≤ max_len.",
                 _max_len_plus_one),
         Mistake("no_allowed", "both ends must lie on allowed (context) tokens: the question and [SEP] are "
@@ -112,7 +121,8 @@ def _f1_cases(g):
             {"prediction": "born in 1984.", "truths": ["1984"]},
             {"prediction": "new new york", "truths": ["New York City", "NYC"]},
             {"prediction": "an apple a day", "truths": ["Apple", "apples"]},
-            {"prediction": "Li Wei met Chen", "truths": ["Chen", "Li Wei", "Omar"]}]
+            {"prediction": "Li Wei met Chen", "truths": ["Chen", "Li Wei", "Omar"]},
+            {"prediction": "Bora Bora island", "truths": ["Bora Bora", "Bora Bora atoll"]}]
 
 
 SQUAD_F1 = Exercise(
