@@ -323,7 +323,7 @@ quiz(49)
 # **中文：** 情感分析是**句子/文档级**分类：数据集给整段文本一个标签（正面/负面/中性），而不是给每个词标注——同一个词的极性取决于上下文，
 # “not good” 里的 good 是负面的。做法：预训练编码器（如 BERT）读入 [CLS] 文本 [SEP]，取 [CLS] 的最终向量接一个小分类头，用交叉熵连同编码器一起微调。
 # 预处理不要去停用词：常用停用词表包含 not、never、very，去掉后否定句的标签就丢了。词袋 + 逻辑回归给每个词一个固定权重，无法表达否定翻转；
-# 加二元组能修补 “not good”，却修不了 “not very good”。评估时除总体准确率外要按否定、程度副词等情况分别统计；
+# 加二元组能修补 “not good”，但 “very good” 同时出现在 “not very good” 和 “was very good” 里，两者仍有一类会错。评估时除总体准确率外要按否定、程度副词等情况分别统计；
 # 可以用梯度×输入或注意力 rollout 查看决策依据了哪些词。
 #
 # **English:** Sentiment analysis is **sentence- or document-level** classification: one label per text,
@@ -331,7 +331,8 @@ quiz(49)
 # pretrained encoder on [CLS] text [SEP] with a small head on the final [CLS] state and cross-entropy,
 # encoder included. Keep stop words: standard lists contain `not`, `never`, `very`, and removing them
 # erases negation. A bag of words with logistic regression gives each word one weight and cannot flip it;
-# bigrams patch `not good` but not `not very good`. Report accuracy per case (negation, intensifiers), not
+# bigrams patch `not good`, but `very good` occurs in both `not very good` and `was very good`, so one of them
+# still fails. Report accuracy per case (negation, intensifiers), not
 # only overall, and inspect decisions with gradient × input or attention rollout.
 
 # %% [markdown]

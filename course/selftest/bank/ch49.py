@@ -196,12 +196,13 @@ QUIZ = Quiz([
         Option("It deletes `not` and `never`, so negated texts flip", True,
                "`the movie was not good` becomes `movie good`; no model can recover the label (Lab 2)."),
     )),
-    Question("49.q4", "Uni- and bigram counts fix `not good` but fail on `not very good`. Why?", (
-        Option("The bigram `very good` is always a positive feature", False,
-               "`very good` also occurs inside `not very good`, which is negative: that is why it cannot decide."),
-        Option("Negator and polar word are no longer adjacent", True,
-               "A feature must hold both words; a trigram would patch this template, a longer gap needs "
-               "longer n-grams. Attention relates any two positions."),
+    Question("49.q4", "With bigrams added, the model gets `not good` right but fails on `the game was very weak`. "
+                      "Why?", (
+        Option("The bigram `very weak` is always a negative feature", False,
+               "It also occurs in `not very weak`, which is positive — and more often, so it is learnt as positive."),
+        Option("No bigram joins the negator to the polar word across `very`", True,
+               "`very weak` serves both `was very weak` and `not very weak`; the model sides with the larger "
+               "group (Lab 1's table). A trigram would patch this template; attention relates any two positions."),
         Option("Intensifiers like `very` change the label of a sentence", False,
                "In this data `very` and `really` never change a label; the generator keeps it."),
     )),
