@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 import torch
 
-from .validate import check_int, check_module, check_positive
+from .validate import check_int, check_module, check_number, check_positive, check_same_length
 
-__all__ = ["bits_per_byte", "text_nll", "continuation_logprobs", "ChoiceItem", "tiny_benchmark"]
+__all__ = ["bits_per_byte", "text_nll", "continuation_logprobs", "ChoiceItem", "tiny_benchmark",
+           "fit_power_law"]
 
 
 def _check_id_lists(name: str, value, *, nonempty: bool = True) -> list[list[int]]:
@@ -152,3 +153,27 @@ def _shuffled(item: ChoiceItem, rng: random.Random) -> ChoiceItem:
     order = list(range(len(item.options)))
     rng.shuffle(order)
     return ChoiceItem(item.task, item.context, tuple(item.options[i] for i in order), order.index(item.answer))
+
+
+def fit_power_law(x, y, irreducible: float = 0.0) -> tuple[float, float]:
+    """Fit y ≈ irreducible + a · x^(−alpha) by least squares on log(y − irreducible) = log a − alpha · log x.
+
+    x: sizes (parameters, tokens, FLOPs), all > 0; y: losses, all > ``irreducible`` (the loss no model of
+    any size would go below; 0 fits a pure power law). Returns (a, alpha); alpha > 0 when y falls with x.
+    """
+    check_number("irreducible", irreducible)
+    for name, values in (("x", x), ("y", y)):
+        if isinstance(values, (str, torch.Tensor)) or not isinstance(values, (list, tuple)) or len(values) < 2:
+            raise TypeError(f"{name} must be a list of at least 2 numbers, got {type(values).__name__}")
+        for v in values:
+            check_number(f"{name} values", v)
+    check_same_length("x", x, "y", y)
+    if min(x) <= 0:
+        raise ValueError(f"x must be all > 0 (sizes), got a minimum of {min(x)}")
+    if min(y) <= irreducible:
+        raise ValueError(f"y must lie above irreducible={irreducible}, got a minimum of {min(y)}")
+    log_x = torch.tensor([math.log(v) for v in x], dtype=torch.float64)
+    log_y = torch.tensor([math.log(v - irreducible) for v in y], dtype=torch.float64)
+    design = torch.stack([torch.ones_like(log_x), log_x], dim=1)                   # (n, 2)
+    intercept, slope = torch.linalg.lstsq(design, log_y[:, None]).solution[:, 0].tolist()
+    return math.exp(intercept), -slope

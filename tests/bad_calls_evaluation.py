@@ -26,3 +26,12 @@ NOTHING_TO_VALIDATE = {
 }
 
 PUBLIC_MODULES = [course.evaluation]
+
+from course.evaluation import fit_power_law  # noqa: E402
+
+BAD_CALLS += [
+    (fit_power_law, "x must be all > 0", lambda: fit_power_law([0, 10], [3.0, 2.0])),
+    (fit_power_law, "y must lie above irreducible", lambda: fit_power_law([1, 10], [3.0, 2.0], irreducible=2.5)),
+    (fit_power_law, "x and y must have the same length", lambda: fit_power_law([1, 10, 100], [3.0, 2.0])),
+    (fit_power_law, "x must be a list of at least 2 numbers", lambda: fit_power_law(torch.ones(3), [1.0] * 3)),
+]

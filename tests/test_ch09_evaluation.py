@@ -91,3 +91,4 @@ def test_tiny_benchmark_is_deterministic_and_well_formed():
         assert isinstance(item, ChoiceItem) and 0 <= item.answer < len(item.options)
         assert len(set(item.options)) == len(item.options)
     assert len({item.answer for item in tiny_benchmark(25) if len(item.options) == 4}) == 4   # answers move
+
