@@ -113,7 +113,9 @@ def _choice_cases(g):
             logps = [-torch.rand(t, generator=g) * 3 for t in lengths]
             options = ["x" * int(torch.randint(2, 30, (1,), generator=g)) for _ in range(k)]
             picks = {choose_option(logps, options, rule) for rule in ("none", "token", "char")}
-            if len(picks) == min(k, 3):
+            mean_prob = int(torch.tensor([float(lp.exp().mean()) for lp in logps]).argmax())
+            lowest = int(torch.tensor([float(lp.sum()) for lp in logps]).argmin())
+            if len(picks) == min(k, 3) and (k < 4 or mean_prob not in picks | {lowest}):
                 break
         case = {"token_logprobs": logps, "options": options}
         if normalize != "none" or k == 4:
