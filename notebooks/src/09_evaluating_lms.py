@@ -128,7 +128,7 @@ print("text_nll equals torch's cross_entropy:", math.isclose(text_nll(gpt, [line
 
 # %% [markdown]
 # By perplexity the character bigram looks like the best of the three bigrams: predicting the next *character* is easy. But it predicts
-# one token per character, four times as many as the word models, and pays for each; per character it is
+# one token per character, more than four times as many as the word models, and pays for each; per character it is
 # the worst model by far. Bits per byte (here per character, the text being ASCII) divide the **total**
 # log-likelihood by the size of the text, which no tokenizer changes. Between the two word models the
 # perplexities *are* comparable (same tokens), and the GPT wins on both scales.
@@ -325,7 +325,7 @@ print("per-token normalization beats the sum on completion:",
 # the context, and its pretraining text never asked for that (the QA lines end with the question, never the
 # answer). So the benchmark is partly solved, and its per-task breakdown says where. A benchmark's number depends on
 # the scoring rule: reports should say which (lm-evaluation-harness prints `acc` and `acc_norm`, the latter
-# normalized by the option's length in bytes).
+# normalized by the option's length in characters).
 #
 # ## Self-test
 #
