@@ -109,6 +109,8 @@ def _as_tensors(x) -> list[torch.Tensor] | None:
         return [x]
     if isinstance(x, (list, tuple)) and x and all(isinstance(t, torch.Tensor) for t in x):
         return list(x)
+    if isinstance(x, (list, tuple)) and x and all(_is_number(t) for t in x):    # e.g. a tuple (a, alpha)
+        return [torch.tensor([float(t) for t in x], dtype=torch.float64)]
     return None
 
 
