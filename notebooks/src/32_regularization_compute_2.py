@@ -34,6 +34,8 @@
 # | (missing) | — | The methods that really reduce parameters in LMs are architectural: tied input/output embeddings (Press & Wolf, 2017), cross-layer sharing and factorized embeddings (ALBERT, Lan et al., 2020), low-rank factors (LoRA's idea, chapter 42). | Labs 1–3 |
 
 # %%
+import copy
+
 import matplotlib.pyplot as plt
 import torch
 from torch.utils.flop_counter import FlopCounterMode
@@ -196,8 +198,7 @@ embedding = gpt.tok_emb.weight.detach().clone()
 ranks = [4, 8, 16, 32, 64, 128]
 compressed = {}
 for r in ranks:
-    model, _ = load_tiny_gpt()
-    factorize_embeddings(model, r, from_trained=True)
+    model = factorize_embeddings(copy.deepcopy(gpt), r, from_trained=True)
     compressed[r] = (count_parameters(model.tok_emb), held_out_loss(model))
 print(f"full embedding: {embedding.numel():,} parameters, held-out loss {full_loss:.3f}")
 for r, (size, loss) in compressed.items():
