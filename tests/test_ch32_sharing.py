@@ -1,0 +1,80 @@
+"""Chapter 32: shared layers and factorized embeddings count as the formula says, compute what they claim,
+and the low-rank factors are the best ones (equal to scikit-learn's truncated SVD)."""
+import pytest
+import torch
+
+from course.models import GPT, GPTConfig, count_parameters
+from course.models.sharing import factorize_embeddings, low_rank, share_layers
+from course.selftest import bank
+from course.selftest.exercises import _reference
+
+CH = bank.load(32)
+CONFIG = GPTConfig(vocab_size=50, context=16, n_layers=3, n_heads=2, d_model=32)
+
+
+@pytest.mark.parametrize("rank,shared", [(None, False), (None, True), (8, False), (4, True)])
+def test_counts_equal_the_exercise_formula(rank, shared):
+    torch.manual_seed(0)
+    model = GPT(CONFIG)
+    if shared:
+        share_layers(model)
+    if rank is not None:
+        factorize_embeddings(model, rank)
+    assert count_parameters(model) == CH.gpt_params(50, 16, 32, 3, rank=rank, shared=shared)
+
+
+def test_shared_blocks_are_one_module_and_gradients_add_up():
+    torch.manual_seed(0)
+    model = share_layers(GPT(CONFIG))
+    assert all(block is model.blocks[0] for block in model.blocks)
+    x = torch.randint(0, 50, (2, 16))
+    model(x, x).loss.backward()
+    assert all(p.grad is not None for p in model.blocks[0].parameters())
+    assert count_parameters(model) < count_parameters(GPT(CONFIG))
+
+
+def test_factorized_embedding_and_tied_head_use_the_same_two_matrices():
+    torch.manual_seed(0)
+    model = factorize_embeddings(GPT(CONFIG), 8)
+    emb = model.tok_emb
+    ids = torch.tensor([[1, 2, 3]])
+    assert torch.allclose(emb(ids), emb.table.weight[ids] @ emb.proj)
+    h = torch.randn(1, 3, 32)
+    assert torch.allclose(model.head(h), torch.nn.functional.linear(h, emb.table.weight @ emb.proj), atol=1e-6)
+
+
+def test_from_trained_at_full_rank_keeps_the_model_output():
+    torch.manual_seed(0)
+    model = GPT(CONFIG).eval()
+    x = torch.randint(0, 50, (2, 16))
+    before = model(x).logits
+    factorize_embeddings(model, 32, from_trained=True)
+    assert torch.allclose(model(x).logits, before, atol=1e-4)
+
+
+def test_low_rank_equals_sklearn_truncated_svd():
+    TruncatedSVD = pytest.importorskip("sklearn.decomposition").TruncatedSVD
+    g = torch.Generator().manual_seed(0)
+    w = torch.randn(40, 20, generator=g, dtype=torch.float64) * torch.linspace(3, 0.1, 20, dtype=torch.float64)
+    a, b = low_rank(w, 5)
+    svd = TruncatedSVD(5, algorithm="arpack").fit(w.numpy())
+    theirs = svd.inverse_transform(svd.transform(w.numpy()))
+    assert torch.allclose(a @ b, torch.from_numpy(theirs), atol=1e-8)
+    s = torch.linalg.svdvals(w)
+    assert torch.allclose(((a @ b - w) ** 2).sum(), (s[5:] ** 2).sum())
+
+
+@pytest.mark.parametrize("ex", CH.EXERCISES, ids=lambda e: e.key)
+def test_reference_passes_and_every_planted_mistake_is_named(ex):
+    for seed in range(4):
+        assert ex.check(_reference(ex), seed=seed, record=False).passed
+    for mistake in ex.mistakes:
+        for seed in range(3):
+            verdict = ex.check(mistake.fn, seed=seed, record=False)
+            assert verdict.mistake == mistake.name, (mistake.name, seed, verdict.message)
+
+
+def test_rank_r_reference_equals_the_package_product():
+    w = torch.randn(9, 6)
+    a, b = low_rank(w, 3)
+    assert torch.allclose(CH.rank_r_approximation(w, 3), a @ b, atol=1e-5)
