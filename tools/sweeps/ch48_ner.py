@@ -36,7 +36,7 @@ NEW_NAMES = {"PER": ["Sara Okafor", "Kenji", "Ivan Petrov", "Amara"],
              "LOC": ["Lima", "Oslo", "the Andes", "Cairo"]}
 SEEDS = (0, 1, 2)
 WORD_STEPS, WORD_LR = 30, 1e-3
-PIECE_STEPS, PIECE_LR = 150, 3e-3
+PIECE_STEPS, PIECE_LR = 100, 4e-3
 
 
 def invented_names(n: int, seed: int) -> dict[str, list[str]]:
