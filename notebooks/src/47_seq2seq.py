@@ -351,10 +351,10 @@ print(f"first 40 numbers where greedy and width 4 disagree: {len(disagree)}")
 # A wider beam searches more of the output space for **more probable** outputs, and on this model that
 # changes nothing that matters: exact match is the same at every width, early in training and at the end,
 # and BLEU moves by less than a point. The errors that remain are outputs the model itself ranks first, so
-# no search can remove them; only a better model can. This is the usual picture for a model trained on
-# enough data: beam search helps most where the greedy choice is nearly a tie, and in machine translation
-# widths beyond a handful tend to *lower* BLEU (Koehn & Knowles, 2017), partly because wider beams favour
-# shorter outputs — which is why scores are divided by a power of the length. The remaining errors, greedy:
+# no search can remove them; only a better model can. Beam search can only help where the greedy choice is
+# nearly a tie; in machine translation, widths beyond a handful have been measured to *lower* BLEU (Koehn &
+# Knowles, 2017), partly because wider beams favour shorter outputs — which is why scores are divided by a
+# power of the length. The remaining errors, greedy:
 
 # %%
 for (digits, words), g in zip(test_pairs, greedy_words):
