@@ -178,7 +178,7 @@ except ValueError as err:
 
 # %% [markdown]
 # Now a language model. `to_batch_norm` (chapter 28) turns the pretrained tiny GPT's 9 LayerNorms into
-# BatchNorms with the same γ and β; 40 AdamW steps of fine-tuning let it adapt to them, and fill its
+# BatchNorms with the same γ and β; 30 AdamW steps of fine-tuning let it adapt to them, and fill its
 # running statistics. Its held-out loss in eval mode, and in train mode with batches of 1 … 32 sequences
 # of 32 tokens:
 
@@ -191,7 +191,7 @@ train_ids, val_ids = token_stream(corpus_lines(1000, seed=3)), token_stream(held
 bn_model = to_batch_norm(model)
 optimizer = AdamW(bn_model.parameters(), lr=1e-3, weight_decay=0.0)
 draw = torch.Generator().manual_seed(0)
-for step in range(40):
+for step in range(30):
     x, y = lm_batch(train_ids, 16, 32, draw, device)
     loss = bn_model(x, y).loss
     optimizer.zero_grad()
@@ -228,7 +228,7 @@ fig.tight_layout()
 # %% [markdown]
 # The LayerNorm model and the eval-mode BatchNorm model give the same loss whatever the batch; the
 # train-mode BatchNorm model — the function that was actually trained — changes with it, and at no batch
-# size is it the eval-mode function. (The BatchNorm model had only 40 steps to adapt, so its gap to the
+# size is it the eval-mode function. (The BatchNorm model had only 30 steps to adapt, so its gap to the
 # fully pretrained LayerNorm model says little; the point is the spread of its own rows.)
 
 # %%
