@@ -33,6 +33,7 @@ class GPTConfig:
     window: int | None = None    # sliding-window attention: each token sees at most this many (itself included)
     n_kv_heads: int | None = None  # key/value heads, default n_heads; fewer = grouped-query, 1 = multi-query
     head_dim: int | None = None  # size of each head, default d_model // n_heads (GPT-3 XL and 13B differ)
+    norm_first: bool = True      # pre-LN (GPT-2 and later); False: post-LN, norm(x + f(x)), as in the 2017 Transformer
 
     def __post_init__(self):
         for name in ("vocab_size", "context", "n_layers", "n_heads", "d_model"):
@@ -45,6 +46,8 @@ class GPTConfig:
         check_probability("dropout", self.dropout, open_right=True)
         check_in("positions", self.positions, ("learned", "sinusoidal", "rope", "none"))
         check_in("norm", self.norm, ("layer", "rms"))
+        if not isinstance(self.norm_first, bool):
+            raise TypeError(f"norm_first must be a bool (True: pre-LN, False: post-LN), got {self.norm_first!r}")
         if self.d_ff is not None:   # None means 4·d_model; 0 must not silently mean the same
             check_int("d_ff", self.d_ff, minimum=1)
         check_in("activation", self.activation, ACTIVATIONS)
@@ -125,7 +128,7 @@ class GPT(nn.Module):
             TransformerBlock(c.d_model, c.n_heads, c.ff_dim, dropout=c.dropout, causal=True,
                              norm=c.norm, activation=c.activation, bias=c.bias,
                              rotary=c.positions == "rope", norm_eps=c.norm_eps, window=c.window,
-                             n_kv_heads=c.kv_heads, head_dim=c.head_dim)
+                             n_kv_heads=c.kv_heads, head_dim=c.head_dim, norm_first=c.norm_first)
             for _ in range(c.n_layers))
         self.norm = make_norm(c.norm, c.d_model, c.norm_eps)
         self.head = nn.Linear(c.d_model, c.vocab_size, bias=False)

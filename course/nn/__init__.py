@@ -4,7 +4,7 @@ from .attention import (attention_from_scores, causal_mask, padding_mask,
 from .blocks import ACTIVATIONS, FeedForward, TransformerBlock
 from .efficient import linear_attention, online_softmax_attention, tiled_attention
 from .multihead import AdditiveAttention, KVCache, MultiHeadAttention, record_attention
-from .norms import LayerNorm, RMSNorm, SequenceBatchNorm, make_norm
+from .norms import LayerNorm, RMSNorm, SequenceBatchNorm, make_norm, to_batch_norm
 from .positions import LearnedPositions, RotaryEmbedding, SinusoidalPositions, sinusoidal_table
 from .lora import LoRALinear, add_lora, merge_lora
 from .moe import MoEFeedForward, MoEOutput, load_balancing_loss

@@ -1,12 +1,14 @@
 """Normalization layers written out: LayerNorm, RMSNorm and BatchNorm over (B, T, C) sequences."""
 from __future__ import annotations
 
+import copy
+
 import torch
 from torch import nn
 
 from ..validate import check_int, check_positive, check_probability, check_tensor
 
-__all__ = ["LayerNorm", "RMSNorm", "SequenceBatchNorm", "make_norm"]
+__all__ = ["LayerNorm", "RMSNorm", "SequenceBatchNorm", "make_norm", "to_batch_norm"]
 
 
 class LayerNorm(nn.Module):
@@ -90,3 +92,29 @@ def make_norm(kind: str, dim: int, eps: float = 1e-5) -> nn.Module:
     if kind == "rms":
         return RMSNorm(dim, eps)
     raise ValueError(f"kind must be 'layer' or 'rms', got {kind!r}")
+
+
+def to_batch_norm(model: nn.Module, momentum: float = 0.1) -> nn.Module:
+    """A deep copy of ``model`` in which every LayerNorm / RMSNorm is a SequenceBatchNorm with the same γ
+    (and β, zero for RMSNorm): the same network, normalizing across the batch instead of per token.
+
+    The copy is in train mode, so each norm uses the statistics of the batch it is given (B, T, C).
+    Running statistics start at mean 0, variance 1.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    check_probability("momentum", momentum)
+    out = copy.deepcopy(model)
+    targets = [(name, m) for name, m in out.named_modules() if name and isinstance(m, (LayerNorm, RMSNorm, nn.LayerNorm))]
+    if not targets:
+        raise ValueError("model must contain at least one LayerNorm or RMSNorm to replace")
+    for name, norm in targets:
+        bn = SequenceBatchNorm(norm.weight.shape[0], eps=norm.eps, momentum=momentum)
+        with torch.no_grad():
+            bn.weight.copy_(norm.weight)
+            if getattr(norm, "bias", None) is not None:
+                bn.bias.copy_(norm.bias)
+        bn.to(norm.weight.device)
+        parent_name, _, child = name.rpartition(".")
+        setattr(out.get_submodule(parent_name) if parent_name else out, child, bn)
+    return out.train()
