@@ -12,7 +12,8 @@
 #
 # **Objectives**
 # - Prune a pretrained GPT by magnitude (equal to `torch.nn.utils.prune`) and measure what 50–95 % zeros cost
-#   in validation loss — and what they save in bytes and time (little, unless the zeros have structure).
+#   in validation loss — and what they save in bytes and time (nothing while the tensor stays dense; a
+#   sparse format pays only at high sparsity; structured zeros save the most).
 # - Quantize its weights to int8 by hand and with PyTorch's dynamic quantization: size, CPU speed, loss.
 # - Build a mixture-of-experts layer and measure that its parameters grow with the experts while the FLOPs
 #   per token do not; keep its experts busy with Switch Transformer's load-balancing loss.
@@ -282,9 +283,10 @@ print(f"in this run: {size_fp32 / size_int8:.2f}× smaller, {t_fp32 / t_int8:.2f
 packed = [dict(quantized.named_modules())[name].weight() for name in weights]   # the 16 int8 weights
 int8_values = sum(t.numel() for t in packed)
 row_params = sum(t.q_per_channel_scales().nbytes + t.q_per_channel_zero_points().nbytes for t in packed)
-print(f"the int8 file: {int8_values:,} B of int8 weights, {row_params:,} B of per-row scales (float64) and zero "
-      f"points (int64), {size_int8 - int8_values - row_params:,} B of float32 tensors (embeddings, norms, "
-      f"biases) and file framing")
+scale_dtype, zero_dtype = packed[0].q_per_channel_scales().dtype, packed[0].q_per_channel_zero_points().dtype
+print(f"the int8 file: {int8_values:,} B of int8 weights, {row_params:,} B of per-row scales ({scale_dtype}) and "
+      f"zero points ({zero_dtype}), {size_int8 - int8_values - row_params:,} B of float32 tensors (embeddings, "
+      f"norms, biases) and file framing")
 
 # %%
 # NBVAL_CHECK_OUTPUT
