@@ -122,6 +122,9 @@ def state_dict_bytes(model: nn.Module) -> int:
     return buffer.getbuffer().nbytes
 
 
+_EPS = torch.finfo(torch.float32).eps     # the smallest scale PyTorch's observers give
+
+
 def _qmax(bits: int) -> int:
     return 2 ** (check_int("bits", bits, minimum=2, maximum=8) - 1) - 1
 
@@ -138,15 +141,18 @@ def quantize_symmetric(w: torch.Tensor, bits: int = 8, per_channel: bool = True)
     qmax = _qmax(bits)
     w = w.detach().float()
     absmax = w.abs().amax(dim=1, keepdim=True) if per_channel else w.abs().amax()
-    scale = absmax.clamp(min=1e-12) / qmax          # an all-zero row keeps a tiny scale, not 0/0
+    scale = (absmax / qmax).clamp(min=_EPS)         # an all-zero row gets PyTorch's smallest scale, not 0/0
     q = torch.round(w / scale).clamp(-qmax, qmax).to(torch.int8)
     return q, scale
 
 
 def dequantize(q: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
     """``q · scale`` as float32: the weights a quantized layer effectively computes with."""
-    check_tensor("q", q, dtype=torch.int8)
+    check_tensor("q", q, ndim=2, dtype=torch.int8)
     check_tensor("scale", scale, dtype="float")
+    if scale.dim() != 0 and tuple(scale.shape) != (q.shape[0], 1):
+        raise ValueError(f"scale must be 0-d (per tensor) or of shape ({q.shape[0]}, 1) (one per row of q), "
+                         f"got shape {tuple(scale.shape)}")
     return q.float() * scale
 
 
@@ -162,13 +168,17 @@ def fake_quantize(model: nn.Module, bits: int = 8, per_channel: bool = True,
     return clone
 
 
-def int8_dynamic(model: nn.Module, per_channel: bool = True) -> nn.Module:
-    """PyTorch's own int8 dynamic quantization (CPU): every ``nn.Linear`` stores int8 weights, and its input
-    is quantized to 8 bits on the fly at each call. Per channel, the weights use the symmetric range
-    [-127, 127], so they equal ``quantize_symmetric(w)``; otherwise PyTorch's default per-tensor config."""
+def int8_dynamic(model: nn.Module, per_channel: bool = True, exclude: tuple[str, ...] = ("head",)) -> nn.Module:
+    """PyTorch's own int8 dynamic quantization (CPU): the ``nn.Linear`` modules that ``linear_weights(model,
+    exclude)`` names store int8 weights, and their input is quantized to 8 bits on the fly at each call; the
+    modules in ``exclude`` stay float32 (the GPT's head shares its matrix with the token embedding, and
+    quantizing it would break the tie and store that matrix twice). Per channel, the weights use the
+    symmetric range [-127, 127], so they equal ``quantize_symmetric(w)``; otherwise PyTorch's default
+    per-tensor config."""
     check_module("model", model)
     if not isinstance(per_channel, bool):
         raise TypeError(f"per_channel must be a bool, got {type(per_channel).__name__}")
+    names = set(linear_weights(model, exclude))
     with warnings.catch_warnings():          # torch.ao.quantization announces its move to torchao
         warnings.simplefilter("ignore")
         from torch.ao.quantization import (PerChannelMinMaxObserver, QConfig, default_dynamic_qconfig,
@@ -178,7 +188,8 @@ def int8_dynamic(model: nn.Module, per_channel: bool = True) -> nn.Module:
             weight = PerChannelMinMaxObserver.with_args(dtype=torch.qint8, qscheme=torch.per_channel_symmetric,
                                                         quant_min=-127, quant_max=127)
             qconfig = QConfig(activation=default_dynamic_quant_observer, weight=weight)
-        return quantize_dynamic(copy.deepcopy(model).cpu().eval(), {nn.Linear: qconfig}, dtype=torch.qint8)
+        return quantize_dynamic(copy.deepcopy(model).cpu().eval(), {name: qconfig for name in names},
+                                dtype=torch.qint8)
 
 
 def median_seconds(fn, repeat: int = 7) -> float:

@@ -30,6 +30,8 @@ BAD_CALLS = [
     (quantize_symmetric, "per_channel must be a bool", lambda: quantize_symmetric(torch.randn(3, 3), per_channel="yes")),
     (dequantize, "q must have a torch.int8 dtype", lambda: dequantize(torch.ones(2, 2), torch.ones(2, 1))),
     (dequantize, "scale must have a float dtype", lambda: dequantize(Q, torch.ones(2, 1, dtype=torch.long))),
+    (dequantize, "scale must be 0-d (per tensor) or of shape (2, 1)", lambda: dequantize(Q, torch.ones(2))),
+    (int8_dynamic, "exclude must be a tuple", lambda: int8_dynamic(nn.Linear(2, 2), exclude="head")),
     (fake_quantize, "bits must be >= 2", lambda: fake_quantize(nn.Linear(2, 2), bits=1)),
     (int8_dynamic, "model must be a torch.nn.Module", lambda: int8_dynamic("gpt")),
     (int8_dynamic, "per_channel must be a bool", lambda: int8_dynamic(nn.Linear(2, 2), per_channel=1)),

@@ -79,18 +79,44 @@ def test_per_tensor_scale_is_one_number():
     assert torch.equal(quantize_symmetric(torch.zeros(2, 3))[0], torch.zeros(2, 3, dtype=torch.int8))
 
 
-def test_dynamic_int8_model_uses_our_weights_and_stays_close(model):
+def test_an_all_zero_row_gets_the_observers_scale():
+    from torch.ao.quantization.observer import PerChannelMinMaxObserver
+    w = torch.randn(4, 6, generator=torch.Generator().manual_seed(1))
+    w[1] = 0.0                                            # a row pruned away entirely
+    q, scale = quantize_symmetric(w)
+    observer = PerChannelMinMaxObserver(dtype=torch.qint8, qscheme=torch.per_channel_symmetric,
+                                        quant_min=-127, quant_max=127)
+    observer(w)
+    assert torch.allclose(scale.squeeze(1), observer.calculate_qparams()[0], rtol=1e-6, atol=0)
+    assert torch.equal(q[1], torch.zeros(6, dtype=torch.int8))
+
+
+def test_dequantize_takes_one_scale_per_row_or_one_in_all():
+    q = torch.ones(3, 3, dtype=torch.int8)
+    assert torch.equal(dequantize(q, torch.tensor([[1.0], [2.0], [3.0]]))[:, 0], torch.tensor([1.0, 2.0, 3.0]))
+    assert torch.equal(dequantize(q, torch.tensor(2.0)), torch.full((3, 3), 2.0))
+    with pytest.raises(ValueError, match="scale must be 0-d"):
+        dequantize(q, torch.tensor([1.0, 2.0, 3.0]))     # would silently scale the columns
+
+
+def test_dynamic_int8_model_uses_our_weights_and_leaves_the_head(model):
     quantized = int8_dynamic(model)
     layers = dict(quantized.named_modules())
-    for name, w in linear_weights(model, exclude=()).items():
+    for name, w in linear_weights(model).items():
         assert torch.equal(layers[name].weight().int_repr(), quantize_symmetric(w)[0]), name
+    assert type(quantized.head) is torch.nn.Linear and quantized.head.weight is quantized.tok_emb.weight
+    assert state_dict_bytes(quantized) < state_dict_bytes(int8_dynamic(model, exclude=()))   # tie kept
+    fake = fake_quantize(model)
+    for name, w in linear_weights(fake).items():             # simulated = dequantized int8 weights, exactly
+        assert torch.equal(w, dequantize(*quantize_symmetric(linear_weights(model)[name]))), name
     x = torch.randint(0, 50, (2, 16))
     with torch.inference_mode():
         ref, out = model(x).logits, quantized(x).logits
-        fake = fake_quantize(model, exclude=())(x).logits
     assert (out - ref).abs().max() < 0.05 * ref.abs().max()
-    assert (fake - ref).abs().max() < (out - ref).abs().max() + 0.05       # weights alone err less
-    assert int8_dynamic(model, per_channel=False) is not None
+    per_tensor = dict(int8_dynamic(model, per_channel=False).named_modules())
+    for name in linear_weights(model):
+        assert per_tensor[name].weight().qscheme() in (torch.per_tensor_symmetric, torch.per_tensor_affine)
+        assert per_tensor[name].weight().q_scale() > 0
 
 
 def test_moe_equals_a_dense_computation_of_every_expert():
@@ -125,6 +151,10 @@ def test_balancing_loss_equals_transformers_mixtral(top_k):
 def test_balanced_routing_gives_top_k():
     logits = torch.eye(4).repeat(5, 1) * 10           # each expert first for a quarter of the tokens
     assert torch.isclose(load_balancing_loss(logits, 1), torch.tensor(1.0), atol=1e-3)
+    pairs = (torch.eye(4) + torch.eye(4).roll(1, dims=1)).repeat(5, 1) * 10   # experts (i, i+1) for a quarter
+    assert torch.isclose(load_balancing_loss(pairs, 2), torch.tensor(2.0), atol=1e-3)
+    assert torch.isclose(load_balancing_loss(torch.zeros(8, 4).index_fill(1, torch.tensor([0]), 20.0), 1),
+                         torch.tensor(4.0), atol=1e-3)             # every token on one expert: E
 
 
 def test_reference_solutions_pass_and_mistakes_are_caught():

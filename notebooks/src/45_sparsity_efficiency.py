@@ -12,7 +12,8 @@
 #
 # **Objectives**
 # - Prune a pretrained GPT by magnitude (equal to `torch.nn.utils.prune`) and measure what 50–95 % zeros cost
-#   in validation loss — and what they save in bytes and time (little, unless the zeros have structure).
+#   in validation loss — and what they save in bytes and time (nothing while the tensor stays dense; a
+#   sparse format pays only at high sparsity; structured zeros save the most).
 # - Quantize its weights to int8 by hand and with PyTorch's dynamic quantization: size, CPU speed, loss.
 # - Build a mixture-of-experts layer and measure that its parameters grow with the experts while the FLOPs
 #   per token do not; keep its experts busy with Switch Transformer's load-balancing loss.
@@ -30,11 +31,11 @@
 # |---|---|---|---|
 # | “Transformer 架构，通常使用稀疏权重矩阵…只有少数非零元素” | **wrong** | Transformer weight matrices are dense: the trained tiny GPT has no exact zeros at all. Sparsity has to be imposed — by pruning, by N:M patterns, or by routing each token to a few experts. | Lab 1 |
 # | “稀疏性可以通过优化算法（如 Adam）和正则化方法（如 L1 正则化）实现” | **wrong** (Adam) · incomplete (L1) | Adam rescales each weight's step; nothing in it sets a weight to zero (the AdamW-trained GPT has none). L1 pushes weights towards zero, and gives exact zeros only with a proximal (soft-threshold) step (chapter 22). In practice zeros come from pruning. | Lab 1 |
-# | “词嵌入（Word2Vec、GloVe）本身就具有稀疏性…只有少数元素不为零” | **wrong** | Word2Vec and GloVe vectors are *dense* (a few hundred non-zero numbers); the sparse representations are one-hot, bag-of-words and TF-IDF vectors (chapter 23). The GPT's embedding matrix has no zeros either. | Lab 1 |
-# | “模型剪枝…可以减少模型的大小” | incomplete | Unstructured pruning writes zeros into tensors of the same shape: same bytes, same FLOPs, same time. A sparse format saves bytes only beyond about two thirds zeros (each value carries an index), and speed needs structure: smaller dense matrices, or N:M patterns on hardware that skips them. | Labs 1–2 |
-# | “量化技术…减少计算量和存储需求…保持性能” | incomplete | Quantization does the *same number* of multiply-adds, each in int8 instead of float32; the quantized weights take a quarter of the bytes (plus one scale per row), the whole file shrinks less, as embeddings and norms stay float32; speed depends on the kernels (measured here on the CPU). Accuracy holds at 8 bits; at very low bits per-channel scales matter. | Lab 3 |
+# | “词嵌入（Word2Vec、GloVe）本身就具有稀疏性…只有少数元素不为零” | **wrong** | Word2Vec and GloVe vectors are *dense* (a few hundred non-zero numbers); the sparse representations are one-hot, bag-of-words and TF-IDF vectors (chapter 23). The GPT's embedding matrix has no zeros either. What *is* sparse, and efficient, is the input: a token is a one-hot vector, so “multiplying” it by the embedding matrix is a row lookup. | Lab 1 |
+# | “压缩技术（如模型剪枝、参数共享）可以减少模型的大小” | incomplete | Unstructured pruning writes zeros into tensors of the same shape: same bytes, and a dense kernel takes about the same time. A sparse format saves bytes only beyond about two thirds zeros (each value carries an index), and speed needs structure: smaller dense matrices, or N:M patterns on hardware that skips them. Parameter sharing (tied embeddings, shared layers) does shrink the file, not the compute (chapter 32). | Labs 1–2 |
+# | “量化技术…减少计算量和存储需求…保持性能” | incomplete | Quantization does the *same number* of multiply-adds, each in int8 instead of float32; the quantized weights take a quarter of the bytes (plus a scale per row), the whole file shrinks less, as embeddings, norms and biases stay float32; speed depends on the kernels (measured here on the CPU). Accuracy holds at 8 bits; at very low bits per-channel scales matter. | Lab 3 |
 # | “并行计算…GPU 或 TPU” | correct, but not sparsity | Parallel hardware makes dense work fast, which is exactly why scattered zeros rarely pay off. | Lab 2 |
-# | (missing) | — | The sparsity that large LMs actually use: **mixture of experts**. Each token runs through k of E expert FFNs, so parameters grow with E while FLOPs per token do not (Switch Transformer, Fedus et al., 2021; Mixtral 8x7B has about 47B parameters, 13B active per token, Jiang et al., 2024). Also sparse attention patterns (GPT-3 alternates dense and banded sparse layers; chapter 34). | Lab 4 |
+# | (missing) | — | The sparsity that large LMs actually use: **mixture of experts**. Each token runs through k of E expert FFNs, so parameters grow with E while FLOPs per token do not (Switch Transformer, Fedus et al., 2021; Mixtral 8x7B has about 47B parameters, 13B active per token, Jiang et al., 2024 — Lab 4 recomputes both from its configuration). Also sparse attention patterns (GPT-3 alternates dense and banded sparse layers; chapter 34). | Lab 4 |
 
 # %%
 import copy
@@ -64,21 +65,23 @@ sweep = json.loads((course.DATA_DIR / "ch45_compression.json").read_text())   # 
 # ## Lab 1 — Magnitude pruning: zeros where the weights are smallest
 #
 # The model to compress is the course's pretrained tiny GPT; its score is the validation loss
-# (`course.pretrained.validation_loss`, mean next-token loss in nats on 1,000 lines of another seed — a
-# third of them recur in the pretraining text, so read it as a yardstick for *differences* between
-# variants). We prune the 16 `nn.Linear` weights of its blocks; the output head shares its matrix with the
+# (`course.pretrained.validation_loss`, mean next-token loss in nats on validation lines of another seed —
+# some of them recur in the pretraining text (see `course.pretrained`), so read it as a yardstick for
+# *differences* between variants). We prune the 16 `nn.Linear` weights of its blocks; the output head shares its matrix with the
 # token embedding and stays dense. First: how sparse is the trained model already?
 
 # %%
 # NBVAL_CHECK_OUTPUT
 weights = linear_weights(gpt)
 n_weights = sum(w.numel() for w in weights.values())
-print(f"{len(weights)} Linear weights, {n_weights:,} numbers; exact zeros: {zero_fraction(weights):.1%}")
-print(f"token embedding {tuple(gpt.tok_emb.weight.shape)}: exact zeros "
-      f"{zero_fraction({'emb': gpt.tok_emb.weight}):.1%}")
+n_zeros = sum(int((w == 0).sum()) for w in weights.values())
+print(f"{len(weights)} Linear weights, {n_weights:,} numbers; exact zeros: {n_zeros} "
+      f"(fraction {zero_fraction(weights):.0%}); smallest |w|: {min(w.abs().min() for w in weights.values()):.1e}")
+emb = gpt.tok_emb.weight
+print(f"token embedding {tuple(emb.shape)}: {emb.numel():,} numbers, exact zeros: {int((emb == 0).sum())}")
 
 # %% [markdown]
-# None: AdamW never produced a zero. Magnitude pruning (Han et al., 2015) removes a fraction of the
+# Not one: AdamW never produced a zero, not even a tiny weight rounded to 0. Magnitude pruning (Han et al., 2015) removes a fraction of the
 # weights with the smallest |w|, either the same fraction in every layer or one threshold for all layers
 # ("global"). `course.efficiency.magnitude_masks` does both (its helper `_keep_mask(scores, k)` is False at
 # the k smallest scores, found with `torch.topk`):
@@ -154,6 +157,9 @@ print(f"{'pruned':>7} {'dense bytes':>12} {'CSR bytes':>10} {'CSR / dense':>12}"
 for s in (0.0, 0.5, 0.7, 0.9):
     zeroed = w * magnitude_masks({"w": w}, s, "layer")["w"]
     print(f"{s:>7.0%} {dense_bytes(zeroed):>12,} {csr_bytes(zeroed):>10,} {csr_bytes(zeroed) / dense_bytes(zeroed):>12.2f}")
+csr = w.to_sparse_csr()
+print(f"bytes per kept value in CSR: {csr.values().element_size()} (float32 value) + "
+      f"{csr.col_indices().element_size()} (int64 column index); per dense entry: {w.element_size()}")
 print("the 70 %-pruned model's state_dict has as many bytes as the dense one's:",
       state_dict_bytes(pruned) == state_dict_bytes(gpt))
 
@@ -182,30 +188,42 @@ for name, M in variants.items():
         with FlopCounterMode(display=False) as counter:
             M @ x
         flops[name] = counter.get_total_flops()
-for _ in range(3):                       # interleaved, so that a busy moment of the machine hits all four
+for _ in range(5):                       # interleaved, so that a busy moment of the machine hits all four
     for name, M in variants.items():
         samples[name].append(median_seconds(lambda: M @ x, repeat=3))
-times = {name: sorted(t)[1] for name, t in samples.items()}       # the median of the 3 rounds
+times = {name: sorted(t)[2] for name, t in samples.items()}       # the median of the 5 rounds
+
+
+def ratio(a, b):
+    """Time of a over time of b, round by round (measured moments apart), and their median."""
+    each = [ta / tb for ta, tb in zip(samples[a], samples[b])]
+    return sorted(each)[2], each
 for name in variants:
     counted = f"{flops[name] / 1e6:7.1f} MFLOP" if name in flops else "  (sparse kernel)"
     print(f"{name:>24}: {counted}   {1e3 * times[name]:6.2f} ms")
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print("the zeros change the FLOPs a dense kernel does:", flops["dense, 90 % zeros"] != flops["dense"])
+print("FlopCounterMode counts 2·m·n·k from the shapes:", flops["dense"] == 2 * 1024 * 1024 * 128,
+      "— so zeros cannot change its count:", flops["dense, 90 % zeros"] == flops["dense"])
 print("10 % of the rows = 10 % of the FLOPs:", round(flops["dense, 10 % of the rows"] / flops["dense"], 2))
 
 # %%
-print(f"in this run: zeros/dense time {times['dense, 90 % zeros'] / times['dense']:.2f}; "
-      f"CSR/dense {times['CSR, 90 % zeros'] / times['dense']:.2f}; "
-      f"10 % rows/dense {times['dense, 10 % of the rows'] / times['dense']:.3f}")
+zeros, rounds = ratio("dense, 90 % zeros", "dense")
+print(f"in this run, time ratios (median of the 5 rounds): zeros/dense {zeros:.2f} "
+      f"(round by round: {', '.join(f'{r:.2f}' for r in rounds)})")
+print(f"CSR/dense {ratio('CSR, 90 % zeros', 'dense')[0]:.2f}; "
+      f"10 % rows/dense {ratio('dense, 10 % of the rows', 'dense')[0]:.3f}; "
+      f"CSR / 10 % rows {ratio('CSR, 90 % zeros', 'dense, 10 % of the rows')[0]:.1f}")
 
 # %% [markdown]
-# A dense kernel multiplies a zero like any other number: same FLOPs, about the same time (on a busy
-# machine the timings wander from run to run; rerun the cell and the ratio scatters around 1). The sparse CSR
-# kernel does skip the zeros, and on this CPU at 90 % sparsity it may beat the dense kernel — but it pays
-# for indirect, irregular memory access, so it stays several times slower than a dense matrix doing the
-# same useful work (the 10 %-rows row). Speed from sparsity needs *structure*: remove whole rows, heads or
+# The FLOP counter cannot tell us whether the zeros are skipped — it reads only the shapes. The clock can:
+# a dense kernel multiplies a zero like any other number, so the matrix full of zeros takes about as long as
+# the dense one (on a busy machine single timings wander, so each ratio is taken within a round, where the
+# two were timed moments apart, and the median of the 5 rounds is printed with the rounds themselves).
+# The sparse CSR kernel does skip the zeros, and at 90 % sparsity it beats the dense kernel on this CPU —
+# but it pays for indirect, irregular memory access, so it stays several times slower than a dense matrix
+# doing the same useful work (the last ratio printed, CSR against the 10 %-rows matrix). Speed from sparsity needs *structure*: remove whole rows, heads or
 # layers (structured pruning), or use patterns the hardware skips, such as 2:4 sparsity on NVIDIA sparse tensor cores (Mishra et al., 2021;
 # exercise 1). Mixture of experts (Lab 4) is structured sparsity by design: whole experts are skipped.
 
@@ -239,10 +257,12 @@ print(f"largest weight error: {(q.float() * scale - w).abs().max() / scale.max()
 print(f"bytes of this layer: float32 {dense_bytes(w):,} → int8 values + scales {dense_bytes(q) + dense_bytes(scale):,}")
 
 # %% [markdown]
-# PyTorch's *dynamic* quantization (`torch.ao.quantization.quantize_dynamic`) swaps every `nn.Linear` for
-# one that stores int8 weights and quantizes its input to 8 bits on the fly at every call, so the matmul
+# PyTorch's *dynamic* quantization (`torch.ao.quantization.quantize_dynamic`) swaps the 16 `nn.Linear` of the
+# blocks for ones that store int8 weights and quantizes its input to 8 bits on the fly at every call, so the matmul
 # runs in integers. `course.efficiency.int8_dynamic` calls it with the per-channel range above, so its
-# weights are exactly ours. Size on disk, CPU time of a forward pass, and validation loss:
+# weights are exactly ours; the output head, which shares its matrix with the token embedding, stays float32
+# as in Lab 1 (quantizing it would break the tie and store that matrix twice). Size on disk, CPU time of a
+# forward pass, and validation loss:
 
 # %%
 quantized = int8_dynamic(gpt, per_channel=True)
@@ -260,6 +280,13 @@ print(f"{'float32':>8} {size_fp32:>13,} {1e3 * t_fp32:>13.1f} {dense_loss:>9.4f}
 print(f"{'int8':>8} {size_int8:>13,} {1e3 * t_int8:>13.1f} {int8_loss:>9.4f}")
 print(f"in this run: {size_fp32 / size_int8:.2f}× smaller, {t_fp32 / t_int8:.2f}× faster, "
       f"loss {int8_loss - dense_loss:+.4f}")
+packed = [dict(quantized.named_modules())[name].weight() for name in weights]   # the 16 int8 weights
+int8_values = sum(t.numel() for t in packed)
+row_params = sum(t.q_per_channel_scales().nbytes + t.q_per_channel_zero_points().nbytes for t in packed)
+scale_dtype, zero_dtype = packed[0].q_per_channel_scales().dtype, packed[0].q_per_channel_zero_points().dtype
+print(f"the int8 file: {int8_values:,} B of int8 weights, {row_params:,} B of per-row scales ({scale_dtype}) and "
+      f"zero points ({zero_dtype}), {size_int8 - int8_values - row_params:,} B of float32 tensors (embeddings, "
+      f"norms, biases) and file framing")
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -268,9 +295,10 @@ print("file at least 2.5× smaller:", size_fp32 / size_int8 > 2.5)
 print("validation loss within 0.01 of float32:", abs(int8_loss - dense_loss) < 0.01)
 
 # %% [markdown]
-# The file shrinks by less than 4× because the embeddings, norms and biases stay float32. The number of
+# The file shrinks by less than 4× because only the Linear weights become int8: the embeddings, norms and
+# biases stay float32, and PyTorch stores a float64 scale and an int64 zero point per output row. The number of
 # multiply-adds is unchanged — each is an int8 one instead of float32, which the CPU kernels
-# (`fbgemm`/`x86`) run faster, plus a little work to quantize inputs. How far can the bits go? The
+# (`fbgemm`/`x86`) ran faster in this run, plus a little work to quantize inputs. How far can the bits go? The
 # stored sweep quantizes the same weights (simulated: quantize, then dequantize) from 8 down to 2 bits,
 # with one scale per row or one for the whole tensor:
 
@@ -303,8 +331,9 @@ for per_channel in (True, False):
 
 # %% [markdown]
 # Down to 4 bits this small model hardly notices. At 2 bits the only levels are −s, 0 and +s: a single
-# scale per tensor, set by the largest weight in the whole matrix, rounds nearly every weight to zero,
-# while per-row scales keep more of them and the model stays usable. That
+# scale per tensor, set by the largest weight in the whole matrix, rounds 99 % of the weights to zero and
+# the loss rises by 3.496 nats; per-row scales zero 88 % and lose 0.449 — worse than 3 bits, far better
+# than one scale per tensor. That
 # is why LLM quantizers use per-channel or per-group scales (LLM.int8(), Dettmers et al., 2022; GPTQ,
 # Frantar et al., 2023).
 
@@ -314,7 +343,8 @@ for per_channel in (True, False):
 # `course.nn.MoEFeedForward` replaces one FFN by E expert FFNs and a router, a d × E linear map with a
 # softmax. Each token goes to its top-k experts, and only those are computed; their outputs are summed,
 # weighted by the router's probabilities. We count parameters and measure FLOPs with
-# `FlopCounterMode` on 256 tokens, for E = 1 … 16 and k = 1, 2, against the dense FFN of the same width.
+# `FlopCounterMode` on 256 tokens (it counts the matrix products; the softmax, top-k and scatter are small
+# next to them), for E = 1 … 16 and k = 1, 2, against the dense FFN of the same width.
 # The forward pass — note that each expert runs only on the rows of the tokens sent to it:
 
 # %%
@@ -375,7 +405,25 @@ print("parameters = E × dense FFN + router d·E:",
 # %% [markdown]
 # Exactly: with 16 experts the layer holds 16× the parameters, and a token still pays for one FFN plus a
 # router of 2·128·16 FLOPs. This is how Switch Transformer and Mixtral grow capacity without growing the
-# compute per token (the memory to hold all experts, and the communication to reach them, do grow).
+# compute per token (the memory to hold all experts, and the communication to reach them, do grow). The same
+# count for Mixtral 8x7B, from the configuration in its paper's Table 1 (its experts are SwiGLU FFNs with
+# three matrices; attention uses 8 key/value heads for 32 query heads):
+
+# %%
+# NBVAL_CHECK_OUTPUT
+d, layers, ffn, n_exp, top, vocab, kv = 4096, 32, 14336, 8, 2, 32000, 8 * 128     # Jiang et al. (2024), Table 1
+attention = 2 * d * d + 2 * d * kv                      # W_q and W_o (d × d), W_k and W_v (d × 8 heads · 128)
+expert = 3 * d * ffn                                    # SwiGLU: gate, up and down matrices
+per_layer = attention + d * n_exp + 2 * d               # + router + two RMSNorm gains
+rest = 2 * vocab * d + d                                # embedding and output head (not tied), final norm
+total = layers * (per_layer + n_exp * expert) + rest
+active = layers * (per_layer + top * expert) + rest
+print(f"Mixtral 8x7B: {total / 1e9:.1f}B parameters, {active / 1e9:.1f}B used per token "
+      f"({active / total:.0%})")
+
+# %% [markdown]
+# The paper's “47B parameters, 13B active” is this count: attention, embeddings and norms are shared, and
+# only 2 of the 8 expert FFNs of each layer run for a token.
 #
 # **Keeping every expert busy.** Nothing forces a learned router to spread the tokens: if it sends most
 # of them to one expert, the others are parameters that do no work. Switch Transformer adds an auxiliary
@@ -453,6 +501,8 @@ def n_m_mask(w, n, m):
 exercise("45.nm_mask").check(n_m_mask)
 
 # %% [markdown]
+# Stuck? `exercise("45.nm_mask").show_solution()`.
+#
 # **Exercise 2.** The balancing loss that Lab 4 trained the router with.
 
 # %%
@@ -479,21 +529,23 @@ quiz(45)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** 训练好的 Transformer 权重是稠密的（Adam 不会产生零），词向量也是稠密的；稀疏性要靠人为引入。① 剪枝：按权重绝对值
-# 置零（与 `torch.nn.utils.prune` 一致），本实验中剪掉一半几乎不掉点，90% 时损失明显上升；但非结构化的零仍占同样的存储和
-# 计算，只有结构化剪枝或 2:4 等硬件支持的模式才真正提速，CSR 格式要超过约三分之二为零才省空间。② 量化：int8 每个权重 1 字节，
-# 乘加次数不变但更便宜；PyTorch 动态量化让文件约小 3 倍、损失几乎不变；低比特时需要按通道缩放。③ 混合专家（MoE）：
-# 每个 token 只经过 top-k 个专家，参数随专家数增长而每 token 的 FLOPs 不变，需要负载均衡损失（Switch Transformer）。
-# 另有稀疏注意力、KV 缓存等。
+# **中文：** 训练好的 Transformer 权重是稠密的（本实验的 GPT 一个精确的零都没有，Adam 不会产生零），Word2Vec、GloVe
+# 词向量也是稠密的；稀疏性要靠人为引入。① 剪枝：把绝对值最小的权重置零（与 `torch.nn.utils.prune` 一致）。本实验剪掉一半
+# 几乎不影响损失，剪到 90% 损失明显上升。但分散的零照样占存储，稠密矩阵乘法也照样要算：CSR 格式要超过约三分之二为零才省空间；
+# 稀疏内核在 90% 稀疏时虽快于稠密计算，仍比完成同样有效计算的小稠密矩阵慢好几倍。真正提速要靠结构，如整行剪枝或 2:4 模式。
+# ② 量化：int8 每个权重只占 1 字节，乘加次数不变，只是改用整数运算；PyTorch 动态量化让文件缩小到约三分之一，损失几乎不变；
+# 比特数很低时要按通道设缩放因子。③ 混合专家（MoE）：每个 token 只经过 top-k 个专家，参数随专家数增长，每个 token 的
+# FLOPs 却不变；负载均衡损失（Switch Transformer）让每个专家都分到 token。
 #
-# **English:** Trained Transformer weights are dense (Adam creates no zeros) and so are word vectors; sparsity
-# must be imposed. (1) Magnitude pruning (equal to `torch.nn.utils.prune`): here half the weights go almost
-# free, 90 % hurts; but scattered zeros cost the same bytes and FLOPs — speed needs structured pruning or
-# hardware patterns like 2:4, and CSR only saves space beyond about two-thirds zeros. (2) Quantization: int8
-# stores a weight in one byte and does the same multiply-adds more cheaply; PyTorch's dynamic quantization
-# made the file about 3× smaller at almost the same loss; low bits need per-channel scales. (3) Mixture of
-# experts: each token uses top-k experts, so parameters grow with experts while FLOPs per token do not;
-# a load-balancing loss keeps experts busy (Switch Transformer).
+# **English:** Trained Transformer weights are dense (the tiny GPT has no exact zero; Adam creates none) and so
+# are word vectors; sparsity must be imposed. (1) Magnitude pruning (equal to `torch.nn.utils.prune`): half
+# the weights go almost free, 90 % hurts; but scattered zeros keep their bytes and their dense-kernel time.
+# CSR saves space only beyond about two-thirds zeros, and a sparse kernel, though faster than dense at 90 %,
+# stays several times slower than a smaller dense matrix doing the same work: speed comes from structure
+# (whole rows, 2:4). (2) int8 quantization: one byte per weight, the same multiply-adds in integers; PyTorch's
+# dynamic quantization made the file about 3× smaller at almost the same loss; low bits need per-channel
+# scales. (3) Mixture of experts: each token uses top-k experts, so parameters grow with experts while FLOPs
+# per token do not; a load-balancing loss keeps every expert busy (Switch Transformer).
 
 # %% [markdown]
 # ## Further reading

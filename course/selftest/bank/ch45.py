@@ -165,33 +165,34 @@ QUIZ = Quiz([
     Question("45.q2", "You prune 90 % of a layer's weights by magnitude and keep the tensor dense. What "
                       "happens to the time of its matmul on a CPU or GPU?", (
         Option("It drops about tenfold, since 90 % of the products are zero", False,
-               "A dense kernel multiplies zeros like any other number: Lab 2 counts the same FLOPs and "
-               "measures about the same time."),
+               "A dense kernel multiplies zeros like any other number: Lab 2 times the matrix full of zeros "
+               "at about the dense matrix's time."),
         Option("It drops on a GPU, whose cores skip zero products", False,
-               "GPU dense kernels (cuBLAS) multiply zeros too; only special patterns such as 2:4 on sparse "
-               "tensor cores are skipped. Lab 2 shows the same on the CPU: same FLOPs, same time."),
+               "GPU dense kernels (cuBLAS) multiply zeros too (not measured here); only special patterns such "
+               "as 2:4 on sparse tensor cores are skipped. On the CPU, Lab 2 times it at about the dense time."),
         Option("About unchanged: the kernel still multiplies every zero", True,
-               "Lab 2: same FLOPs counted, similar time. Speed needs smaller dense matrices (structured "
-               "pruning), hardware patterns like 2:4, or very high sparsity with a sparse kernel."),
+               "Lab 2 times it at about the dense matrix's time (a FLOP counter cannot show this: it reads only "
+               "shapes). Speed needs smaller dense matrices (structured pruning), hardware patterns like 2:4, "
+               "or high sparsity with a sparse kernel."),
     )),
     Question("45.q3", "Stored in PyTorch's CSR format (int64 column indices), when does a pruned float32 "
                       "matrix take fewer bytes than the dense one?", (
         Option("As soon as any weight is zero, since zeros need no storage at all", False,
-               "Every kept value carries an 8-byte column index: 12 bytes per non-zero against 4 dense."),
+               "Every kept value carries an 8-byte column index: 12 bytes per non-zero against 4 dense (Lab 1)."),
         Option("Beyond about two thirds zeros: each value carries an index", True,
                "12 bytes per kept value vs 4 per dense entry: CSR wins below a third kept (Lab 1's table)."),
         Option("From 50 % sparsity on, where half the values are gone", False,
                "At 50 % CSR holds 0.5 × 12 = 6 bytes per entry, more than the dense 4 (Lab 1's table)."),
     )),
     Question("45.q4", "int8 dynamic quantization of the tiny GPT's Linear layers (Lab 3). Which is right?", (
-        Option("Weights stored in 8 bits; inputs quantized at each call", True,
+        Option("Linear weights stored as int8; activations quantized at each call", True,
                "That is what “dynamic” means: the weights' scales are fixed ahead, the activations' at run "
                "time. Lab 3 measures the smaller file and the validation loss barely moving."),
-        Option("It cuts the number of multiply-adds, as the common answer says", False,
+        Option("It does fewer multiply-adds, hence its speed-up", False,
                "The same multiply-adds are done, in int8 instead of float32: cheaper each, not fewer."),
-        Option("The whole model shrinks exactly fourfold, embeddings included", False,
-               "Only nn.Linear weights become int8; embeddings, norms and biases stay float32, so the file "
-               "shrinks by less than 4× (Lab 3)."),
+        Option("Every tensor, embeddings included, becomes int8: a file four times smaller", False,
+               "Only the blocks' nn.Linear weights become int8; embeddings, norms and biases stay float32 and "
+               "PyTorch adds a scale and a zero point per row, so the file shrinks about 3× (Lab 3)."),
     )),
     Question("45.q5", "A mixture-of-experts layer with 8 experts and top-2 routing replaces a dense FFN of "
                       "the same width. Per token, compared with the dense FFN, it has…", (
