@@ -10,6 +10,11 @@ from course.train.regularizers import (Curves, DropConnectLinear, EarlyStop, dec
 PUBLIC_MODULES = [course.train.regularizers]
 _w = nn.Parameter(torch.ones(3))
 
+
+def _setting():
+    from course.train.overfitting import overfit_setting
+    return overfit_setting(8)
+
 BAD_CALLS = [
     (DropConnectLinear, "linear must be an nn.Linear", lambda: DropConnectLinear(nn.Conv1d(2, 2, 1))),
     (DropConnectLinear, "p must be in [0, 1)", lambda: DropConnectLinear(nn.Linear(2, 2), p=1.0)),
@@ -25,6 +30,10 @@ BAD_CALLS = [
     (early_stopping, "losses[1] must be finite", lambda: early_stopping([3.0, float("nan")], 2)),
     (train_with_curves, "setting must be an OverfitSetting",
      lambda: train_with_curves(None, nn.Linear(2, 2), torch.optim.SGD([_w], lr=0.1), 10)),
+    (train_with_curves, "optimizer must be a torch.optim.Optimizer",
+     lambda: train_with_curves(_setting(), nn.Linear(2, 2), "adamw", 10)),
+    (train_with_curves, "loss_fn must be a callable",
+     lambda: train_with_curves(_setting(), nn.Linear(2, 2), torch.optim.SGD([_w], lr=0.1), 10, loss_fn=3)),
 ]
 
 NOTHING_TO_VALIDATE = {

@@ -6,8 +6,10 @@ from torch import nn
 from course.selftest import exercise
 from course.selftest.exercises import _reference
 from course.train import AdamW
-from course.train.regularizers import (DropConnectLinear, decay_groups, early_stopping, l1_penalty, l2_penalty,
-                                       soft_threshold_, zero_fraction)
+from course.train.loop import evaluate
+from course.train.overfitting import overfit_setting
+from course.train.regularizers import (DropConnectLinear, EarlyStop, decay_groups, early_stopping, l1_penalty,
+                                       l2_penalty, soft_threshold_, train_with_curves, zero_fraction)
 
 
 def test_drop_connect_is_a_masked_linear_in_training_and_nn_linear_in_eval():
@@ -59,10 +61,23 @@ def test_decay_groups_with_our_adamw_equal_torch_adamw():
 
 def test_early_stopping_replays_patience_and_min_delta():
     curve = [4.0, 3.5, 3.6, 3.7, 3.3, 3.2]
-    assert early_stopping(curve, patience=2) == early_stopping(curve, 2)
     assert (early_stopping(curve, 2).best, early_stopping(curve, 2).stop) == (1, 3)
-    assert early_stopping(curve, 3).best == 5
+    assert (early_stopping(curve, 3).best, early_stopping(curve, 3).stop) == (5, 5)   # patience never ran out
+    assert early_stopping([3.0, 3.0, 3.0, 2.0], 2) == EarlyStop(best=0, stop=2)       # a tie is no improvement
     assert early_stopping([3.0, 2.99, 2.98], 1, min_delta=0.05).best == 0
+    assert early_stopping([3.0, 2.9, 2.8], 1, min_delta=0.05).best == 2
+
+
+def test_train_with_curves_records_eval_mode_curves_and_calls_after_step():
+    setting = overfit_setting(8)
+    model = setting.model(dropout=0.5)
+    calls = []
+    curves = train_with_curves(setting, model, AdamW(model.parameters(), lr=1e-3), 3, every=2,
+                               after_step=lambda m: calls.append(m.training))
+    assert curves.step == [2, 3] and len(curves.train) == len(curves.val) == 2
+    assert calls == [True, True, True]                  # after each step, before the evaluation
+    # the curves are measured in eval mode: dropout off, so the same weights give the same number
+    assert curves.val[-1] == evaluate(model, setting.val_batches)
 
 
 def test_the_exercise_references_agree_with_the_package():

@@ -153,8 +153,13 @@ def train_with_curves(setting, model: nn.Module, optimizer: torch.optim.Optimize
         raise TypeError(f"setting must be an OverfitSetting (course.train.overfitting.overfit_setting()), "
                         f"got {type(setting).__name__}")
     check_module("model", model)
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
     check_int("steps", steps, minimum=1)
     check_int("every", every, minimum=1)
+    for name, fn in (("loss_fn", loss_fn), ("after_step", after_step)):
+        if fn is not None and not callable(fn):
+            raise TypeError(f"{name} must be a callable or None, got {type(fn).__name__}")
     loss_fn = loss_fn or _default_loss
     get_batch = setting.batches()
     probe = torch.Generator().manual_seed(setting.seed + 1)

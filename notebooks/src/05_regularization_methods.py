@@ -37,7 +37,6 @@ import json
 
 import matplotlib.pyplot as plt
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 import course
@@ -80,38 +79,59 @@ print(f"fraction kept over 400 draws: {kept:.2f} (1 − p = 0.80)")
 print(f"mean over draws / x: {(draws.mean(0) / x).mean().item():.2f} (the expectation is preserved)")
 
 # %% [markdown]
-# Without the division by 1 − p, training activations would average only 1 − p of their value at
-# evaluation, and the next layer would meet a different scale once dropout is switched off. The original dropout paper (Srivastava et al., 2014) scaled the weights by 1 − p at test
+# Without the division by 1 − p, an activation would average (1 − p) times its evaluation value during
+# training, and the next layer would meet a different scale once dropout is switched off. The original dropout paper (Srivastava et al., 2014) scaled the weights by 1 − p at test
 # time instead; dividing during training gives the same expectations and leaves inference untouched.
 
 # %% [markdown]
 # ## Lab 2 — What a Transformer drops, and what DropConnect would drop
 #
-# The course's GPT takes one `dropout` rate and applies it at every site the Transformer papers use. The
-# modules that drop, in the first block:
+# The course's GPT takes one `dropout` rate and applies it at the sites the Transformer papers use. The
+# modules that drop, in the first block of a model built with p = 0.2 (the rate of Lab 3):
 
 # %%
 setting = overfit_setting(60)                                  # the shared overfitting setting (Lab 3)
-model = setting.model(dropout=0.1)
+model = setting.model(dropout=0.2)
 block = model.blocks[0]
 sites = {
     "embedding sum (token + position)": model.drop.p,
     "attention weights, after softmax": block.self_attn.dropout,
-    "feed-forward output": block.ffn.drop.p,
+    "feed-forward output (inside the FFN)": block.ffn.drop.p,
     "each residual branch, before the add": block.drop.p,
 }
 for site, p in sites.items():
     print(f"{site:<40} p = {p}")
 
 # %% [markdown]
-# GPT-2 and BERT name the same rates in their configurations (`attn_pdrop`, `resid_pdrop`, `embd_pdrop`;
-# `attention_probs_dropout_prob`, `hidden_dropout_prob`), all 0.1 by default. Attention dropout is the
-# only one that drops *connections* — a query's weight on one key — and it is the closest real thing to
-# the common answer's “Dropout Connection”.
+# The last two sites sit on the same tensor for the feed-forward branch: the FFN drops its own output, and
+# the block drops the branch again before the residual add. What each branch loses, measured in training
+# mode on random inputs:
+
+# %%
+h = torch.randn(16, 32, setting.config.d_model)
+with torch.no_grad():
+    attention_branch = block.drop(block.self_attn(h))
+    ffn_branch = block.drop(block.ffn(h))
+p = block.drop.p
+print(f"attention branch zeroed:    {(attention_branch == 0).float().mean().item():.3f}   (p = {p})")
+print(f"feed-forward branch zeroed: {(ffn_branch == 0).float().mean().item():.3f}   (1 − (1 − p)² = {1 - (1 - p) ** 2:.2f})")
+
+# %% [markdown]
+# So the course's block drops its feed-forward branch twice, at an effective rate of 1 − (1 − p)². That is
+# a quirk of this code, not a Transformer convention: the 2017 Transformer (§5.4) and GPT-2 drop each
+# sub-layer's output once. Lab 3's "dropout 0.2 (all sites)" therefore hits the feed-forward branch harder
+# than 0.2.
+#
+# GPT-2 and BERT name the rates in their configurations (`attn_pdrop`, `resid_pdrop`, `embd_pdrop`;
+# `attention_probs_dropout_prob`, `hidden_dropout_prob`); the Hugging Face configurations default them to
+# 0.1, the rate the GPT-1 and BERT papers report. Attention dropout is the only site that drops
+# *connections* — a query's weight on one key — and it is the closest real thing to the common answer's
+# “Dropout Connection”.
 #
 # **DropConnect** (Wan et al., 2013) is different: it drops individual **weights** of a linear layer.
 # Dropping an *input* of a linear layer removes a whole column of its weight matrix; DropConnect removes
-# single entries. The course's `DropConnectLinear` draws a keep-mask of the weight's shape:
+# single entries. The course's `DropConnectLinear` draws a keep-mask of the weight's shape, and divides the
+# kept weights by 1 − p so that, averaged over masks, it is the plain layer:
 
 # %%
 torch.manual_seed(0)
@@ -132,8 +152,11 @@ fig.tight_layout()
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print("training: output = x · (mask ⊙ W / (1 − p))ᵀ + b:",
-      torch.allclose(out, F.linear(inputs, linear.weight * drop_connect.last_mask / 0.5, linear.bias)))
+with torch.no_grad():
+    average = torch.stack([drop_connect(inputs) for _ in range(4000)]).mean(0)
+print("training: one mask changes the output:", not torch.allclose(out, linear(inputs), atol=0.05))
+print("training: the average over 4,000 masks is the plain nn.Linear (within 0.05):",
+      torch.allclose(average, linear(inputs), atol=0.05))
 print("evaluation: equal to the plain nn.Linear:", torch.allclose(drop_connect.eval()(inputs), linear(inputs)))
 
 # %% [markdown]
@@ -142,13 +165,14 @@ print("evaluation: equal to the plain nn.Linear:", torch.allclose(drop_connect.e
 #
 # ## Lab 3 — Every regularizer on one overfitting model
 #
-# The shared setting of the regularization chapters: a 2-layer GPT (d = 64) trained on 60 lines of the
-# course corpus, scored on 400 lines it never sees. Each variant below changes one thing and starts from
-# the same initial weights, with the same batches:
+# The shared setting of the regularization chapters: a small GPT trained on a few dozen lines of the
+# course corpus and scored on held-out lines it never sees (its sizes are printed below). Each variant
+# below changes one thing and starts from the same initial weights, with the same batches:
 #
 # - **dropout 0.2** at every site of Lab 2, or **on the attention weights only**;
 # - **L2 in Adam**: λθ added to the gradient (`Adam(weight_decay=λ)`), versus **decoupled decay**
-#   (`AdamW(weight_decay=λ)`: θ ← θ − lr·λ·θ beside the Adam step), both with λ = 0.1;
+#   (`AdamW(weight_decay=λ)`: θ ← θ − lr·λ·θ beside the Adam step), both with λ = 0.1 and both on every
+#   parameter, biases and LayerNorm gains included (Lab 4 shows the usual split);
 # - **label smoothing 0.1**: the target puts 0.9 on the right token and spreads 0.1 over the vocabulary
 #   (`F.cross_entropy(..., label_smoothing=0.1)`).
 #
@@ -156,6 +180,17 @@ print("evaluation: equal to the plain nn.Linear:", torch.allclose(drop_connect.e
 # windows of the training lines. Six runs of 150 steps exceed this chapter's time budget:
 # `tools/sweeps/ch05_regularizers.py` ran them into `data/ch05_regularizers.json`; we plot those and
 # re-run the first 40 steps of the unregularized one live.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+eos = setting.train_tokens[-1]                                 # every line of the stream ends with <eos>
+config = setting.config
+print(f"model: {config.n_layers}-layer GPT, d = {config.d_model}, "
+      f"{sum(p.numel() for p in setting.model().parameters()):,} parameters")
+print(f"training: {int((setting.train_tokens == eos).sum())} lines ({len(setting.train_tokens)} tokens), "
+      f"batches of {setting.batch_size} windows of {config.context} tokens")
+print(f"validation: {int((setting.val_tokens == eos).sum())} other lines ({len(setting.val_tokens)} tokens), "
+      f"scored on {len(setting.val_batches)} fixed batches of {len(setting.val_batches[0][0])} windows")
 
 # %%
 stored = json.loads((course.DATA_DIR / "ch05_regularizers.json").read_text())
@@ -219,16 +254,17 @@ fig.tight_layout()
 #   loss keeps falling: the model memorises its 60 lines.
 # - Dropout slows the memorising (a higher training loss, a smaller final gap) and flattens the climb,
 #   but in this run it does not lower the *best* validation point: it buys time more than quality.
-#   Attention dropout alone is a much milder dose.
+#   Attention dropout alone is a much milder dose (and, as Lab 2 measured, the all-sites run drops the
+#   feed-forward branch at more than 0.2).
 # - The same λ = 0.1 acts very differently in the two weight-decay rules. Decoupled decay shrinks each
-#   weight by (1 − lr·λ) per step, a factor printed below over the whole run: it changes little here
+#   weight by (1 − lr·λ) per step, a factor printed with the table over the whole run: it changes little here
 #   (chapter 22 sweeps stronger values). As an L2 term inside Adam it dominates: the model underfits,
 #   with a training loss near its validation loss. Lab 4 takes that apart.
 # - Label smoothing lowers both the best and the final validation loss in this run: a smoothed target
 #   penalises the over-confident predictions that make a memorising model's mistakes on new text so
 #   expensive ([chapter 30](30_choosing_loss_1.ipynb) measures the calibration).
-# - **Early stopping** costs nothing: replayed on the unregularized curve with a patience of 3
-#   evaluations, it keeps the weights of the best step:
+# - **Early stopping** costs only the validation passes it needs anyway: replayed on the unregularized
+#   curve with a patience of 3 evaluations, it keeps the weights of the best step:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -241,7 +277,8 @@ print(f"early stopping (patience 3): stop at step {base['step'][stop.stop]}, kee
 # For plain SGD the two are one rule: the gradient of (λ/2)‖θ‖² is λθ, and θ ← θ − lr(g + λθ) is
 # θ(1 − lr·λ) − lr·g. Adam, however, divides the whole gradient — the λθ part included — by √v̂. Two
 # weights start at 1.0: one receives large, noisy loss gradients, the other none. Two hundred steps of
-# each rule, with λ = 0.1:
+# each rule, with λ = 0.1, beside a twin run of the same optimizer without decay (same noise), so that
+# what the decay removed from the busy weight can be read off:
 
 # %%
 def decay_race(make_optimizer, steps=200):
@@ -254,13 +291,18 @@ def decay_race(make_optimizer, steps=200):
     return w.detach()
 
 
-race = {
-    "SGD + L2 (lr 0.01)": decay_race(lambda p: SGD(p, lr=0.01, weight_decay=0.1)),
-    "Adam + L2 (lr 0.01)": decay_race(lambda p: Adam(p, lr=0.01, weight_decay=0.1)),
-    "AdamW, decoupled (lr 0.01)": decay_race(lambda p: AdamW(p, lr=0.01, weight_decay=0.1)),
+rules = {   # name: (with decay λ = 0.1, the twin without decay), lr 0.01 throughout
+    "SGD + L2": (lambda p: SGD(p, lr=0.01, weight_decay=0.1), lambda p: SGD(p, lr=0.01)),
+    "Adam + L2": (lambda p: Adam(p, lr=0.01, weight_decay=0.1), lambda p: Adam(p, lr=0.01)),
+    "AdamW, decoupled": (lambda p: AdamW(p, lr=0.01, weight_decay=0.1), lambda p: AdamW(p, lr=0.01, weight_decay=0.0)),
 }
+race = {name: decay_race(with_decay) for name, (with_decay, _) in rules.items()}
+twin = {name: decay_race(without) for name, (_, without) in rules.items()}
+print(f"{'':>16}  busy weight (no-decay twin)  decay removed from it  idle weight")
 for name, w in race.items():
-    print(f"{name:>27}: busy weight {w[0]:+.3f}, idle weight {w[1]:+.3f}")
+    print(f"{name:>16}  {w[0]:>+11.3f} ({twin[name][0]:+.3f})  {1 - w[0] / twin[name][0]:>20.1%}  {w[1]:>+11.3f}")
+print(f"Adam + L2, idle weight after 50 steps: {decay_race(rules['Adam + L2'][0], steps=50)[1]:.3f} "
+      f"(a step of lr each time would leave 1 − 50·lr = {1 - 50 * 0.01:.2f})")
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -269,10 +311,12 @@ print("idle weight after 200 steps, shrunk by:", idle_decayed)
 print("AdamW shrinks it by exactly 1 − (1 − lr·λ)^200 =", round(1 - (1 - 0.01 * 0.1) ** 200, 3))
 
 # %% [markdown]
-# AdamW shrinks the idle weight by the same factor per step that SGD + L2 does, as decay should. Adam
-# + L2 lets the λθ term be normalised by the idle weight's own tiny √v̂, so it moves that weight by about
-# lr per step, as if its whole gradient were the penalty — and barely decays the busy weight, whose √v̂
-# is large. The strength of "L2 in Adam" therefore depends on each weight's gradient history. This is
+# AdamW shrinks the idle weight by the same factor per step that SGD + L2 does, as decay should, and takes
+# a similar share off the busy weight. Adam + L2 lets the λθ term be normalised by the idle weight's own
+# tiny √v̂, so it moves that weight by about lr per step (compare the idle weight after 50 steps with
+# 1 − 50·lr), as if its whole gradient were the penalty — and it removes almost nothing from the busy
+# weight, whose √v̂ is large. The strength of "L2 in Adam" therefore depends on each weight's gradient
+# history. This is
 # why LLMs train with AdamW, typically λ = 0.1 (GPT-3: Brown et al., 2020, appendix B; LLaMA: Touvron et
 # al., 2023, §2.2). Training code commonly decays only the weight matrices and embeddings, not biases and
 # normalization gains; `decay_groups` makes that split into two optimizer parameter groups:
@@ -330,20 +374,23 @@ quiz(5)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** 常用正则化：① Dropout：训练时以概率 p 把激活置零并把保留的除以 1−p（inverted dropout），评估时关闭；
-# Transformer 在注意力权重（softmax 之后）、每个子层输出（残差相加之前）和词嵌入之和三处使用，GPT-2/BERT 默认 0.1。
-# 所谓“Dropout Connection”并无此方法；DropConnect 丢弃的是权重而非激活，Transformer 不用。② 权重衰减：大模型用
-# AdamW 的解耦衰减 θ←θ−lr·λ·θ，通常 λ=0.1，且常只作用于权重矩阵；把 L2 项加进损失再用 Adam，会被 √v̂ 归一化，梯度大的
-# 权重几乎不衰减，二者只在 SGD 下等价。③ 标签平滑：目标分布留出 ε 给其余词。④ 早停：保留验证损失最低时的权重，
-# 零成本。LayerNorm 是帮助优化的归一化，不是正则化。大规模预训练数据充足、每个 token 约见一次，常常不用 dropout。
+# **中文：** 常用的正则化有四类。① Dropout：训练时以概率 p 把激活置零，并把保留下来的激活除以 1−p（inverted
+# dropout），评估时直接关闭；Transformer 在三处使用：注意力权重（softmax 之后）、每个子层的输出（残差相加之前）和词嵌入
+# 之和，GPT-1 和 BERT 论文里都取 0.1。并没有叫“Dropout Connection”的标准方法；DropConnect 丢弃的是权重而不是激活，
+# 所以 Transformer 不用它。② 权重衰减：大模型用 AdamW 的解耦衰减 θ←θ−lr·λ·θ，通常 λ=0.1，且一般只作用于权重矩阵和词嵌入；
+# 若把 L2 项加进损失再用 Adam，它的梯度会和损失梯度一起被 √v̂ 归一化，梯度大的权重几乎不衰减——两者只在 SGD 下等价。③ 标签
+# 平滑：把 ε 的概率均匀分给整个词表，目标不再是纯 one-hot。④ 早停：保留验证损失最低时的权重，除了本来就要做的验证评估外几乎
+# 没有额外成本。LayerNorm 是帮助优化的归一化，不是正则化。大规模预训练数据充足、每个 token 大约只见一次，常常完全不用
+# dropout。
 #
 # **English:** Dropout zeroes activations with probability p in training and divides the survivors by
 # 1 − p, so evaluation (dropout off) needs no rescaling; Transformers drop the attention weights after
-# the softmax, each sub-layer's output before the residual add, and the embedding sum (0.1 in GPT-2 and
-# BERT). "Dropout Connection" is not a method; DropConnect drops weights and is not used in Transformers.
-# Weight decay in LLMs is decoupled (AdamW: θ ← θ − lr·λ·θ, typically λ = 0.1, often on matrices only); an L2 term in the
-# loss equals it only under SGD — inside Adam it is divided by √v̂ and barely touches weights with large
-# gradients. Add label smoothing and early stopping (keep the best validation checkpoint; free). LayerNorm
+# the softmax, each sub-layer's output before the residual add, and the embedding sum (0.1 in the GPT-1
+# and BERT papers). "Dropout Connection" is not a method; DropConnect drops weights and is not used in
+# Transformers. Weight decay in LLMs is decoupled (AdamW: θ ← θ − lr·λ·θ, typically λ = 0.1, often on
+# matrices and embeddings only); an L2 term in the loss equals it only under SGD — inside Adam it is divided
+# by √v̂ and barely touches weights with large gradients. Add label smoothing (ε spread over the vocabulary)
+# and early stopping (keep the best validation checkpoint; it costs only the validation passes). LayerNorm
 # aids optimization; it is not a regularizer. Big pretraining runs that see each token about once often
 # use no dropout at all.
 
@@ -351,6 +398,8 @@ quiz(5)
 # ## Further reading
 #
 # - Srivastava, Hinton, Krizhevsky, Sutskever, Salakhutdinov — *Dropout: A Simple Way to Prevent Neural Networks from Overfitting* (2014), JMLR.
+# - Radford, Narasimhan, Salimans, Sutskever — *Improving Language Understanding by Generative Pre-Training* (2018), §4.1: residual, embedding and attention dropout 0.1.
+# - Devlin, Chang, Lee, Toutanova — *BERT: Pre-training of Deep Bidirectional Transformers for Language Understanding* (2019), appendix A.2: dropout 0.1 on all layers.
 # - Wan, Zeiler, Zhang, LeCun, Fergus — *Regularization of Neural Networks using DropConnect* (2013), ICML.
 # - Vaswani et al. — *Attention Is All You Need* (2017), §5.4 (residual dropout, label smoothing 0.1).
 # - Loshchilov, Hutter — *Decoupled Weight Decay Regularization* (2019), ICLR.

@@ -29,7 +29,7 @@
 # | “通过惩罚模型的复杂度，防止模型在训练数据上过拟合” | **incomplete** | Only the penalties (L1, L2) work that way. Dropout injects noise, weight decay shrinks the weights in the optimizer step, label smoothing softens the target, early stopping limits training time. All of them keep the model from fitting the training set's accidents; none needs a “complexity” term. | Labs 1–3 |
 # | “L1 和 L2 正则化：惩罚参数的绝对值或平方值” | **incomplete** | The difference is the point: L1 drives weights to **exactly 0** (sparsity, a feature selection) — but only when it is applied by a proximal, soft-threshold step; added to the loss and followed by plain gradient steps, it leaves weights jittering around 0. L2 shrinks every weight in proportion and zeroes none. | Lab 2 |
 # | “权重衰减：在损失函数中添加权重衰减项” (listed beside L2) | **incomplete** | That *is* L2. Weight decay proper is decoupled from the loss (AdamW); the two agree for SGD only ([chapter 5](05_regularization_methods.ipynb), Lab 4). | Lab 1 |
-# | “增加训练数据：正则化方法有助于模型在大量训练数据上学习” | **wrong** | Regularization adds no data. More data is itself the strongest cure for overfitting, and the more data, the less regularization helps ([chapter 37](37_regularization_compute_3.ipynb)). | — |
+# | “增加训练数据：正则化方法有助于模型在大量训练数据上学习” | **wrong** | Regularization adds no data. More data is a separate remedy for overfitting, and how much regularization helps depends on how much data there is ([chapter 37](37_regularization_compute_3.ipynb) measures it; not shown here). | — |
 # | “增加验证集：正则化方法可以在验证集上评估模型的泛化能力，避免过拟合” | **wrong** | A validation set is not a regularizer: evaluating on it changes no weight. It *measures* overfitting; it helps only through the decisions taken from it — stop here, pick this strength. | Lab 3 |
 # | “调整正则化参数…在模型复杂度和泛化能力之间找到平衡” | correct | Too little and the model memorises, too much and it underfits: the heat maps show both ends. | Lab 1 |
 
@@ -53,11 +53,25 @@ generator = seed_everything(0)
 # ## Lab 1 — Dropout × weight decay, as heat maps
 #
 # The shared overfitting setting of the regularization chapters ([chapter 5](05_regularization_methods.ipynb),
-# Lab 3): a 2-layer GPT (d = 64) on 60 lines of the course corpus, validated on 400 lines it never sees.
+# Lab 3): a small GPT trained on a few dozen lines of the course corpus and validated on held-out lines it
+# never sees:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+setting = overfit_setting(60)
+eos = setting.train_tokens[-1]                                 # every line of the stream ends with <eos>
+config = setting.config
+print(f"model: {config.n_layers}-layer GPT, d = {config.d_model}, "
+      f"{sum(p.numel() for p in setting.model().parameters()):,} parameters")
+print(f"training: {int((setting.train_tokens == eos).sum())} lines ({len(setting.train_tokens)} tokens); "
+      f"validation: {int((setting.val_tokens == eos).sum())} other lines ({len(setting.val_tokens)} tokens)")
+
+# %% [markdown]
 # We train it 16 times — dropout p at every site × decoupled weight decay λ (AdamW, lr 3·10⁻³, 150
 # steps) — and keep both curves of every run. That is far beyond this chapter's time budget:
-# `tools/sweeps/ch22_dropout_decay.py` ran the grid into `data/ch22_dropout_decay.json`. What each λ
-# does to a weight in 150 steps, without any gradient, is a plain factor:
+# `tools/sweeps/ch22_dropout_decay.py` ran the grid into `data/ch22_dropout_decay.json`. In this sweep λ
+# acts on every parameter, LayerNorm gains and biases included. What each λ does to a weight without any
+# gradient is a plain factor per step, compounded:
 
 # %%
 sweep = json.loads((course.DATA_DIR / "ch22_dropout_decay.json").read_text())
@@ -65,9 +79,14 @@ dropouts, decays = sweep["dropouts"], sweep["weight_decays"]
 cell = {(r["dropout"], r["weight_decay"]): r for r in sweep["grid"]}
 lr, steps = 3e-3, cell[(0.0, 0.0)]["step"][-1]
 for wd in decays:
-    print(f"λ = {wd:>4}: a weight is multiplied by (1 − lr·λ)^{steps} = {(1 - lr * wd) ** steps:.3g}")
+    print(f"λ = {wd:>4}: per step × {1 - lr * wd:.4f}, after 10 steps × {(1 - lr * wd) ** 10:.3f}, "
+          f"after {steps} steps × {(1 - lr * wd) ** steps:.3g}   (lr·λ·steps = {lr * wd * steps:.3g})")
 
 # %% [markdown]
+# These λ look large next to the 0.1 of LLM training ([chapter 5](05_regularization_methods.ipynb), Lab 4),
+# but what a weight feels is set by lr·λ and the number of steps, and a 150-step run at lr 3·10⁻³ needs a
+# large λ before decay shrinks anything much.
+#
 # Two numbers per run: the validation loss at the end of training, and the one early stopping would
 # have kept (patience of 3 evaluations, 10 steps apart, replayed on the stored curve).
 
@@ -118,14 +137,14 @@ print(f"largest λ ({decays[-1]}), no dropout: validation {final_val[0, -1]:.3f}
 # - **Just right**: a moderate λ keeps the validation loss at step 150 close to its best, at the price of a
 #   higher training loss. Regularization moved the *end* of training much more than its best point: compare
 #   the spread of the first two maps.
-# - **Too much**: at the largest λ decay alone halves a weight within a few steps (Exercise 2); training and
+# - **Too much**: at the largest λ decay alone takes a weight below half within 10 steps (printed above;
+#   Exercise 2 finds the exact count); training and
 #   validation loss are equal and both high — underfitting, no gap at all. Dropout 0.5 errs the same way,
 #   more gently: its final loss is lower than without dropout, its early-stopped loss higher.
 #
 # The sweep is reproducible: we re-run the first 40 steps of the best cell live.
 
 # %%
-setting = overfit_setting(60)
 model = setting.model(dropout=p_best)
 live = train_with_curves(setting, model, AdamW(model.parameters(), lr=lr, weight_decay=wd_best), steps=40, every=20)
 stored_at = dict(zip(cell[(p_best, wd_best)]["step"], cell[(p_best, wd_best)]["val"]))
@@ -141,9 +160,9 @@ print("the live run reproduces the stored curve (within 0.02 nats):",
 # %% [markdown]
 # ## Lab 2 — L1 makes exact zeros, L2 only shrinks
 #
-# A small model whose right answer is sparse: a bag-of-words topic classifier (4 topics) on short texts in
-# which two topic words hide among ten filler words (“the”, “saw”, “today”, …). Only topic words should
-# carry weight. One weight matrix W (topics × words), trained four ways with full-batch SGD:
+# A small model whose right answer is sparse: a bag-of-words topic classifier on short texts in which two
+# topic words hide among filler words (“the”, “saw”, “today”, …; the counts are printed below). Only topic
+# words should carry weight. One weight matrix W (topics × words), trained four ways with full-batch SGD:
 #
 # - no penalty; **L2**: + (λ/2)‖W‖² in the loss;
 # - **L1 in the loss**: + λ‖W‖₁, then ordinary (sub)gradient steps;
@@ -168,6 +187,12 @@ def bag_of_words(examples):
 x_train, y_train = bag_of_words(train)
 x_test, y_test = bag_of_words(test)
 lam, sgd_lr = 0.01, 0.5
+filler = [i for i, w in enumerate(vocab) if w in {"the", "a", "new", "about", "today", "this", "with", "we", "saw", "and"}]
+per_text = {sum(vocab.index(w) not in filler for w in text.split()) for text, _ in train + test}
+print(f"{len(topics)} topics, {len(vocab) - len(filler)} topic words, {len(filler)} filler words; "
+      f"{len(train)} training and {len(test)} test texts of {len(train[0][0].split())} words, "
+      f"topic words per text: {sorted(per_text)}")
+print("e.g.", train[0])
 
 
 def train_classifier(penalty):
@@ -193,7 +218,6 @@ def train_classifier(penalty):
 weights, accuracy = {}, {}
 for penalty in ("none", "L2", "L1 in the loss", "L1, proximal"):
     weights[penalty], accuracy[penalty] = train_classifier(penalty)
-filler = [i for i, w in enumerate(vocab) if w in {"the", "a", "new", "about", "today", "this", "with", "we", "saw", "and"}]
 print(f"{'':>15}  exactly 0   |w| < 0.001   mean |w| on filler words   test accuracy")
 for penalty, W in weights.items():
     print(f"{penalty:>15}  {zero_fraction([W]):>9.1%}  {(W.abs() < 1e-3).float().mean().item():>12.1%}"
@@ -315,12 +339,12 @@ quiz(22)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** 过拟合表现为训练损失持续下降而验证损失到达最低点后回升。正则化让模型难以记住训练集的偶然细节，方式各不相同：
-# L1/L2 在损失中加惩罚项；权重衰减（AdamW 解耦）在每步把权重乘以 (1−lr·λ)；Dropout 注入噪声；标签平滑软化目标；
-# 早停限制训练时间。强度要调：太弱仍然记忆，太强欠拟合（训练与验证损失一样高）。L1 配合近端（软阈值）更新能把权重精确
+# **中文：** 过拟合表现为训练损失持续下降而验证损失到达最低点后回升。正则化让模型难以记住训练集的偶然细节，方式各不相同：L1/L2
+# 在损失中加惩罚项；权重衰减（AdamW 解耦）在每步把权重乘以 (1−lr·λ)；Dropout 注入噪声；标签平滑软化目标；
+# 早停限制训练时间。强度需要调：太弱，模型仍会死记训练集；太强则欠拟合（训练损失和验证损失一样高）。L1 配合近端（软阈值）更新能把权重精确
 # 置零、起到特征选择作用；直接把 L1 加进损失用普通梯度更新只会让权重在 0 附近抖动；L2 只按比例收缩，不会得到零。
 # 验证集本身不防止过拟合，评估不改变任何权重；它用来度量过拟合，并据此做决定：何时停止、选多大强度。多次在同一验证集上
-# 做选择也会过拟合验证集，所以最终结果要在测试集上报告。更多数据本身才是最有效的防过拟合手段。
+# 做选择也会过拟合验证集，所以最终结果要在测试集上报告。增加数据不是正则化做的事，而是另一种独立的防过拟合手段。
 #
 # **English:** Overfitting shows as training loss still falling while validation loss turns up. Regularizers
 # stop the model from fitting the training set's accidents, each differently: L1/L2 add a penalty to the
@@ -330,7 +354,7 @@ quiz(22)
 # soft-threshold step gives exact zeros (feature selection); L1 in the loss with plain gradient steps only
 # jitters around zero; L2 shrinks and zeroes nothing. A validation set prevents nothing — evaluating changes
 # no weight — it measures overfitting and drives decisions (when to stop, how strong); a test set untouched
-# by those decisions gives the final number. More data is the strongest cure.
+# by those decisions gives the final number. More data is a separate remedy, not something regularization does.
 
 # %% [markdown]
 # ## Further reading

@@ -1,6 +1,6 @@
 """Chapter 5, Lab 3: each regularizer on the shared overfitting setting, with train and validation curves.
 
-Seven runs of 150 steps take longer than the chapter's time budget, so this script runs them and the
+Six runs of 150 steps take longer than the chapter's time budget, so this script runs them and the
 notebook plots the stored curves and re-runs the start of one live. The recipe must stay the notebook's.
 
     python tools/sweeps/ch05_regularizers.py        # writes data/ch05_regularizers.json (about a minute on CPU)

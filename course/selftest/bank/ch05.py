@@ -214,30 +214,31 @@ QUIZ = Quiz([
     )),
     Question("05.q3", "Adam with an L2 term λθ added to the gradient, versus AdamW with the same λ. What does "
                       "Lab 4 measure?", (
-        Option("The same result: an L2 term and weight decay are one rule", False,
+        Option("The same result: L2 in the loss and weight decay are one rule", False,
                "They are one rule for plain SGD only; Lab 4 shows Adam + L2 and AdamW ending far apart."),
-        Option("AdamW decays weights with large gradients the most", False,
-               "AdamW shrinks every weight by the same factor (1 − lr·λ) per step, whatever its gradients."),
+        Option("L2 in Adam decays every weight more strongly", False,
+               "It decays the idle weight far more, but removes almost nothing from the busy one (Lab 4 "
+               "compares each with its no-decay twin)."),
         Option("Adam divides λθ by √v̂, so busy weights are barely decayed", True,
                "The penalty is normalised with the rest of the gradient; AdamW applies the decay outside "
                "Adam, the same for every weight."),
     )),
     Question("05.q4", "The common answer lists Layer Normalization as a regularizer. What is right?", (
-        Option("It is the main regularizer of Transformers, replacing dropout", False,
-               "LayerNorm adds no noise and no penalty; Transformers that regularize use dropout and decay."),
+        Option("Like BatchNorm, its batch statistics add noise that regularizes", False,
+               "LayerNorm normalizes each token over its own features, so no other example enters and no "
+               "batch noise arises; BatchNorm's mild regularizing noise comes from batch statistics."),
         Option("It speeds up optimization; it is not a regularizer", True,
                "It normalizes each token's features (Ba et al., 2016); it is kept in models trained with "
                "no regularization at all."),
-        Option("It regularizes weights to unit norm", False,
-               "LayerNorm normalizes activations, not weights, and has learned gain and bias."),
+        Option("It bounds the weights, like a norm penalty", False,
+               "LayerNorm normalizes activations, not weights, and has a learned gain and bias."),
     )),
     Question("05.q5", "On the unregularized run of Lab 3, early stopping with a patience of 3 evaluations…", (
-        Option("…stops at the first rise and keeps the final weights", False,
+        Option("…stops at the first rise and keeps the last weights it saw", False,
                "It waits `patience` evaluations, and keeps the weights of the best evaluation, not the last."),
-        Option("…prevents the validation loss from ever rising", False,
-               "The loss does rise for `patience` evaluations before training stops; the rise is ignored "
-               "because the best checkpoint is kept."),
-        Option("…keeps the weights of the lowest validation loss seen", True,
+        Option("…keeps the weights of step 80, where training stopped", False,
+               "Step 80 is where patience ran out; the weights kept are those of the best evaluation."),
+        Option("…keeps the weights of step 50, its lowest validation loss", True,
                "Lab 3 prints the step it keeps and the loss there, far below the loss at step 150."),
     )),
 ])

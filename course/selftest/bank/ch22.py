@@ -136,8 +136,8 @@ QUIZ = Quiz([
                "The model is never trained on it; Lab 3 shows that evaluating leaves every weight unchanged."),
         Option("It measures overfitting; decisions taken from it prevent it", True,
                "Early stopping and the choice of a strength are such decisions (Labs 1 and 3)."),
-        Option("It prevents overfitting once it is larger than the training set", False,
-               "Its size only makes the measurement more precise; it changes no weight."),
+        Option("It prevents overfitting if it is checked after every step", False,
+               "Checking more often only measures more finely; evaluating changes no weight (Lab 3)."),
     ), misconception=True),
     Question("22.q2", "Which update leaves weights at exactly zero (Lab 2)?", (
         Option("L2 in the loss, once λ is large enough", False,
@@ -152,7 +152,8 @@ QUIZ = Quiz([
         Option("…the ideal: no gap means no overfitting", False,
                "No gap, but both losses are far above what the lighter settings reach: the model cannot fit."),
         Option("…underfitting: the decay erases what the weights learn", True,
-               "At that λ a weight halves within a few steps (Exercise 2), so it never holds what it learns."),
+               "At that λ decay alone takes a weight below half within 10 steps (Lab 1 prints the factor), "
+               "so it never holds what it learns."),
         Option("…overfitting to the validation set through early stopping", False,
                "The map shows the same at step 150 without early stopping; the cause is the decay itself."),
     )),
