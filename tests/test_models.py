@@ -118,3 +118,21 @@ def test_bigram_probs_equals_counting_by_hand():
         bigram_probs(ids, 2)
     with pytest.raises(ValueError, match="alpha"):
         bigram_probs(ids, 3, alpha=0)
+
+
+def test_a_block_drops_each_residual_branch_once_at_rate_p():
+    """With only the FFN branch active and its output all ones, train-mode dropout leaves 0 or 1/(1-p)."""
+    from course.nn import TransformerBlock
+
+    torch.manual_seed(0)
+    p = 0.5
+    block = TransformerBlock(16, 2, 32, dropout=p).train()
+    with torch.no_grad():
+        for param in block.self_attn.parameters():
+            param.zero_()                                   # the attention branch adds exactly 0
+        block.ffn.down.weight.zero_()
+        block.ffn.down.bias.fill_(1.0)                      # the FFN branch outputs ones before dropout
+        x = torch.randn(8, 64, 16)
+        delta = block(x) - x
+    assert torch.allclose(delta[delta != 0], torch.full_like(delta[delta != 0], 1 / (1 - p)))
+    assert abs(float((delta == 0).float().mean()) - p) < 0.02      # twice would zero 1 - (1 - p)² = 0.75

@@ -58,7 +58,9 @@ class TransformerBlock(nn.Module):
         self.norm1 = make_norm(norm, d_model, norm_eps)
         self.cross_attn = MultiHeadAttention(d_model, n_heads, dropout, bias) if cross_attention else None
         self.norm_cross = make_norm(norm, d_model, norm_eps) if cross_attention else None
-        self.ffn = FeedForward(d_model, d_ff, activation, dropout, bias)
+        # the block drops each sub-layer's output once (self.drop), as in Vaswani et al. and GPT-2; an FFN
+        # dropout of its own here would drop that branch twice (1 - (1 - p)² of it, not p)
+        self.ffn = FeedForward(d_model, d_ff, activation, 0.0, bias)
         self.norm2 = make_norm(norm, d_model, norm_eps)
         self.drop = nn.Dropout(dropout)
 
