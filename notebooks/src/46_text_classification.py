@@ -30,7 +30,7 @@
 # | “文本清洗：去除…停用词” | **wrong** for a Transformer | Stop-word lists contain “not”, “never”, “very”. Deleting them turns “not good” into “good”: the fine-tuned BERT falls to chance on sentiment. On topic texts, where function words carry no label, the baseline's accuracy does not move. Clean markup, keep the words. | Lab 2 |
 # | “嵌入：使用预训练的词嵌入模型（如 Word2Vec、GloVe）” | **wrong** with a pretrained encoder | BERT brings its own tokenizer and embedding table, trained with the rest of the network: the input is token ids. Static vectors were the input of pre-BERT LSTM/CNN classifiers. | Lab 1 |
 # | “将文本序列编码为固定长度的嵌入向量” | **incomplete** | The encoder gives one vector *per token*; the classifier reads one of them — the [CLS] position, through a dense + tanh layer — or a pooled average. | Lab 1 |
-# | “编码器：BERT、GPT” | **incomplete** | Both work, but they are read at different places: a bidirectional encoder at [CLS] (every position sees the whole text), a causal GPT at the *last* token, the only position that has seen all the others. | Lab 1 |
+# | “编码器：BERT、GPT” | **incomplete** | Both work, but they are read at different places: a bidirectional encoder at [CLS] (every position sees the whole text), a causal GPT at the *last* token, the only position that has seen all the others. | Lab 1 ([CLS]); masks: [chapter 13](13_bert_bidirectional_encoder.ipynb) |
 # | “全连接层…交叉熵…Adam” | correct | A small head on [CLS], cross-entropy, AdamW, and *all* weights fine-tuned for a few epochs (Devlin et al., 2019, §4, with learning rates 2e-5 to 5e-5 for BERT-base; the tiny model here takes 5e-4). | Lab 1 |
 # | “准确率、精确率、召回率” | **incomplete** | Report per-class precision/recall, macro-F1 and the confusion matrix (which classes are confused), and always a **baseline**: TF-IDF + logistic regression. | Lab 1 |
 # | (missing) | — | A pretrained Transformer is not automatically better: on keyword-driven topics the linear baseline is at least as accurate, at a tiny fraction of the compute. The Transformer earns its cost when word order and function words carry the label. | Labs 1–2 |
@@ -276,10 +276,10 @@ fig.tight_layout()
 # label lives in the content words (BERT was not retrained there, so this says nothing about it). On
 # sentiment it takes the fine-tuned BERT from well above chance down to chance. The sentiment templates
 # repeat, so part of BERT's test set was in its training set; the accuracy on the unseen test texts,
-# printed below that row, is the fairer figure. The ceiling falls too: with “not” and “never” deleted, “the game was not good” and “the game
-# was good” become the same text, “game good”. (What is left of it is optimistic: it lets each stripped
-# text take the majority label of its few copies in this very test set; a model that must generalize
-# faces a coin flip on them.) The TF-IDF baseline was at chance
+# printed below that row, is the fairer figure. The ceiling falls too: with “not” and “never” deleted,
+# “the game was not good” and “the game was good” become the same text, “game good”. (What is left of it
+# is optimistic: it lets each stripped text take the majority label of its few copies in this very test
+# set; a model that must generalize faces a coin flip on them.) The TF-IDF baseline was at chance
 # on sentiment from the start — a bag of words cannot represent “negation flips the polarity word” (an XOR),
 # the subject of [chapter 49](49_sentiment_analysis.ipynb).
 #
