@@ -74,7 +74,8 @@ def _offset_pairs(ids: torch.Tensor, d: int) -> torch.Tensor:
 
 def cooccurrence(docs: list[list[str]], vocab: list[str], window: int = 4) -> torch.Tensor:
     """Symmetric co-occurrence counts (V, V): each pair of words at distance d ≤ window within a document
-    adds 1/d (GloVe's weighting of near context over far context)."""
+    adds 1/d (GloVe's weighting of near context over far context). Words outside ``vocab`` are dropped
+    first, so distances are counted among the known words."""
     _check_docs(docs)
     index = _index(vocab)
     check_int("window", window, minimum=1)
@@ -88,7 +89,8 @@ def cooccurrence(docs: list[list[str]], vocab: list[str], window: int = 4) -> to
 
 
 def skipgram_pairs(docs: list[list[str]], vocab: list[str], window: int = 2) -> torch.Tensor:
-    """(P, 2) int64 (center, context) index pairs: every word with each neighbour at distance ≤ window."""
+    """(P, 2) int64 (center, context) index pairs: every word with each neighbour at distance ≤ window
+    (words outside ``vocab`` dropped first, as in ``cooccurrence``)."""
     _check_docs(docs)
     index = _index(vocab)
     check_int("window", window, minimum=1)
@@ -228,7 +230,11 @@ def analogy(vectors: torch.Tensor, vocab: list[str], a: str, b: str, c: str) -> 
     check_tensor("vectors", vectors, ndim=2, dtype="float")
     if vectors.shape[0] != len(vocab):
         raise ValueError(f"vectors must have one row per vocab word ({len(vocab)}), got shape {tuple(vectors.shape)}")
+    if len(vocab) < 4:
+        raise ValueError(f"vocab must hold at least 4 words (a, b, c and a candidate answer), got {len(vocab)}")
     ids = [_word(vocab, index, name, w) for name, w in (("a", a), ("b", b), ("c", c))]
+    if len(set(ids)) < 3:
+        raise ValueError(f"a, b and c must be three different words, got {a!r}, {b!r}, {c!r}")
     unit = vectors / vectors.norm(dim=1, keepdim=True).clamp_min(1e-12)
     target = unit[ids[1]] - unit[ids[0]] + unit[ids[2]]
     scores = unit @ target

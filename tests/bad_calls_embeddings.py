@@ -27,6 +27,8 @@ BAD_CALLS = [
     (cosine_matrix, "vectors must have 2 dimensions", lambda: cosine_matrix(torch.randn(3))),
     (nearest, "is not in the vocabulary", lambda: nearest(_v, ["a", "b", "c"], "z", k=1)),
     (nearest, "one row per vocab word", lambda: nearest(_v, ["a", "b"], "a", k=1)),
-    (analogy, "c 'z' is not in the vocabulary", lambda: analogy(_v, ["a", "b", "c"], "a", "b", "z")),
+    (analogy, "c 'z' is not in the vocabulary", lambda: analogy(torch.randn(4, 2), ["a", "b", "c", "d"], "a", "b", "z")),
+    (analogy, "at least 4 words", lambda: analogy(_v, ["a", "b", "c"], "a", "b", "c")),
+    (analogy, "three different words", lambda: analogy(torch.randn(4, 2), ["a", "b", "c", "d"], "a", "b", "a")),
     (pca_2d, "at least 2 rows and 2 columns", lambda: pca_2d(torch.randn(1, 4))),
 ]

@@ -67,3 +67,14 @@ def test_analogy_and_pca_on_a_planted_offset():
     assert analogy(v, vocab, "a", "b", "c") == "d"
     xy = pca_2d(v)
     assert xy.shape == (5, 2) and torch.allclose(xy.mean(0), torch.zeros(2), atol=1e-6)
+
+
+def test_pca_2d_keeps_the_two_largest_variance_directions():
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(200, 5, generator=g) * torch.tensor([0.1, 3.0, 0.2, 1.5, 0.05])   # variance mostly in dims 1, 3
+    xy = pca_2d(x)
+    centred = x - x.mean(0)
+    eigvals, eigvecs = torch.linalg.eigh(centred.T @ centred)                         # ascending eigenvalues
+    reference = centred @ eigvecs[:, [-1, -2]]
+    assert torch.allclose(xy.abs(), reference.abs(), atol=1e-4)                        # equal up to each axis' sign
+    assert xy[:, 0].var() > xy[:, 1].var() > 0

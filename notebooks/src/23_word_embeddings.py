@@ -30,9 +30,10 @@
 # |---|---|---|---|
 # | “词袋模型…每个词对应一个向量…可以捕捉到词的共现关系” | **wrong** | Bag of words gives each *document* one sparse vector of word counts; words themselves stay one-hot, so every two different words are orthogonal (cosine 0). It keeps counts, not co-occurrence, and no order: “the dog follows the cat” = “the cat follows the dog”. | Lab 1 |
 # | “TF-IDF…突出表示重要词” | correct, **incomplete** | The weight is count × IDF, with IDF = ln((1+N)/(1+df)) + 1 in scikit-learn, then each row scaled to unit length: a word in every document gets the smallest weight. Still sparse, still one dimension per word. BoW and TF-IDF are not word embeddings at all. | Lab 1 |
-# | “Word2Vec…将词映射到高维向量” | **incomplete** | The point is the opposite: from a sparse one-hot space as wide as the vocabulary to a **dense, low-dimensional** one (100–300 in practice, 32 here), learned by predicting context words. Skip-gram with negative sampling (Mikolov et al., 2013) is a logistic regression “is this a real context word?” against *k* sampled words. | Lab 2 |
-# | “GloVe…使用矩阵分解技术，如 SVD” | **wrong** | GloVe (Pennington et al., 2014) fits w_i·w̃_j + b_i + b̃_j ≈ log X_ij by **weighted** least squares, trained with AdaGrad, with f(X) = min(1, (X/x_max)^0.75) — no SVD. With equal weights and no biases, the same fit *would* be the SVD problem: Lab 2 checks our fit against `torch.linalg.svd` in that case. | Lab 2 |
-# | “相似词在向量空间中距离较近” | **incomplete** | *Distributionally* similar: words that fill the same slots. Antonyms (“good”, “boring”) are neighbours, and words whose contexts never differ cannot be told apart at all. | Lab 2 |
+# | “Word2Vec…将词映射到高维向量” | **incomplete** | The point is the opposite: from a sparse one-hot space as wide as the vocabulary to a **dense, low-dimensional** one (the published vectors have a few hundred dimensions for vocabularies of millions; here 32 for 228 words), learned by predicting context words. Skip-gram with negative sampling (Mikolov et al., 2013) is a logistic regression “is this a real context word?” against *k* sampled words. | Lab 2 |
+# | “例如‘狗’和‘猫’的向量距离较小” | **incomplete** | True here, but “dog” is just as close to “robot”: the vectors reflect the contexts the corpus gives, and ours puts every noun in the same slots. | Lab 2 |
+# | “GloVe…使用矩阵分解技术，如 SVD” | **half wrong** | GloVe (Pennington et al., 2014) *is* a factorization of the log co-occurrence matrix, but not by SVD: it fits w_i·w̃_j + b_i + b̃_j ≈ log X_ij by **weighted** least squares, trained with AdaGrad, with f(X) = min(1, (X/x_max)^0.75). With equal weights and no biases, the same fit *would* be the SVD problem: Lab 2 checks our fit against `torch.linalg.svd` in that case. “同时考虑局部和全局信息” is fair: the counts are gathered in local windows and fitted over the whole table at once. | Lab 2 |
+# | “相似词在向量空间中距离较近” | **incomplete** | *Distributionally* similar: words that fill the same slots. Words of opposite polarity (“good”, “boring”) are neighbours, and words whose contexts never differ cannot be told apart at all. | Lab 2 |
 # | “可以捕捉到词在不同上下文中的变化” | **wrong** for word2vec/GloVe | A static embedding has **one** vector per word type, whatever the sentence. Vectors that change with context come from a contextual encoder (ELMo, BERT, GPT): every occurrence gets its own vector. | Lab 3 |
 # | “向量运算” | incomplete | Analogies by vector offsets (3CosAdd) work only for relations the corpus expresses consistently; here, singular → plural. | Lab 2 |
 
@@ -41,8 +42,8 @@ import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
 
-from course.embeddings import (analogy, bag_of_words, cooccurrence, fit_glove, nearest, pca_2d, sgns_loss,
-                               skipgram_pairs, tfidf, train_sgns)
+from course.embeddings import (analogy, bag_of_words, cooccurrence, cosine_matrix, fit_glove, glove_weights, nearest,
+                               pca_2d, sgns_loss, skipgram_pairs, tfidf, train_sgns)
 from course.pretrained import corpus_lines, held_out_lines, load_tiny_bert
 from course.runtime import seed_everything
 from course.text import pad_batch, topic_examples
@@ -99,10 +100,15 @@ for name, weights in (("raw counts", counts), ("TF-IDF", ours)):
 order = idf.argsort()
 print("lowest IDF: ", ", ".join(f"{vocab[j]} {idf[j]:.2f}" for j in order[:3].tolist()))
 print("highest IDF:", ", ".join(f"{vocab[j]} {idf[j]:.2f}" for j in order[-3:].tolist()))
+for w in ("the", "guitar"):
+    j = vocab.index(w)
+    print(f"{w!r}: in {int(df[j])} of {len(docs)} documents, IDF {idf[j]:.2f} (the smallest possible is 1), "
+          f"mean TF-IDF weight where it occurs {ours[counts[:, j] > 0, j].mean():.2f}")
 
 # %% [markdown]
 # TF-IDF finds the topic words without a stop-word list: filler words occur in many documents, so their
-# IDF stays low, while a topic word occurs in few. But the vectors are as wide as the vocabulary and say nothing about which words are
+# IDF stays low, while a topic word occurs in few. Low is not zero: “the” still gets a fair weight where it
+# occurs, only less than a topic word. But the vectors are as wide as the vocabulary and say nothing about which words are
 # alike: “guitar” and “drum” are as far apart as “guitar” and “soup”.
 #
 # ## Lab 2 — Dense: skip-gram with negative sampling and a GloVe-style fit
@@ -122,7 +128,7 @@ print("sgns_loss equals torch's BCE-with-logits:", torch.allclose(sgns_loss(v_c,
 
 # %% [markdown]
 # We train it on 3,000 lines of the course corpus (grammar sentences, topic, sentiment, NER and QA text),
-# window 2, 5 negatives, 32 dimensions:
+# window 2, 5 negatives, 32 dimensions, with Adam (the original uses plain SGD):
 
 # %%
 lines = [line.split() for line in corpus_lines(3000, seed=0)]
@@ -130,7 +136,7 @@ words = sorted({w for line in lines for w in line})
 pairs = skipgram_pairs(lines, words, window=2)
 sgns, sgns_losses = train_sgns(pairs, len(words), dim=32, negatives=5, steps=200, batch=512, lr=0.05)
 print(f"{len(words)} words, {len(pairs):,} (center, context) pairs; SGNS loss {sgns_losses[0]:.2f} → "
-      f"{sum(sgns_losses[-20:]) / 20:.2f}")
+      f"{sum(sgns_losses[-20:]) / 20:.2f}; {sgns.shape[1]} dense dimensions instead of {len(words)} one-hot ones")
 
 # %% [markdown]
 # **GloVe** starts from the global co-occurrence table X (here: within 4 words, each pair weighted 1/distance)
@@ -148,6 +154,9 @@ singular = torch.linalg.svdvals(torch.log1p(X))
 svd_error = (singular[16:] ** 2).sum() / X.numel()               # mean squared error of the best rank-16 fit
 print(f"co-occurrence table {tuple(X.shape)}, {(X > 0).float().mean():.0%} of the pairs seen")
 print(f"GloVe weighted fit: loss {glove_losses[0]:.2f} → {glove_losses[-1]:.4f}")
+f = glove_weights(X)                                              # x_max = 100, as in the paper
+print(f"pairs with X ≥ x_max = 100: {(X >= 100).sum() / (X > 0).sum():.1%} of the seen pairs; mean weight f of "
+      + ", ".join(f"{w}'s seen pairs {f[words.index(w)][X[words.index(w)] > 0].mean():.3f}" for w in ("guitar", "the")))
 print(f"unweighted, no biases: our fit {plain_losses[-1]:.5f} vs the rank-16 SVD optimum {svd_error:.5f}")
 
 # %%
@@ -162,6 +171,10 @@ for name, vectors in (("SGNS", sgns), ("GloVe", glove)):
     print(name)
     for w in ("dog", "runs", "guitar", "Paris", "good"):
         print(f"  {w:>7}: " + ", ".join(f"{n} {s:.2f}" for n, s in nearest(vectors, words, w, k=4)))
+    cos, dog = cosine_matrix(vectors), words.index("dog")
+    others = [words.index(n) for n, _ in NOUNS if n not in ("dog", "cat")]
+    print(f"  cosine(dog, cat) {cos[dog, words.index('cat')]:.2f}; dog with the other {len(others)} singular "
+          f"nouns: {cos[dog, others].min():.2f} to {cos[dog, others].max():.2f}")
 
 # %%
 groups = {"nouns (dog : dogs :: cat : ?)": NOUNS,
@@ -177,17 +190,19 @@ for name, vectors in (("SGNS", sgns), ("GloVe", glove)):
         print(f"{name:>5} {group:<34} {len(answers)} analogies: right number {number:.0%}, exact word {exact:.0%}")
 
 # %% [markdown]
-# In this run the neighbours are clear for SGNS: nouns next to nouns, verbs next to verbs, instruments
-# next to instruments, cities next to cities. GloVe, with far fewer co-occurrences per topic word, is
-# noisier. Two lessons no bigger corpus removes:
+# In this run the neighbours are clear for SGNS: nouns next to nouns, verbs next to verbs, music words
+# next to music words (with a filler word among them), cities next to cities. GloVe is noisier for the rare
+# topic words. A likely reason is its weighting f, made for corpora of billions of tokens: here hardly any
+# pair reaches full weight, and a topic word's pairs weigh much less than those of “the” (printed above). “dog” and “cat” are close — and “dog” is about as close to every
+# other noun: the corpus puts them all in the same slots. Two lessons no bigger corpus removes:
 #
-# - **Neighbours are distributional, not synonyms.** “good” sits next to “boring” and “awful”: they fill
-#   the same slot in “the movie was ___”.
+# - **Neighbours are distributional, not synonyms.** “good” has “boring” among its nearest in both: the
+#   two never appear in the same sentence, but they fill the same slot in “the movie was ___”.
 # - **Analogies need the corpus to contain the relation.** For nouns, both methods almost always answer with
 #   the right *number* (the singular → plural offset is consistent; verbs less often), but rarely the exact word: our grammar
 #   draws “dog” and “cat” uniformly into the same slots, so nothing in the text tells them apart.
 #
-# A map of the SGNS vectors, projected on their two main directions:
+# A map of both sets of vectors, each projected on its own two main directions:
 
 # %%
 groups_to_plot = {"singular nouns": [s for s, _ in NOUNS], "plural nouns": [p for _, p in NOUNS],
@@ -199,16 +214,25 @@ fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
 for ax, (name, vectors) in zip(axes, (("skip-gram (SGNS), 32-d", sgns), ("GloVe-style fit, 16-d", glove))):
     xy = pca_2d(vectors[[words.index(w) for w in shown]])
     start = 0
-    for (group, ws), color in zip(groups_to_plot.items(), ("tab:blue", "tab:red", "tab:green", "tab:orange", "tab:purple")):
+    for k, ((group, ws), color) in enumerate(zip(groups_to_plot.items(),
+                                                 ("tab:blue", "tab:red", "tab:green", "tab:orange", "tab:purple"))):
         pts = xy[start:start + len(ws)]
         ax.scatter(pts[:, 0], pts[:, 1], s=18, color=color, label=group)
-        for (x, y), w in list(zip(pts.tolist(), ws))[:3]:                # label three per group
-            ax.annotate(w, (x, y), fontsize=7, xytext=(2, 2), textcoords="offset points")
+        (x, y), w = pts[0].tolist(), ws[0]                             # label one word per group,
+        ax.annotate(w, (x, y), fontsize=8, color=color, xytext=(-28, -11) if k % 2 else (3, 3),   # alternating sides
+                    textcoords="offset points")
         start += len(ws)
     ax.set(title=name, xlabel="PC 1", ylabel="PC 2")
 axes[0].legend(fontsize=7, loc="best")
-fig.suptitle("Words that fill the same slots land together (PCA of the word vectors)", fontsize=10)
+fig.suptitle("PCA of the word vectors: words that fill the same slots land together", fontsize=10)
 fig.tight_layout()
+
+# %% [markdown]
+# Two dimensions keep only the largest differences. In the SGNS panel music and food words share one
+# region — both kinds fill the same slots among the filler words, and only the topic word beside them
+# differs — while the full 32-dimensional neighbour lists above still keep them apart; singular and plural
+# nouns overlap too, although the analogies found the number direction. GloVe's map is looser, as its
+# neighbours were.
 
 # %% [markdown]
 # ## Lab 3 — Static vs contextual: one vector per word, or one per occurrence
@@ -233,9 +257,14 @@ half = len(sentences) // 2                                          # fit centro
 centroids = torch.stack([the_vectors[:half][is_plural[:half] == c].mean(0) for c in (False, True)])
 guess = torch.cdist(the_vectors[half:], centroids).argmin(1).bool()
 accuracy = (guess == is_plural[half:]).float().mean().item()
-pair = torch.nn.functional.cosine_similarity(the_vectors[~is_plural][:1], the_vectors[is_plural][:1]).item()
-print(f"{len(sentences)} held-out sentences; the static vector of 'the' is the same in all of them")
-print(f"contextual vectors of 'the': cosine between a singular and a plural sentence {pair:.2f}")
+static = bert.tok_emb(ids[:, 1])                                     # the input table's row for "the"
+cos = cosine_matrix(the_vectors)
+same = is_plural[:, None] == is_plural[None, :]
+off_diagonal = ~torch.eye(len(sentences), dtype=torch.bool)
+print(f"{len(sentences)} held-out sentences; distinct vectors at 'the': input table {len(torch.unique(static, dim=0))}, "
+      f"last layer {len(torch.unique(the_vectors, dim=0))}")
+print(f"mean cosine of the vectors at 'the': same number {cos[same & off_diagonal].mean():.2f}, "
+      f"different number {cos[~same].mean():.2f}")
 print(f"the following noun's number, read from the vector at 'the' (nearest centroid): {accuracy:.0%} "
       f"on the second half (chance {max(is_plural[half:].float().mean().item(), 1 - is_plural[half:].float().mean().item()):.0%})")
 
@@ -301,18 +330,18 @@ quiz(23)
 # ## Interview answer card (面试回答要点)
 #
 # **中文：** 词袋和 TF-IDF 是稀疏表示：每个词占一维，不同词两两正交，且丢失词序；TF-IDF 用 IDF 降低常见词权重，但它们都不是词嵌入。
-# 词嵌入把词映射到低维稠密向量（通常 100–300 维）。Word2Vec 的 skip-gram 负采样是逻辑回归：判断一个上下文词是真实的还是从 unigram^¾ 分布采样的。
-# GloVe 用加权最小二乘拟合共现次数的对数，权重 f(X) 截断高频、忽略未出现的词对，并不是 SVD；只有在权重全为 1、无偏置时才退化为 SVD 问题。
-# 相似是“分布相似”：反义词（good/boring）也会相近；语料中没有区分的信息（dog 与 cat 出现在相同位置）学不出来。
+# 词嵌入把词映射到低维稠密向量，维数远小于词表大小（本实验 32 维对 228 个词）。带负采样的 skip-gram（SGNS）本质上是逻辑回归：判断一个上下文词是真实出现的，还是按 unigram^¾ 分布采样来的。
+# GloVe 也是矩阵分解，但用加权最小二乘拟合共现次数的对数：权重 f(X) 给高频词对封顶、忽略未出现的词对，并不是 SVD；只有权重全为 1、没有偏置时才变成 SVD 问题。
+# 相似指“分布相似”：褒贬相反的词（如 good 与 boring）也会相近；语料没有提供的区分学不出来（本实验里 dog 与 cat 出现在完全相同的位置）。
 # 静态词向量每个词只有一个向量，不能随上下文变化；BERT、GPT 等上下文编码器为每次出现生成不同向量，Transformer 的输入嵌入表本身仍是静态的。
 #
 # **English:** Bag of words and TF-IDF are sparse: one dimension per word, all words orthogonal, no order;
-# IDF down-weights common words, but neither is a word embedding. Embeddings map words to dense,
-# low-dimensional vectors (100–300). Skip-gram with negative sampling is a logistic regression: real
-# context word vs words drawn from unigram^¾. GloVe fits log co-occurrence counts by weighted least squares
-# (f caps frequent pairs, ignores absent ones) — not SVD; only with unit weights and no biases is it the SVD
-# problem. Similarity is distributional: antonyms are neighbours, and what the corpus never distinguishes
-# cannot be learned. A static embedding has one vector per word; contextual encoders (BERT, GPT) give each
+# IDF down-weights common words, but neither is a word embedding. Embeddings map words to dense vectors
+# far narrower than the vocabulary (32 for 228 words here). Skip-gram with negative sampling is a logistic
+# regression: real context word vs words drawn from unigram^¾. GloVe is a factorization too, but a weighted
+# least-squares fit of log co-occurrence counts (f caps frequent pairs, ignores absent ones) — not SVD; only
+# with unit weights and no biases is it the SVD problem. Similarity is distributional: words of opposite
+# polarity are neighbours, and what the corpus never distinguishes cannot be learned. A static embedding has one vector per word; contextual encoders (BERT, GPT) give each
 # occurrence its own — a Transformer's input table is still static.
 
 # %% [markdown]

@@ -79,8 +79,24 @@ def analogy_index(vectors: torch.Tensor, a: int, b: int, c: int) -> int:
     return int(scores.argmax())
 
 
+def _planted_analogy():
+    """A fixed case on which every planted mistake gives a different row, and so does leaving out only c
+    (b wins) or only a and b (c wins): b and c point almost the same way, so both beat the blurred answer."""
+    def unit(v):
+        return v / v.norm()
+    a, b, c = torch.tensor([1.0, 0, 0, 0, 0]), torch.tensor([0, 4.0, 0, 0, 0]), torch.tensor([0.4, 4.0, 1.2, 0, 0])
+    target = unit(b) - unit(a) + unit(c)
+    rows = {"c": c, "long": (unit(target) + torch.tensor([0, 0, 0, 0, 1.3])) * 10,   # wins on raw dot products
+            "b": b, "sign": unit(unit(a) - unit(b) + unit(c)) * 0.5,                # wins for b − a swapped
+            "filler": torch.tensor([0, 0, 0, -1.0, 1.0]), "a": a,
+            "answer": (target + torch.tensor([0, 0, 0, 1.5, 0])) * 0.3}            # cosine 0.82 with the target
+    names = list(rows)
+    return {"vectors": torch.stack(list(rows.values())), "a": names.index("a"), "b": names.index("b"),
+            "c": names.index("c")}
+
+
 def _analogy_cases(g):
-    cases = []
+    cases = [_planted_analogy()]
     for v, d, (a, b, c), near in ((20, 6, (0, 1, 2), False), (30, 8, (5, 3, 9), True), (12, 4, (11, 0, 6), False),
                                   (25, 10, (2, 7, 4), True)):
         vectors = torch.randn(v, d, generator=g) * torch.rand(v, 1, generator=g).mul(5).add(0.2)
@@ -136,7 +152,7 @@ QUIZ = Quiz([
                       "GloVe, is that right?", (
         Option("Yes: each occurrence of a word gets a vector from its sentence", False,
                "That is what a contextual encoder does. Word2vec and GloVe keep one row per word type (Lab 3)."),
-        Option("No: they give a word one vector, whatever the sentence", True,
+        Option("No: they give each word one vector, whatever the sentence", True,
                "A static table. Lab 3: the tiny BERT's vectors for “the” tell the following noun's number "
                "apart, the lookup table cannot."),
         Option("Yes, once the window is wide enough to cover the sentence", False,
@@ -145,7 +161,7 @@ QUIZ = Quiz([
     Question("23.q2", "The common answer says GloVe uses “矩阵分解技术，如 SVD”. What does GloVe fit?", (
         Option("A truncated SVD of the raw co-occurrence count matrix", False,
                "That is LSA-style factorization; GloVe neither uses SVD nor raw counts."),
-        Option("Weighted least squares on log counts, rare pairs down-weighted", True,
+        Option("A weighted least-squares fit to log co-occurrence counts", True,
                "f(X) caps frequent pairs and zeroes absent ones; with f ≡ 1 and no biases it would be the SVD "
                "problem (Lab 2 checks that case against torch.linalg.svd)."),
         Option("A neural network predicting each context word from its center", False,
@@ -154,12 +170,14 @@ QUIZ = Quiz([
     Question("23.q3", "In Lab 2, the nearest neighbours of “good” include “boring”. Why?", (
         Option("The embeddings did not train long enough to separate them", False,
                "More training makes it stronger: the words share every context."),
-        Option("Antonyms fill the same slots, so they share context words", True,
-               "“the movie was ___”: distributional similarity is not synonymy."),
+        Option("They fill the same slots and so share context words", True,
+               "“the movie was ___”: distributional similarity is not synonymy, and words of opposite "
+               "polarity fill the same slots."),
         Option("Negative sampling pushes opposite words towards each other", False,
                "Negatives push random words away; similar contexts pull these two together."),
-        Option("Cosine similarity ignores the sign of the vectors' entries", False,
-               "Cosine uses signs: opposite vectors have cosine −1."),
+        Option("They often appear together in the same sentences", False,
+               "They never do: each sentiment text holds one polarity word. The vectors are close because the "
+               "words' contexts match, not because the words meet."),
     )),
     Question("23.q4", "Skip-gram finds “dog : dogs :: cat : ?” with the right number but rarely the word “cats”. "
                       "What does the corpus lack?", (
@@ -171,12 +189,13 @@ QUIZ = Quiz([
         Option("A bias term, which skip-gram leaves out", False,
                "GloVe has biases and does no better on exact answers in Lab 2."),
     )),
-    Question("23.q5", "Why does TF-IDF give “the” almost no weight in the topic texts of Lab 1?", (
-        Option("It is on a built-in stop-word list that TF-IDF drops", False,
+    Question("23.q5", "Why does TF-IDF weigh “the” less than “guitar” in the topic texts of Lab 1?", (
+        Option("It is on a built-in stop-word list that TF-IDF down-weights", False,
                "TF-IDF has no list: the weight falls out of the document frequency."),
-        Option("It occurs in most documents, so its IDF is near the minimum", True,
-               "ln((1+N)/(1+df)) + 1 → 1 as df → N, while a topic word in few documents gets a large IDF."),
-        Option("It is short, and TF-IDF normalises by the word's length", False,
+        Option("It occurs in about half the documents, “guitar” in few", True,
+               "IDF = ln((1+N)/(1+df)) + 1 shrinks as df grows; Lab 1 printed both document counts and IDFs. "
+               "Low is not zero: “the” keeps a fair weight where it occurs."),
+        Option("It is short: TF-IDF divides by word length", False,
                "Rows are normalised to unit length, not words by their letters."),
     )),
 ])

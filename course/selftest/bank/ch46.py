@@ -59,7 +59,9 @@ def macro_f1(confusion: torch.Tensor) -> float:
 
 
 def _f1_cases(g):
-    cases = []
+    # a fixed first case on which macro, micro, weighted and F1-of-means all differ, so a wrong answer is
+    # named by the first case it fails
+    cases = [{"confusion": torch.tensor([[50, 2, 3], [10, 5, 5], [1, 1, 3]])}]
     for c in (3, 4, 2, 5):
         m = torch.randint(0, 12, (c, c), generator=g) + torch.diag(torch.randint(5, 30, (c,), generator=g))
         if c == 4:
@@ -113,11 +115,12 @@ MACRO_F1 = Exercise(
 EXERCISES = [CONFUSION, MACRO_F1]
 
 QUIZ = Quiz([
-    Question("46.q1", "The common answer lists “去除停用词” as a standard cleaning step. What did Lab 3 measure "
+    Question("46.q1", "The common answer lists “去除停用词” as a standard cleaning step. What did Lab 2 measure "
                       "on the sentiment task?", (
-        Option("It removes noise, so both models gain a little accuracy", False,
-               "That is the common answer's assumption; on the sentiment task both models lost accuracy."),
-        Option("It deletes “not” and “never”, so the fine-tuned BERT loses", True,
+        Option("It removes noise, so both models gain accuracy", False,
+               "That is the common answer's assumption. On sentiment the fine-tuned BERT fell from well above "
+               "chance to chance; the bag-of-words baseline was at chance already."),
+        Option("It deletes “not” and “never”, and BERT falls to chance", True,
                "scikit-learn's list holds both; “not good” becomes “good”. On topic texts, where the function "
                "words carry no label, the baseline did not move."),
         Option("It only matters for TF-IDF, since BERT ignores stop words", False,
@@ -127,17 +130,17 @@ QUIZ = Quiz([
                       "What does BERT take as input?", (
         Option("Word2Vec vectors, which BERT then refines layer by layer", False,
                "BERT has its own token embedding table, trained with the rest of it."),
-        Option("Token ids, looked up in its own embedding table", True,
+        Option("Token ids, looked up in the model's own embedding table", True,
                "The tokenizer and the embedding table belong to the model; static vectors from elsewhere would "
                "not match its vocabulary or its space."),
-        Option("GloVe vectors for known words, random ones for the others", False,
+        Option("GloVe vectors, with random ones for unknown words", False,
                "That was a recipe for LSTM classifiers before pretrained encoders."),
     ), misconception=True),
     Question("46.q3", "In Lab 1 the TF-IDF + logistic-regression baseline scored at least as well as the fine-tuned "
                       "BERT on topics. What follows?", (
-        Option("Pretrained Transformers bring no benefit to text classification", False,
+        Option("Pretrained Transformers bring no benefit to text classification at all", False,
                "Lab 2: on sentiment the fine-tuned BERT is far above the baseline, which stays at chance."),
-        Option("Keyword labels suit a linear model; BERT pays when words interact", True,
+        Option("Keywords suit a linear model; BERT pays off when words interact", True,
                "Topics depend on which words occur; sentiment depends on negation, an interaction a bag of "
                "words cannot express."),
         Option("TF-IDF features are richer than BERT's 128-wide [CLS] vector", False,
@@ -148,16 +151,18 @@ QUIZ = Quiz([
                "Mean pooling is a common alternative; this head reads one position."),
         Option("The last layer's vector at the first ([CLS]) position", True,
                "Through a dense + tanh layer, as BERT's pooler does, then a linear layer to the classes."),
-        Option("The embedding of the last word of the sentence", False,
-               "That is what a causal GPT classifier uses (the last token sees the whole text)."),
+        Option("The last layer's vector at the final token of the text", False,
+               "That is where a causal GPT is read, since only its last token has seen the whole text. In a "
+               "bidirectional encoder every position sees everything; BertClassifier reads position 0."),
     )),
     Question("46.q5", "A 4-class test set has 90 % of its examples in one class. Which score exposes a classifier "
                       "that always predicts that class?", (
-        Option("Accuracy, which counts every example once", False,
-               "Accuracy would be 90 %, flattering a useless classifier."),
-        Option("Macro-F1, the plain mean of the per-class F1", True,
-               "Three classes score F1 = 0, so macro-F1 is 0.95 × ¼ ≈ 0.24."),
-        Option("Micro-F1, which pools all decisions first", False,
-               "For single-label tasks micro-F1 equals accuracy: 90 %."),
+        Option("Accuracy, which counts every example exactly once", False,
+               "Lab 1 printed it: 90.0 % for the always-the-big-class answer, flattering a useless classifier."),
+        Option("Macro-F1, the unweighted mean of the per-class F1s", True,
+               "Lab 1 printed 0.237: the big class scores F1 0.947, the three others 0, and the mean counts "
+               "each class once."),
+        Option("Micro-F1, which pools every decision before scoring", False,
+               "For single-label tasks micro-F1 equals accuracy: Lab 1 printed 0.900."),
     )),
 ])
