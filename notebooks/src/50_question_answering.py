@@ -27,8 +27,9 @@
 #
 # | claim | verdict | what is true | shown in |
 # |---|---|---|---|
-# | “从大量文本中提取出答案” | incomplete | That is open-domain QA: a retriever first finds passages, then a reader extracts the answer. The reader — this chapter — gets one passage with the question. | Lab 1 |
+# | “从大量文本中提取出答案” | incomplete | That is open-domain QA: a retriever first finds passages, then a reader extracts the answer. The reader — this chapter — gets one passage with the question. | — (Lab 1 gives one passage per question) |
 # | “文本清洗：去除…停用词” | **wrong** | The labels are token positions in the *original* context (Lab 1 prints `15 … 16 = the alps`); delete `the`, which stop-word lists hold, and the answer text and every later position change. Common lists (scikit-learn's among them) also hold `where`, `when`, `what`: the question's type goes with them. | Lab 1 |
+# | “分词” | incomplete | Gold answers are given as character offsets; with a subword tokenizer they must be mapped to token positions (and the predicted span back to characters). Our word-level tokenizer gives one token per word, so `features` maps by counting the words before the answer. | Lab 1 |
 # | “将文本序列编码为固定长度的嵌入向量” + “分类器层…判断答案的位置” | **wrong** | The head reads **every token's** contextual vector and gives it a start and an end logit (2 × (d + 1) weights, shared by all positions). A classifier over positions from one vector would need a unit per position and could never point where training answers never were. | Labs 1, 3 |
 # | “交叉熵损失函数…答案位置” | correct | Two cross-entropies over the positions: one for the start, one for the end, averaged. | Lab 1 |
 # | “准确率、精确率、召回率” | **wrong** | SQuAD scores the answer text: exact match (EM) and token-overlap F1, after normalising case, punctuation, articles and spaces, taking the best over the gold answers. | Lab 3 |
