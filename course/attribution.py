@@ -33,8 +33,9 @@ def gradient_x_input(model: nn.Module, ids: torch.Tensor, target: torch.Tensor,
     model: a classifier returning ``.logits`` (B, n_classes) from ``model(ids, attention_mask)``;
     ids: (B, T) int; target: (B,) int, the class to explain; attention_mask: (B, T) bool or None.
     Returns (B, T) float; positive = the token pushed the logit up. Padding positions get 0.
-    The gradient is taken at the token embeddings (the input of the first layer norm), where ids become
-    vectors; the model's own parameters are left without gradients.
+    The gradient is taken at the output of the token embedding, where ids become vectors (before the
+    position and segment embeddings are added); the model's own parameters are left without gradients.
+    The score explains the chosen class's logit, not the margin over the other classes.
     """
     check_module("model", model)
     check_tensor("ids", ids, ndim=2, dtype="int")
@@ -54,6 +55,8 @@ def gradient_x_input(model: nn.Module, ids: torch.Tensor, target: torch.Tensor,
             logits = model(ids, attention_mask).logits
             if logits.dim() != 2:
                 raise ValueError(f"model must return logits (B, n_classes), got shape {tuple(logits.shape)}")
+            if bool((target < 0).any()) or bool((target >= logits.shape[1]).any()):
+                raise ValueError(f"target must hold classes in [0, {logits.shape[1]}), got {target.tolist()}")
             chosen = logits.gather(1, target.to(logits.device)[:, None]).sum()
             emb = captured["emb"]
             (grad,) = torch.autograd.grad(chosen, emb)

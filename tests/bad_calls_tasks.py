@@ -15,6 +15,7 @@ BAD_CALLS = [
     (gradient_x_input, "model must be", lambda: gradient_x_input("bert", _ids, torch.tensor([0, 1]))),
     (gradient_x_input, "ids must have a int dtype", lambda: gradient_x_input(_model, _ids.float(), torch.tensor([0, 1]))),
     (gradient_x_input, "target must hold one class per row", lambda: gradient_x_input(_model, _ids, torch.tensor([0]))),
+    (gradient_x_input, "target must hold classes in [0, 2)", lambda: gradient_x_input(_model, _ids, torch.tensor([0, 2]))),
     (gradient_x_input, "token embedding", lambda: gradient_x_input(torch.nn.Linear(2, 2), _ids, torch.tensor([0, 1]))),
     (attention_rollout, "attentions must be a non-empty list", lambda: attention_rollout(_att)),
     (attention_rollout, "attentions[1] must be (B, H, T, T)", lambda: attention_rollout([_att, _att[..., :3]])),

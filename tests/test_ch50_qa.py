@@ -1,5 +1,10 @@
 """Chapter 50: the span search equals transformers' decode_spans, SQuAD EM/F1 give the values worked out by
 hand, and the exercise references agree with the package."""
+import random
+import re
+import string
+from collections import Counter
+
 import numpy as np
 import pytest
 import torch
@@ -48,6 +53,55 @@ def test_best_span_without_allowed_and_the_exercise_reference_agree():
 def test_squad_em_and_f1_on_cases_worked_out_by_hand(prediction, gold, em, f1):
     assert exact_match(prediction, gold) == em
     assert token_f1(prediction, gold) == pytest.approx(f1)
+
+
+# The official SQuAD v1.1 evaluation script (evaluate-v1.1.py), transcribed: no package in the environment
+# ships it (no `evaluate`, and transformers 5 dropped `squad_metrics`).
+def _v11_normalize_answer(s):
+    def remove_articles(text):
+        return re.sub(r"\b(a|an|the)\b", " ", text)
+
+    def white_space_fix(text):
+        return " ".join(text.split())
+
+    def remove_punc(text):
+        exclude = set(string.punctuation)
+        return "".join(ch for ch in text if ch not in exclude)
+
+    return white_space_fix(remove_articles(remove_punc(s.lower())))
+
+
+def _v11_f1_score(prediction, ground_truth):
+    prediction_tokens = _v11_normalize_answer(prediction).split()
+    ground_truth_tokens = _v11_normalize_answer(ground_truth).split()
+    common = Counter(prediction_tokens) & Counter(ground_truth_tokens)
+    num_same = sum(common.values())
+    if num_same == 0:
+        return 0
+    precision = 1.0 * num_same / len(prediction_tokens)
+    recall = 1.0 * num_same / len(ground_truth_tokens)
+    return (2 * precision * recall) / (precision + recall)
+
+
+def _v11_exact_match_score(prediction, ground_truth):
+    return _v11_normalize_answer(prediction) == _v11_normalize_answer(ground_truth)
+
+
+def test_exact_match_and_token_f1_equal_the_official_v11_script_on_random_strings():
+    rng = random.Random(0)
+    pieces = ["the", "The", "a", "An", "an", "Paris", "paris", "New", "York", "york", "1984", "Alps", "theater",
+              "and", ",", ".", "!", "'s", "-", "  ", "\t", "U.S.", "(", ")", "apple", "Apple", "anew"]
+    compared = 0
+    for _ in range(3000):
+        pred = " ".join(rng.choice(pieces) for _ in range(rng.randint(0, 6)))
+        gold = " ".join(rng.choice(pieces) for _ in range(rng.randint(1, 6)))
+        assert exact_match(pred, gold) == float(_v11_exact_match_score(pred, gold)), (pred, gold)
+        if _v11_normalize_answer(pred) or _v11_normalize_answer(gold):
+            assert token_f1(pred, gold) == pytest.approx(_v11_f1_score(pred, gold)), (pred, gold)
+            compared += 1
+    assert compared > 2000
+    # the one difference: both strings normalise to nothing — v1.1 gives 0, course (like v2.0) gives 1
+    assert _v11_f1_score("the", "a") == 0 and token_f1("the", "a") == 1.0
 
 
 def test_squad_f1_exercise_takes_the_best_gold_answer_and_agrees_with_the_package():

@@ -29,9 +29,9 @@
 # |---|---|---|---|
 # | “文本清洗：去除…停用词” | **wrong** for sentiment | Standard stop-word lists contain `not`, `never`, `very`. Removing them turns `the movie was not good` into `movie good`: every negated sentence loses its label. | Lab 2 |
 # | “标注每个词的情感标签” | **wrong** | Datasets label the **sentence or document** (SST-2, IMDb, Yelp); the model learns how words combine. A word's polarity is not fixed: `good` is negative in `not good`. | Lab 1 |
-# | “将文本序列编码为固定长度的嵌入向量” + “分类器层” | correct, incomplete | For classification one vector is what we want: BERT's final [CLS] state, then a small head, trained with the encoder (fine-tuning), not on frozen features. | Lab 1 |
+# | “将文本序列编码为固定长度的嵌入向量” + “分类器层” | correct, incomplete | For classification one vector is what we want: BERT's final [CLS] state, then a small head, here trained together with the encoder (fine-tuning). | Lab 1 |
 # | “交叉熵…Adam…准确率、精确率、召回率” | correct | Plus: check the cases that matter (negation, intensifiers) separately — an overall accuracy hides them. | Lab 1 |
-# | “预训练的语言模型提供了强大的特征提取能力” | incomplete | The reason it works is that attention relates `not` to `good` wherever they stand; a linear model on word counts cannot. Attribution shows which tokens the decision rests on. | Labs 1, 3 |
+# | “预训练的语言模型提供了强大的特征提取能力” | incomplete | What the lab shows is that the fine-tuned encoder relates `not` to `good` across `very` in every template, where a linear model on word counts (or n-grams) does not. Attribution is a first look at which tokens the decision rests on. | Labs 1, 3 |
 
 # %%
 import random
@@ -83,22 +83,27 @@ for c in CASES:
           f" · e.g. {example!r}")
 
 # %% [markdown]
-# The baseline a practitioner reaches for first: word counts and logistic regression (scikit-learn), once
-# with single words and once with word pairs (bigrams) added.
+# The baseline a practitioner reaches for first: word counts and logistic regression (scikit-learn), with
+# single words, then with word pairs (bigrams) added, then with word triples (trigrams) as well.
 
 # %%
 # NBVAL_CHECK_OUTPUT
 texts_train, y_train = [s for s, _ in train], np.array([y for _, y in train])
 texts_test, y_test = [s for s, _ in test], np.array([y for _, y in test])
 predictions = {}
-for name, ngrams in (("words (BoW)", (1, 1)), ("words + bigrams", (1, 2))):
+for name, ngrams in (("words (BoW)", (1, 1)), ("words + bigrams", (1, 2)), ("up to trigrams", (1, 3))):
     vectorizer = CountVectorizer(ngram_range=ngrams, token_pattern=r"\S+")
     classifier = LogisticRegression(max_iter=1000).fit(vectorizer.fit_transform(texts_train), y_train)
     predictions[name] = classifier.predict(vectorizer.transform(texts_test))
+    weights = dict(zip(vectorizer.get_feature_names_out(), classifier.coef_[0]))
     if ngrams == (1, 1):
-        weights = dict(zip(vectorizer.get_feature_names_out(), classifier.coef_[0]))
         print("one weight per word — good:", f"{weights['good']:+.2f}", "· bad:", f"{weights['bad']:+.2f}",
               "· not:", f"{weights['not']:+.2f}")
+    if ngrams == (1, 2):
+        for pair in ("very good", "very weak"):
+            plain = sum(pair in s and not case(s).startswith("negated") for s in texts_train)
+            print(f"bigram {pair!r}: weight {weights[pair]:+.2f}; in {plain} plain and "
+                  f"{sum(pair in s for s in texts_train) - plain} negated training sentences")
 
 # %% [markdown]
 # Each word gets **one** weight, whatever stands before it. Now the pretrained tiny BERT with a
@@ -134,12 +139,12 @@ for name, row in table.items():
     print(f"{name:<26}" + "".join(f"{a:>23.2f}" for a in row) + f"{(predictions[name] == y_test).mean():>7.2f}")
 
 fig, ax = plt.subplots(figsize=(9, 3.2))
-width = 0.26
+width = 0.8 / len(table)
 for i, (name, row) in enumerate(table.items()):
-    ax.bar(np.arange(len(CASES)) + (i - 1) * width, row, width, label=name)
+    ax.bar(np.arange(len(CASES)) + (i - (len(table) - 1) / 2) * width, row, width, label=name)
 ax.axhline(0.5, color="gray", lw=0.8, ls="--")
 ax.set_xticks(range(len(CASES)), CASES)
-ax.set(ylabel="test accuracy", ylim=(0, 1.05), title="Per-case accuracy: counts cannot flip a word, attention can")
+ax.set(ylabel="test accuracy", ylim=(0, 1.05), title="Per-case accuracy: n-gram counts vs the fine-tuned BERT")
 ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
 fig.tight_layout()
 
@@ -147,14 +152,15 @@ fig.tight_layout()
 # Read the table case by case. With single words, `good` has one weight: the model sides with the larger
 # group of the training set and gets the other group wrong — with these data most sentences are negated, so
 # the *plain* ones fail (the printed weights show `good` pointing negative). Adding bigrams patches
-# `not good` and `was good`, but `very good` occurs in positive and in negated sentences alike, so it sides
-# with the larger group again and *plain + intensifier* fails: the negator and the polar word are no longer
-# neighbours. The
-# fine-tuned BERT gets every case right in this run: attention relates `not` to `good` across `very`.
+# `not good` and `was good`, but in `was very good` / `not very good` the negator (or its absence) and the
+# polar word are no longer neighbours: no bigram holds both. `very weak` is learnt from both groups and sides
+# with its larger one, `very good` ends near zero (the printed weights and counts), and *plain + intensifier*
+# fails. Trigrams (`not very good`) help only where the triple was seen in training with its label: they
+# recover part of that group, not all of it. The fine-tuned BERT gets every case right in this run.
 #
-# (Fair to the baseline: these templates could be solved by a *nonlinear* classifier on the bag, or by
-# trigrams. Real text puts the negator anywhere — `not only good but great`, `I did not think it would be
-# this good` — and word order, which a bag throws away, decides.)
+# (Fair to the baseline: n-grams of any order are patches for one template each. Real text puts the negator
+# anywhere — `not only good but great`, `I did not think it would be this good` — and word order, which a
+# bag throws away, decides.)
 #
 # ## Lab 2 — "Remove stop words" deletes the negation
 #
@@ -234,8 +240,9 @@ print("gradient × input equals finite differences (within 1e-6):",
 
 # %% [markdown]
 # Now the decisions on four sentences, each explained for the class the model chose. Above each sentence,
-# gradient × input (red pushed toward the chosen class, blue against); below, **attention rollout**
-# (Abnar & Zuidema, 2020): the attention weights multiplied through the four layers with the residual
+# gradient × input for the chosen class's logit (red: the token raised that logit, blue: lowered it — not
+# the same as pushing toward the class, since a token may raise both logits); below, **attention rollout**
+# (Abnar & Zuidema, 2020): the attention weights multiplied through all the layers with the residual
 # path counted as attention to oneself, read off at the [CLS] row — how much of each token reaches [CLS].
 
 # %%
@@ -322,18 +329,20 @@ quiz(49)
 #
 # **中文：** 情感分析是**句子/文档级**分类：数据集给整段文本一个标签（正面/负面/中性），而不是给每个词标注——同一个词的极性取决于上下文，
 # “not good” 里的 good 是负面的。做法：预训练编码器（如 BERT）读入 [CLS] 文本 [SEP]，取 [CLS] 的最终向量接一个小分类头，用交叉熵连同编码器一起微调。
-# 预处理不要去停用词：常用停用词表包含 not、never、very，去掉后否定句的标签就丢了。词袋 + 逻辑回归给每个词一个固定权重，无法表达否定翻转；
-# 加二元组能修补 “not good”，但 “very good” 同时出现在 “not very good” 和 “was very good” 里，两者仍有一类会错。评估时除总体准确率外要按否定、程度副词等情况分别统计；
-# 可以用梯度×输入或注意力 rollout 查看决策依据了哪些词。
+# 预处理不要去停用词：常用停用词表包含 not、never、very，去掉后否定句和对应的肯定句变成同一段文本，标签再也分不开。
+# 词袋 + 逻辑回归给每个词一个固定权重，无法表达否定翻转；加二元组能修补 “not good”，但在 “not very good” 和 “was very good” 里
+# 否定词和极性词之间隔了一个词，没有哪个二元组能同时包含两者，其中一类仍会判错；三元组也只能修补训练中见过的组合。
+# 评估时除总体准确率外，要按否定、程度副词等情况分别统计；可以用梯度×输入或注意力 rollout 查看决策依据了哪些词。
 #
 # **English:** Sentiment analysis is **sentence- or document-level** classification: one label per text,
 # not per word — a word's polarity depends on context (`good` is negative in `not good`). Fine-tune a
 # pretrained encoder on [CLS] text [SEP] with a small head on the final [CLS] state and cross-entropy,
 # encoder included. Keep stop words: standard lists contain `not`, `never`, `very`, and removing them
 # erases negation. A bag of words with logistic regression gives each word one weight and cannot flip it;
-# bigrams patch `not good`, but `very good` occurs in both `not very good` and `was very good`, so one of them
-# still fails. Report accuracy per case (negation, intensifiers), not
-# only overall, and inspect decisions with gradient × input or attention rollout.
+# bigrams patch `not good`, but in `not very good` and `was very good` no bigram holds both the negator (or
+# its absence) and the polar word, so one group still fails; trigrams patch only the triples seen in training.
+# Report accuracy per case (negation, intensifiers), not only overall, and inspect decisions with gradient ×
+# input or attention rollout.
 
 # %% [markdown]
 # ## Further reading

@@ -141,10 +141,11 @@ SCOPE = Exercise(
         "Before Transformers, sentiment systems patched bag-of-words models by **marking the scope of a "
         "negation** (Das & Chen, 2001; Pang, Lee & Vaithyanathan, 2002): every word after a negator gets a "
         "`NOT_` prefix up to the next punctuation mark, so that `good` and `NOT_good` become different "
-        "features. Compute which tokens would be marked.\n\n"
+        "features. Compute which tokens would be marked, with one rule of this exercise's own for double "
+        "negation.\n\n"
         "- `tokens`: a list of T strings (already split; punctuation marks are separate tokens); "
         "`negators`: a tuple of strings.\n"
-        "- Walk left to right. A negator **toggles** the scope (a second negator inside a scope closes it: "
+        "- Walk left to right. A negator **toggles** the scope (this exercise's rule: a second negator inside a scope closes it: "
         "`never not fun` is not negated); the negator itself is not marked.\n"
         "- A punctuation token — one of `. , ! ? ; :` — closes the scope and is not marked.\n"
         "- Return a `torch.bool` tensor of shape `(T,)`, True for each marked token."),
@@ -172,8 +173,8 @@ QUIZ = Quiz([
                "SST-2, IMDb and Yelp give one label per text (SST also labels phrases in its tree). The "
                "model decides how words combine."),
         Option("Nothing: a pretrained model knows sentiment without labels", False,
-               "Our BERT was pretrained on these very sentences and still needed labelled fine-tuning "
-               "to output a sentiment."),
+               "Our BERT read sentences like these, without labels, in pretraining and still needed "
+               "labelled fine-tuning to output a sentiment."),
         Option("Each word and each sentence, both needed to fine-tune", False,
                "Lab 1 fine-tunes on sentence labels alone and gets every negated case right."),
     ), misconception=True),
@@ -182,7 +183,7 @@ QUIZ = Quiz([
         Option("It gives `good` one weight, whether negated or not", True,
                "The label is an interaction (polarity XOR negation); a sum of per-word weights cannot flip "
                "`good`. Lab 1's per-case table shows it getting one group right and the other wrong."),
-        Option("It has seen too few negated sentences to learn `not`", False,
+        Option("It saw too few negated sentences to learn `not`", False,
                "Its training set has more negated sentences than plain ones; the limit is the model's form."),
         Option("Word counts drop `not`, which is too frequent to count", False,
                "CountVectorizer keeps every token unless told to drop stop words; Lab 2 shows what dropping them does."),
@@ -193,17 +194,20 @@ QUIZ = Quiz([
                "sentences that collapse onto one text."),
         Option("It helps: the classifier sees only the informative words", False,
                "The negator is the most informative word of a negated sentence."),
-        Option("It deletes `not` and `never`, so negated texts flip", True,
-               "`the movie was not good` becomes `movie good`; no model can recover the label (Lab 2)."),
+        Option("It deletes `not`, so negated and plain texts coincide", True,
+               "`the movie was not good` and `the movie was good` both become `movie good`; every stripped "
+               "text in Lab 2 stands for both labels, and no model can recover them."),
     )),
     Question("49.q4", "With bigrams added, the model gets `not good` right but fails on `the game was very weak`. "
                       "Why?", (
-        Option("The bigram `very weak` is always a negative feature", False,
-               "It also occurs in `not very weak`, which is positive — and more often, so it is learnt as positive."),
+        Option("The bigram `very weak` is a negative feature in every sentence", False,
+               "It also occurs in `not very weak`, which is positive — in more training sentences, so its "
+               "printed weight is positive (Lab 1)."),
         Option("No bigram joins the negator to the polar word across `very`", True,
                "`very weak` serves both `was very weak` and `not very weak`; the model sides with the larger "
-               "group (Lab 1's table). A trigram would patch this template; attention relates any two positions."),
-        Option("Intensifiers like `very` change the label of a sentence", False,
+               "group (Lab 1's table). Trigrams patch only the triples seen in training; the fine-tuned BERT "
+               "gets the whole group right."),
+        Option("Intensifiers like `very` change the sentence's label", False,
                "In this data `very` and `really` never change a label; the generator keeps it."),
     )),
     Question("49.q5", "What does a token's gradient × input score measure?", (

@@ -130,13 +130,16 @@ SQUAD_F1 = Exercise(
     signature="squad_f1(prediction: str, truths: list[str]) -> float",
     reference=squad_f1, make_cases=_f1_cases,
     task=(
-        "SQuAD's F1 for one question that has **several** gold answers (the dev set has three per question). "
+        "SQuAD's F1 for one question that has **several** gold answers (the dev set has at least three per "
+        "question). "
         "Return a Python `float` in [0, 1].\n\n"
         "- Normalise each string as the official v1.1 script does: lower-case; delete every character of "
         "`string.punctuation`; replace the words `a`, `an`, `the` (whole words) by spaces; split on whitespace.\n"
         "- F1 of two token lists: `same` = number of tokens in common **counted with multiplicity** "
         "(`Counter(p) & Counter(g)`); if `same` is 0 → 0.0; else precision = same / len(p), recall = "
-        "same / len(g), F1 = 2PR / (P + R). If either list is empty, F1 = 1.0 when both are, else 0.0.\n"
+        "same / len(g), F1 = 2PR / (P + R). If either list is empty, F1 = 1.0 when both are, else 0.0 (the "
+        "v2.0 script's rule for unanswerable questions; v1.1 gives 0.0 in both cases, and its gold answers "
+        "are never empty).\n"
         "- The question's F1 is the **maximum** over `truths`."),
     mistakes=[
         Mistake("mean_over_truths", "take the best gold answer (max), not the average over them.",
@@ -161,7 +164,7 @@ QUIZ = Quiz([
         Option("Classifies the [CLS] vector into one of T possible positions", False,
                "That is the common answer's picture: one output unit per position, each learnt separately, "
                "and nothing beyond T. Lab 3 measures it on positions never seen in training."),
-        Option("Scores every token with two shared vectors: a start and an end logit", True,
+        Option("Scores each token: a start and an end logit, same weights", True,
                "The same 2 × (d + 1) weights score each token's own contextual vector, wherever it stands."),
         Option("Generates the answer word by word from the [CLS] vector", False,
                "That is generative QA (a decoder); extractive QA points at a span of the context."),
@@ -171,8 +174,9 @@ QUIZ = Quiz([
     Question("50.q2", "Why not take the argmax of the start logits and the argmax of the end logits separately?", (
         Option("They can give an end before the start, or a span that is too long", True,
                "Search over valid pairs i ≤ j < i + max_len; Lab 2 counts the invalid spans of separate argmaxes."),
-        Option("The two argmaxes always fall on the same token, a one-word answer", False,
-               "Start and end come from different weight vectors and usually differ for multi-word answers."),
+        Option("Logits must be softmaxed first, or the argmax is not the best", False,
+               "Softmax is monotone: the argmax of the logits and of the probabilities are the same position. "
+               "The problem is that the two positions are chosen without regard to each other."),
         Option("Nothing is wrong with it: the valid-span search gives the same pairs", False,
                "Only when the separate argmaxes happen to be valid; Lab 2 shows an early checkpoint where they are not."),
     )),
@@ -190,9 +194,9 @@ QUIZ = Quiz([
     Question("50.q4", "The common answer evaluates QA with “准确率、精确率、召回率”. How is SQuAD scored?", (
         Option("Accuracy of the predicted start position over the examples", False,
                "A right start with a wrong end is not an answer; SQuAD scores the answer text."),
-        Option("Exact match and token F1 after normalisation, best over gold answers", True,
-               "Rajpurkar et al. (2016); F1 is precision and recall over the answer's tokens, per question, "
-               "then averaged."),
+        Option("Exact match and token-overlap F1 of the normalised answer", True,
+               "Rajpurkar et al. (2016); F1 is precision and recall over the answer's tokens, the best over "
+               "the gold answers per question, then averaged."),
         Option("BLEU of the predicted answer against the gold answers", False,
                "BLEU is a translation metric; SQuAD uses EM and token-overlap F1."),
     )),
