@@ -26,6 +26,8 @@ __all__ = ["AnswerCard", "answer_card", "answer_cards", "CLUSTERS", "interview_o
 CLUSTERS = tuple(dict.fromkeys(c.cluster for c in CHAPTERS))      # in the order of the registry
 _CARD_HEADING = "## Interview answer card"
 _CJK = r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]"
+_WIDE_PUNCT = r"[\u3000-\u303f\uff00-\uffef]"                  # ，。：；（）… carry their own spacing
+_CJK_OR_MARK = r"[\u2018-\u201d\u2460-\u24ff\u3000-\u303f\u3400-\u9fff\uff00-\uffef]"   # + “ ” ‘ ’ ① ②
 
 
 @dataclass(frozen=True)
@@ -40,13 +42,14 @@ class AnswerCard:
 
 
 def _join(lines: list[str]) -> str:
-    """Markdown lines joined as a renderer would, without the space a line break leaves between
-    two Chinese characters."""
+    """Markdown lines joined as a renderer would, without the space a line break leaves between two
+    Chinese characters or next to full-width punctuation (，。： need no space after them)."""
     text = ""
     for line in lines:
         line = line.strip()
         if text and line:
-            glue = "" if re.match(_CJK, text[-1]) and re.match(_CJK, line[0]) else " "
+            wide = re.match(_WIDE_PUNCT, text[-1]) or re.match(_WIDE_PUNCT, line[0])
+            glue = "" if wide or (re.match(_CJK_OR_MARK, text[-1]) and re.match(_CJK_OR_MARK, line[0])) else " "
             text += glue + line
         else:
             text += line
