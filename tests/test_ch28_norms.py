@@ -1,4 +1,5 @@
 """Chapter 28: the exercise references and `to_batch_norm` against PyTorch's BatchNorm1d."""
+import pytest
 import torch
 from torch import nn
 
@@ -63,3 +64,22 @@ def test_to_batch_norm_layer_equals_batchnorm1d():
         ref.bias.copy_(ln.bias)
     x = torch.randn(2, 6, 4) * 3
     torch.testing.assert_close(bn(x), ref(x.transpose(1, 2)).transpose(1, 2), rtol=1e-5, atol=1e-5)
+
+
+def test_to_batch_norm_handles_torch_norms_with_and_without_affine_parameters():
+    model = nn.Sequential(nn.LayerNorm(4, elementwise_affine=False), nn.RMSNorm(4), nn.LayerNorm(4))
+    with torch.no_grad():
+        model[1].weight.uniform_(0.5, 1.5)
+    bn = to_batch_norm(model)
+    assert all(isinstance(m, SequenceBatchNorm) for m in bn)
+    torch.testing.assert_close(bn[0].weight, torch.ones(4))
+    torch.testing.assert_close(bn[1].weight, model[1].weight)
+    torch.testing.assert_close(bn[1].bias, torch.zeros(4))
+    x = torch.randn(2, 6, 4) * 3 + 1
+    ref = nn.BatchNorm1d(4, affine=False).train()
+    torch.testing.assert_close(bn[0](x), ref(x.transpose(1, 2)).transpose(1, 2), rtol=1e-5, atol=1e-5)
+
+
+def test_to_batch_norm_rejects_a_norm_over_several_dimensions():
+    with pytest.raises(ValueError, match="normalized_shape"):
+        to_batch_norm(nn.Sequential(nn.LayerNorm((3, 4))))

@@ -95,8 +95,8 @@ def make_norm(kind: str, dim: int, eps: float = 1e-5) -> nn.Module:
 
 
 def to_batch_norm(model: nn.Module, momentum: float = 0.1) -> nn.Module:
-    """A deep copy of ``model`` in which every LayerNorm / RMSNorm is a SequenceBatchNorm with the same γ
-    (and β, zero for RMSNorm): the same network, normalizing across the batch instead of per token.
+    """A deep copy of ``model`` in which every LayerNorm / RMSNorm (the course's or PyTorch's) is a
+    SequenceBatchNorm with the same γ (and β, zero for RMSNorm; 1 and 0 for norms without affine parameters): the same network, normalizing across the batch instead of per token.
 
     The copy is in train mode, so each norm uses the statistics of the batch it is given (B, T, C).
     Running statistics start at mean 0, variance 1.
@@ -105,16 +105,27 @@ def to_batch_norm(model: nn.Module, momentum: float = 0.1) -> nn.Module:
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     check_probability("momentum", momentum)
     out = copy.deepcopy(model)
-    targets = [(name, m) for name, m in out.named_modules() if name and isinstance(m, (LayerNorm, RMSNorm, nn.LayerNorm))]
+    kinds = (LayerNorm, RMSNorm, nn.LayerNorm, nn.RMSNorm)
+    targets = [(name, m) for name, m in out.named_modules() if name and isinstance(m, kinds)]
     if not targets:
         raise ValueError("model must contain at least one LayerNorm or RMSNorm to replace")
     for name, norm in targets:
-        bn = SequenceBatchNorm(norm.weight.shape[0], eps=norm.eps, momentum=momentum)
+        if isinstance(norm, (nn.LayerNorm, nn.RMSNorm)) and len(norm.normalized_shape) != 1:
+            raise ValueError(f"normalized_shape of {name} must have one dimension (the channels), "
+                             f"got {tuple(norm.normalized_shape)}")
+        weight = getattr(norm, "weight", None)
+        bias = getattr(norm, "bias", None)
+        dim = norm.normalized_shape[0] if isinstance(norm, (nn.LayerNorm, nn.RMSNorm)) else norm.weight.shape[0]
+        eps = norm.eps if norm.eps is not None else torch.finfo(torch.float32).eps   # nn.RMSNorm's default
+        bn = SequenceBatchNorm(dim, eps=eps, momentum=momentum)
         with torch.no_grad():
-            bn.weight.copy_(norm.weight)
-            if getattr(norm, "bias", None) is not None:
-                bn.bias.copy_(norm.bias)
-        bn.to(norm.weight.device)
+            if weight is not None:                        # no affine parameters: γ = 1, β = 0
+                bn.weight.copy_(weight)
+            if bias is not None:
+                bn.bias.copy_(bias)
+        device = next((t.device for t in (weight, bias) if t is not None), None)
+        if device is not None:
+            bn.to(device)
         parent_name, _, child = name.rpartition(".")
         setattr(out.get_submodule(parent_name) if parent_name else out, child, bn)
     return out.train()

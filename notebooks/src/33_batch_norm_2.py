@@ -31,11 +31,13 @@
 # | claim | verdict | what is true | shown in |
 # |---|---|---|---|
 # | “提高稳定性：批归一化使得模型在不同批量上的训练结果更稳定，减少了模型对批量大小变化的敏感性” | **wrong** | BatchNorm *introduces* a dependence on batch size: its statistics get noisier as the batch shrinks (as 1/√B), and a classifier trained at batch 2 stays near chance where its LayerNorm twin learns. | Lab 1 |
-# | “减少方差：批归一化通过引入噪声…提高了模型的泛化能力” | **incomplete** | The noise is real and can regularize at moderate batch sizes; at small ones it drowns the signal (Lab 1). And the model is then *evaluated* with different statistics than it was trained with. | Labs 1–2 |
+# | “减少方差：批归一化通过引入噪声…提高了模型的泛化能力” | **incomplete** | The noise is real, but here it never helped: at no batch size did the BatchNorm classifier beat its LayerNorm twin, and at small batches the noise drowns the signal (Lab 1). And the model is then *evaluated* with different statistics than it was trained with. | Labs 1–2 |
 # | “加速训练…提高性能” | **incomplete** | True for image networks at large batches (Ioffe & Szegedy, 2015). Nothing in the answer distinguishes training mode (batch statistics) from evaluation mode (running averages), the source of BatchNorm's practical problems. | Lab 2 |
 # | (missing) | — | Autoregressive generation feeds one new token per sequence per step. Train-mode BatchNorm then normalizes over B vectors — or one: every prompt of a batch of one gets the same continuation. Eval-mode BatchNorm is consistent but computes a function the model was not trained as. | Lab 3 |
 
 # %%
+import copy
+
 import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
@@ -121,11 +123,13 @@ for norm in ("BatchNorm", "LayerNorm"):
             opt.zero_grad()
             loss.backward()
             opt.step()
-        results[norm, b] = {"eval": accuracy(net.eval(), x_test, y_test, 100),
-                            "train": accuracy(net.train(), x_test, y_test, b)}
+        results[norm, b] = {"eval": accuracy(net.eval(), x_test, y_test, 100),   # train mode last: it moves
+                            "train": accuracy(net.train(), x_test, y_test, b)}   # the running statistics
 for norm in ("BatchNorm", "LayerNorm"):
     print(f"{norm:>9}: test accuracy (eval mode) at batch", ", ".join(f"{b}: {results[norm, b]['eval']:.2f}"
                                                                    for b in batch_sizes))
+print("BatchNorm ahead of LayerNorm at any batch size:",
+      any(results["BatchNorm", b]["eval"] > results["LayerNorm", b]["eval"] for b in batch_sizes))
 
 fig, ax = plt.subplots(figsize=(5.5, 3.4))
 for norm, marker in (("BatchNorm", "o"), ("LayerNorm", "s")):
@@ -147,9 +151,11 @@ print("BatchNorm at batch 32 reaches 95 %:", results["BatchNorm", 32]["eval"] > 
 
 # %% [markdown]
 # All runs take the same number of steps, so small batches also see fewer examples — yet LayerNorm learns
-# from them, and BatchNorm does not: its layers are fed statistics that are mostly noise. That is the
-# opposite of “less sensitive to the batch size”. (In image models, *ghost batch norm* and GroupNorm were
-# invented for exactly this problem; Exercise 2 writes the former.)
+# from them. BatchNorm does not learn at batch 2 and lags at batch 4: its layers are fed statistics that are
+# mostly noise. That is the opposite of “less sensitive to the batch size”, and the noise bought no
+# regularization either: BatchNorm was never ahead. (In image models GroupNorm, Wu & He 2018, was invented
+# for exactly this small-batch problem. *Ghost batch norm*, which Exercise 2 writes, addresses the other
+# end: it keeps small-batch statistics inside a *large* batch, Hoffer et al. 2017.)
 
 # %% [markdown]
 # ## Lab 2 — Training mode and evaluation mode compute different functions
@@ -166,7 +172,7 @@ for b in batch_sizes:
 
 # %% [markdown]
 # LayerNorm has no modes: its two columns agree exactly (there is no dropout here). BatchNorm's
-# disagree, most at small batches. And a batch of one is not even defined in training mode — the
+# disagree at batches 2–8 and agree only at 32. And a batch of one is not even defined in training mode — the
 # variance of a single number is 0. PyTorch refuses:
 
 # %%
@@ -177,8 +183,8 @@ except ValueError as err:
     print("nn.BatchNorm1d, training mode, batch of one →", err)
 
 # %% [markdown]
-# Now a language model. `to_batch_norm` (chapter 28) turns the pretrained tiny GPT's 9 LayerNorms into
-# BatchNorms with the same γ and β; 30 AdamW steps of fine-tuning let it adapt to them, and fill its
+# Now a language model. `to_batch_norm` (chapter 28) turns each of the pretrained tiny GPT's LayerNorms into a
+# BatchNorm with the same γ and β; 30 AdamW steps of fine-tuning let it adapt to them, and fill its
 # running statistics. Its held-out loss in eval mode, and in train mode with batches of 1 … 32 sequences
 # of 32 tokens:
 
@@ -189,6 +195,7 @@ def token_stream(lines):
 
 train_ids, val_ids = token_stream(corpus_lines(1000, seed=3)), token_stream(held_out_lines(200))
 bn_model = to_batch_norm(model)
+print("LayerNorms replaced by BatchNorms:", sum(type(m).__name__ == "SequenceBatchNorm" for m in bn_model.modules()))
 optimizer = AdamW(bn_model.parameters(), lr=1e-3, weight_decay=0.0)
 draw = torch.Generator().manual_seed(0)
 for step in range(30):
@@ -200,7 +207,9 @@ for step in range(30):
 
 
 def held_out_loss(m, train_mode: bool, batch: int) -> float:
-    """Mean loss over the same 32 held-out windows of 32 tokens, fed ``batch`` windows at a time."""
+    """Mean loss over the same 32 held-out windows of 32 tokens, fed ``batch`` windows at a time.
+    Train mode runs on a copy: its forward passes would overwrite the running statistics of training."""
+    m = copy.deepcopy(m) if train_mode else m
     m.train(train_mode)
     x, y = lm_batch(val_ids, 32, 32, torch.Generator().manual_seed(1), device)
     with torch.inference_mode():
@@ -214,6 +223,8 @@ losses = {"LayerNorm (shipped)": [held_out_loss(model, False, b) for b in lm_bat
 print(f"{'sequences per batch:':>24}", "".join(f"{b:>7}" for b in lm_batches))
 for name, row in losses.items():
     print(f"{name:>24}", "".join(f"{v:>7.3f}" for v in row))
+print("BatchNorm: eval mode worse than train mode at every batch size:",
+      all(e > t for e, t in zip(losses["BatchNorm, eval mode"], losses["BatchNorm, train mode"])))
 
 fig, ax = plt.subplots(figsize=(5.5, 3.4))
 for (name, row), marker in zip(losses.items(), "s^o"):
@@ -228,8 +239,11 @@ fig.tight_layout()
 # %% [markdown]
 # The LayerNorm model and the eval-mode BatchNorm model give the same loss whatever the batch; the
 # train-mode BatchNorm model — the function that was actually trained — changes with it, and at no batch
-# size is it the eval-mode function. (The BatchNorm model had only 30 steps to adapt, so its gap to the
-# fully pretrained LayerNorm model says little; the point is the spread of its own rows.)
+# size is it the eval-mode function: the running averages score worse than the batch statistics the
+# model was trained with. Do not read train mode's lower loss as a better model: its statistics over each
+# window include the window's later tokens, chapter 28's leak from the future. (The BatchNorm model had
+# only 30 steps to adapt, so its gap to the fully pretrained LayerNorm model says little; the point is the
+# spread of its own rows.)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -248,7 +262,9 @@ print("loss independent of the batch — LayerNorm:", spread["LayerNorm (shipped
 
 # %%
 def greedy_with_cache(m, prompts, n_new, train_mode):
-    """prompts: (B, T0) ids -> (B, n_new) greedy continuation, with a KV cache, in the given mode."""
+    """prompts: (B, T0) ids -> (B, n_new) greedy continuation, with a KV cache, in the given mode
+    (train mode on a copy, so that the running statistics of training stay intact)."""
+    m = copy.deepcopy(m) if train_mode else m
     m.train(train_mode)
     ids, cache = prompts, None
     with torch.inference_mode():
@@ -276,8 +292,9 @@ for name, m, mode in (("LayerNorm", model, False), ("BatchNorm, train mode", bn_
 # %% [markdown]
 # In train mode the same prompt continues differently in each batch. In a batch of one it is worse: after
 # the prompt, each step normalizes a single vector, whose variance over the batch is 0, so every
-# BatchNorm outputs just its β and the logits no longer depend on the text at all. Four different prompts,
-# each generated alone:
+# BatchNorm outputs just its β and the logits no longer depend on the text at all. (`nn.BatchNorm1d`
+# refuses such a batch, as shown above; the course's `SequenceBatchNorm` computes it, so we can see the
+# result.) Four different prompts, each generated alone:
 
 # %%
 alone = [tok.decode(greedy_with_cache(bn_model, prompts[i:i + 1], 6, True)[0, 1:]) for i in range(4)]

@@ -31,7 +31,7 @@
 #
 # | claim | verdict | what is true | shown in |
 # |---|---|---|---|
-# | “批归一化是语言模型中常用的技术” | **wrong** | LMs use per-token norms: LayerNorm (GPT-2/3, BERT) or RMSNorm (T5, LLaMA) — RMSNorm drops the mean and β and costs less. | Lab 1 |
+# | “批归一化是语言模型中常用的技术” | **wrong** | LMs use per-token norms: LayerNorm (GPT-2/3, BERT) or RMSNorm (T5, LLaMA) — RMSNorm drops the mean and β, so it does less arithmetic; whether that is faster depends on the kernel (Lab 1). | Lab 1 |
 # | “加速训练：…减少了梯度消失和梯度爆炸的问题” | **incomplete** | For Transformers what shapes the gradients is *where* the norm sits. Post-LN, `LN(x + f(x))`, at Xavier initialization gives gradients that grow towards the output layers; pre-LN, `x + f(LN(x))`, keeps an un-normalized residual path (Xiong et al., 2020). | Lab 2 |
 # | “提高性能：尤其是在深度神经网络中，可以显著提高模型的训练效果” | **incomplete** | Post-LN Transformers were trained with a learning-rate warmup, and Xiong et al. (2020) showed that pre-LN can drop it; whether warmup matters at a given depth and rate is measured, not assumed. | Lab 3 |
 
@@ -109,10 +109,11 @@ print(f"RMSNorm / LayerNorm time — course: {timings['RMSNorm (course)'] / timi
 # Written out, RMSNorm does less work — one reduction fewer per token, no β to add and to update — and in
 # this run it was the faster of the two. The fused library functions tell a different story on a CPU:
 # `F.layer_norm` has a dedicated kernel, while `F.rms_norm` may be composed of several elementary
-# operations, so there the ratio can even exceed 1. RMSNorm's saving is real only with a kernel as good as
-# LayerNorm's, which GPU training stacks provide. Zhang & Sennrich (2019) measured 7 %–64 % faster running
-# times across their models at matching quality — one reason T5 and LLaMA use it. In a whole model the
-# norms are a small share of the work, so the end-to-end saving is smaller than the ratio of the norms.
+# operations, and in this run it was the *slower* one (the fused ratio above). RMSNorm's saving is real
+# only with a kernel as good as LayerNorm's. Zhang & Sennrich (2019), with such kernels, measured 7 %–64 %
+# faster running times across their models at matching quality — one reason T5 and LLaMA use it. In a
+# whole model the norms are a small share of the work, so the end-to-end saving is smaller than the ratio
+# of the norms.
 
 # %% [markdown]
 # ## Lab 2 — Pre-LN and post-LN: gradients at initialization
@@ -154,13 +155,17 @@ for ax, init, title in ((axes[0], "xavier", "Xavier init (Xiong et al.)"), (axes
     for post, marker in ((False, "o"), (True, "s")):
         ax.plot(range(1, 13), grads[post, init], marker=marker, label="post-LN" if post else "pre-LN")
     ax.set(yscale="log", xlabel="layer (1 = nearest the input)", ylabel="‖∂loss/∂W_ffn‖", title=title)
-    for axis in (ax.yaxis.set_major_formatter, ax.yaxis.set_minor_formatter):
-        axis(plt.matplotlib.ticker.StrMethodFormatter("{x:.2g}"))
+    ax.yaxis.set_major_formatter(plt.matplotlib.ticker.StrMethodFormatter("{x:.2g}"))
+    ax.yaxis.set_minor_formatter(plt.matplotlib.ticker.StrMethodFormatter("{x:.2g}") if init == "xavier"
+                                 else plt.matplotlib.ticker.NullFormatter())   # 2 decades: minor labels overlap
     ax.legend()
     ax.grid(alpha=0.3)
 fig.tight_layout()
 for (post, init), g in grads.items():
     print(f"{'post-LN' if post else 'pre-LN':>7}, {init:>6} init: last layer / first layer = {g[-1] / g[0]:.2f}")
+for init in ("xavier", "gpt2"):
+    print(f"{init:>6} init: mean gradient norm, post-LN / pre-LN = "
+          f"{sum(grads[True, init]) / sum(grads[False, init]):.3f}")
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -171,17 +176,19 @@ print("Xavier init — post-LN's gradients grow towards the output:", ratio[True
 # %% [markdown]
 # With Xavier initialization the two profiles point opposite ways: post-LN's gradients grow towards the
 # output layers — Xiong et al.'s finding, and their explanation for why post-LN needs a small learning
-# rate at the start — while pre-LN's shrink with depth, because each block adds to an un-normalized
-# residual stream whose scale grows. With the course's GPT-2 initialization (std 0.02, residual projections
-# scaled by 1/√(2L)) the sublayers start close to zero; both profiles are nearly flat and post-LN's
-# gradients are far smaller than pre-LN's: the initialization matters as much as the arrangement.
+# rate at the start — while pre-LN's shrink towards the output (Xiong et al.'s theory calls pre-LN's
+# "well-behaved"; NormFormer, Shleifer et al. 2021, reports this same early-layers-larger mismatch in
+# pre-LN models). With the course's GPT-2 initialization (std 0.02, residual projections scaled by
+# 1/√(2L)) the sublayers start close to zero; both profiles are nearly flat and post-LN's gradients are a
+# small fraction of pre-LN's (the mean ratio printed above): the initialization matters as much as the
+# arrangement.
 
 # %% [markdown]
 # ## Lab 3 — Warmup at depth
 #
 # Pre-LN and post-LN GPTs of 8 layers (Xavier init), trained with Adam for 120 steps at three peak
 # learning rates, with a constant rate or with a linear warmup over the first 40 steps. The 12 runs take
-# several minutes, so `tools/sweeps/ch38_warmup.py` ran them (seeded) and stored every loss curve in
+# too long for this notebook, so `tools/sweeps/ch38_warmup.py` ran them (seeded) and stored every loss curve in
 # `data/ch38_warmup.json`:
 
 # %%
@@ -246,8 +253,9 @@ print("post-LN at lr 0.01 stuck even with warmup:", abs(table[True, 0.01, sweep[
 # more — while the same run with 40 warmup steps learns as well as any run of the grid; at 0.01 it stalls
 # even with that warmup; at 0.001 it needs none. That is Xiong et al.'s result in miniature: post-LN's large
 # output-side gradients at initialization (Lab 2) call for a small rate at the start, which warmup
-# provides; pre-LN's do not, so it tolerates higher rates and can drop warmup (GPT-3 and LLaMA
-# still use a short one, which costs little).
+# provides; pre-LN's do not, so it tolerates higher rates and can drop warmup. Dropping it is not free,
+# though: at 0.01 warmup still lowered pre-LN's final loss, and at 0.001 it raised it (fewer steps at the
+# full rate) — see the table. GPT-3 and LLaMA, both pre-LN, still use a short warmup.
 #
 # One point re-run live — post-LN, no warmup, 0.003, the first 60 steps — to show that the stored file is
 # what this code produces:
@@ -322,19 +330,23 @@ quiz(38)
 # ## Interview answer card (面试回答要点)
 #
 # **中文：** 语言模型不用 BatchNorm，而用逐 token 的 LayerNorm 或 RMSNorm。RMSNorm 去掉了减均值和偏置 β，只除以均方根
-# 再乘 γ：少一次归约、参数减半，对零均值向量与 LayerNorm 完全相同，速度更快而效果相当（Zhang & Sennrich 2019），
-# 所以 T5、LLaMA 采用它。对深层 Transformer 更关键的是归一化的位置：Post-LN（原始 Transformer、BERT）是
+# 再乘 γ：少一次归约、参数减半，对零均值向量与 LayerNorm 完全相同。计算量更少，但是否真的更快取决于算子实现：
+# 本实验里手写版 RMSNorm 比手写 LayerNorm 快，而 PyTorch 在 CPU 上的 F.rms_norm 反而比融合的 F.layer_norm 慢；
+# 论文在有高效实现时测得提速 7%–64% 且效果相当（Zhang & Sennrich 2019），所以 T5、LLaMA 采用它。对深层 Transformer 更关键的是归一化的位置：Post-LN（原始 Transformer、BERT）是
 # LN(x + f(x))，Pre-LN（GPT-2 之后）是 x + f(LN(x))，残差通路不被归一化。Xavier 初始化下，Post-LN 的梯度越靠近输出层
-# 越大，Pre-LN 则随深度减小（Xiong et al. 2020）。本实验中 8 层模型、学习率 0.003：Post-LN 不加 warmup 停在一元
+# 越大（Xiong et al. 2020 的结论，也是它需要 warmup 的原因）；本实验中 Pre-LN 的梯度则是越靠近输出层越小。本实验中 8 层模型、学习率 0.003：Post-LN 不加 warmup 停在一元
 # 词频熵附近学不动，加 40 步 warmup 就能正常训练；Pre-LN 在各学习率下不加 warmup 也能训练。所以“BN 加速训练、减少
 # 梯度问题”答非所问：真正起作用的是逐 token 归一化和它所在的位置。
 #
 # **English:** LMs do not use BatchNorm; they use per-token LayerNorm or RMSNorm. RMSNorm drops the mean
 # subtraction and β — `x / RMS(x) · γ` — one reduction fewer and half the parameters, identical to LayerNorm
-# on zero-mean vectors, faster at equal quality (Zhang & Sennrich, 2019), hence T5 and LLaMA. For deep
+# on zero-mean vectors. Less arithmetic is faster only with a good kernel: written out here RMSNorm was
+# faster, PyTorch's CPU `F.rms_norm` slower than the fused `F.layer_norm`; with efficient kernels Zhang &
+# Sennrich (2019) report 7–64 % speed-ups at equal quality, hence T5 and LLaMA. For deep
 # Transformers the position matters more: post-LN `LN(x + f(x))` (original Transformer, BERT) versus pre-LN
 # `x + f(LN(x))` (GPT-2 on), whose residual path is never normalized. With Xavier init, post-LN's gradients
-# grow towards the output layers while pre-LN's shrink with depth (Xiong et al., 2020). In this chapter's
+# grow towards the output layers (Xiong et al., 2020: why it needs warmup), while here pre-LN's shrink
+# towards the output. In this chapter's
 # 8-layer runs at lr 0.003, post-LN without warmup stalls at the unigram entropy and learns with 40 warmup
 # steps; pre-LN trains without warmup at every rate tried. What stabilizes LM training is per-token
 # normalization and where it sits, not BatchNorm.
@@ -348,4 +360,6 @@ quiz(38)
 #   gradients at initialization, training without warmup.
 # - Vaswani et al. — *Attention Is All You Need* (2017): post-LN and the warmup schedule.
 # - Radford et al. — *Language Models are Unsupervised Multitask Learners* (GPT-2, 2019): pre-LN and a final norm.
+# - Shleifer, Weston, Ott — *NormFormer: Improved Transformer Pretraining with Extra Normalization* (2021):
+#   pre-LN's gradients larger at early layers than at late ones.
 # - Touvron et al. — *LLaMA: Open and Efficient Foundation Language Models* (2023): pre-normalization with RMSNorm.

@@ -165,28 +165,28 @@ QUIZ = Quiz([
         Option("Nothing: padding is zero, so it does not change the statistics", False,
                "Padding vectors are not zero after an embedding and a block, and even zeros pull the mean "
                "and variance; Lab 2 measures the error."),
-        Option("It depends on how much padding the batch happens to contain", True,
+        Option("It changes with how much padding the batch happens to contain", True,
                "The same sentence's output changed with its companions in Lab 2; LayerNorm's did not change at all."),
         Option("It is unchanged as long as the loss ignores padded positions", False,
                "The loss mask hides padded *targets*; the statistics of the real tokens are already polluted."),
     )),
     Question("28.q3", "Why does train-mode BatchNorm break a causal language model even without padding?", (
-        Option("Its statistics use every position, so token t sees the future", True,
+        Option("Its statistics span all positions, so position t sees the future", True,
                "The mean and variance over (batch, time) include later tokens: in Lab 3 changing only the last "
                "token moved the logits of every earlier position."),
-        Option("It normalizes away the position embeddings, so order is lost", False,
+        Option("It normalizes away the position embeddings, so word order is lost", False,
                "Positions survive normalization; the problem is which tokens enter the statistics."),
         Option("Its running statistics are updated too slowly for long texts", False,
                "Running statistics matter in eval mode; the leak happens in training mode with batch statistics."),
     )),
     Question("28.q4", "The common answer says BN “减少了模型对批量大小变化的敏感性”. Which norm's output for a "
-                      "given token is independent of the rest of the batch?", (
-        Option("BatchNorm, since its statistics are averaged", False,
+                      "given token is independent of the rest of the batch, in training as well?", (
+        Option("BatchNorm, since its statistics are averaged over many tokens", False,
                "Its statistics *are* the rest of the batch: Lab 2's sentence changed with its companions."),
-        Option("Both of them, once the model is in eval mode", False,
-               "In eval mode BN uses running statistics and is independent, but in training it is not — and "
-               "LayerNorm is independent in both modes."),
-        Option("LayerNorm, in training and in evaluation", True,
+        Option("BatchNorm, once a padding mask is applied", False,
+               "The mask keeps padding out of the statistics, but they are still other sentences' tokens: "
+               "Lab 2's masked BatchNorm output still changed with the companions."),
+        Option("LayerNorm, in training mode and in evaluation mode", True,
                "Its mean and variance come from the token's own C channels (difference 0 in Lab 2)."),
     )),
 ])

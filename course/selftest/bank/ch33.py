@@ -156,26 +156,31 @@ QUIZ = Quiz([
     ), misconception=True),
     Question("33.q2", "A BatchNorm language model generates with a KV cache in training mode, one prompt at a "
                       "time (batch of one). What happens after the prompt?", (
-        Option("The cache stores the statistics, so each step matches a full forward", False,
+        Option("The KV cache stores the statistics, so nothing changes", False,
                "A KV cache stores keys and values, not normalization statistics; Lab 3 shows the outputs differ."),
-        Option("Each new token is normalized alone: variance 0, output β, whatever the prompt", True,
-               "With one token per step each channel's variance is 0; every prompt got the same continuation."),
+        Option("Each step normalizes one vector: variance 0, so every norm gives β", True,
+               "With one token per step each channel's variance is 0, so the logits no longer depend on the "
+               "prompt: in Lab 3 four different prompts continued identically."),
         Option("Generation is fine; only the first token after the prompt is affected", False,
                "Every decoding step has one token per sequence; Lab 3's continuations collapse to one token."),
     )),
     Question("33.q3", "Switching the BatchNorm LM to eval mode made generation consistent. What does eval mode "
                       "change, and at what cost?", (
-        Option("It uses running statistics: a fixed per-token map, not the one trained", True,
-               "Training normalized with batch statistics; inference uses averages collected during training."),
+        Option("It uses running averages: one fixed map, not the function trained", True,
+               "Training normalized with batch statistics; inference uses averages collected during training. "
+               "Lab 2's eval-mode loss was worse than the train-mode loss at every batch size."),
         Option("It freezes γ and β, so the model cannot adapt to a new batch", False,
                "γ and β are fixed in both modes once trained; what changes is the mean and variance used."),
-        Option("It turns BatchNorm into LayerNorm, so nothing is lost", False,
+        Option("It turns BatchNorm into LayerNorm, so nothing is lost in the switch", False,
                "Eval-mode BN still uses per-channel statistics, just fixed ones; LayerNorm computes per-token ones."),
     )),
-    Question("33.q4", "During cached decoding, how many numbers per channel does a train-mode BatchNorm "
-                      "average over at each step, for a batch of B prompts?", (
-        Option("B·T, every token so far", False, "The cache holds keys and values, not the earlier activations."),
-        Option("B: one new token per prompt", True, "Only the new tokens pass through the norm at that step."),
-        Option("T: the tokens of one prompt", False, "BatchNorm averages across the batch, not along one sequence."),
+    Question("33.q4", "During cached decoding of a batch of prompts, what does a train-mode BatchNorm take its "
+                      "statistics over at each step after the prompt?", (
+        Option("Every token so far, of every prompt", False,
+               "The cache holds keys and values, not the earlier activations."),
+        Option("The one new token of each prompt in the batch", True,
+               "Only the new tokens pass through the norm at that step."),
+        Option("All the tokens of one prompt, the cached ones too", False,
+               "BatchNorm averages across the batch, and the cached tokens do not pass through the norm again."),
     )),
 ])

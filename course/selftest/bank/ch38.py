@@ -141,14 +141,15 @@ EXERCISES = [RMS, SUBLAYER]
 
 QUIZ = Quiz([
     Question("38.q1", "The common answer credits batch normalization with stable, fast training of language "
-                      "models. What actually decides whether a deep Transformer trains stably?", (
-        Option("Using BatchNorm, whose noise smooths the gradients", False,
+                      "models. In this chapter's 8-layer runs at lr 0.003 without warmup, what decided whether "
+                      "the model learned?", (
+        Option("Using BatchNorm, whose noise smooths gradients", False,
                "That is the common answer's claim; Transformer LMs do not use BatchNorm at all (chapters 28, 33)."),
         Option("Where the per-token norm sits: pre-LN or post-LN", True,
                "Lab 2 measures the gradient profile of both at initialization, Lab 3 their need for warmup."),
         Option("Whether the norm subtracts the mean (LayerNorm) or not", False,
-               "RMSNorm drops the mean and matches LayerNorm's quality (Zhang & Sennrich, 2019); the position "
-               "of the norm is what Lab 3 finds decisive."),
+               "RMSNorm drops the mean and matches LayerNorm's quality (Zhang & Sennrich, 2019); both Lab 3 "
+               "arrangements use LayerNorm, and only the position differed."),
     ), misconception=True),
     Question("38.q2", "What does RMSNorm leave out, compared with LayerNorm?", (
         Option("The division by a statistic of the vector", False, "RMSNorm still divides, by the root mean square."),
@@ -159,18 +160,21 @@ QUIZ = Quiz([
     Question("38.q3", "At initialization (Xavier, as in Xiong et al.), how did the gradient norms of the "
                       "feed-forward weights vary with depth in Lab 2?", (
         Option("Post-LN: larger near the output; pre-LN: larger near the input", True,
-               "Post-LN's grow towards the last layer; pre-LN's shrink with depth (ratios printed in Lab 2)."),
+               "Post-LN's grow towards the last layer; pre-LN's shrink with depth (ratios printed in Lab 2), "
+               "the mismatch that NormFormer (Shleifer et al., 2021) reports for pre-LN models."),
         Option("Both the same, since every layer is normalized", False,
                "The two arrangements differ in what the residual stream carries; their profiles differ."),
-        Option("Post-LN vanishing towards the output, pre-LN flat", False,
+        Option("Post-LN vanishing towards the output, pre-LN flat across the layers", False,
                "The printed ratios show post-LN's gradients growing towards the output."),
     )),
     Question("38.q4", "Why is RMSNorm used in LLaMA-style models instead of LayerNorm?", (
-        Option("It normalizes across the batch, which LayerNorm cannot", False,
+        Option("It normalizes across the batch, which LayerNorm cannot do", False,
                "RMSNorm, like LayerNorm, uses each token's own channels."),
-        Option("It is cheaper (one reduction, no β) and trains as well", True,
-               "Zhang & Sennrich (2019) report 7–64 % speed-ups at equal quality; Lab 1 measures the time here."),
-        Option("It avoids the need for a learning-rate warmup", False,
+        Option("Less work per token (no mean, no β) at equal quality", True,
+               "Zhang & Sennrich (2019) report 7–64 % speed-ups at equal quality. In Lab 1 the written-out "
+               "RMSNorm was faster, but PyTorch's CPU F.rms_norm was slower than the fused F.layer_norm: the "
+               "saving needs a kernel as good as LayerNorm's."),
+        Option("It removes the need for a learning-rate warmup", False,
                "Warmup is about the norm's *position* (pre/post), not its formula."),
     )),
 ])
