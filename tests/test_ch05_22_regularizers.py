@@ -97,3 +97,44 @@ def test_the_dropout_rates_chapter_5_quotes_are_the_library_defaults():
     gpt2, bert = GPT2Config(), BertConfig()
     assert gpt2.attn_pdrop == gpt2.resid_pdrop == gpt2.embd_pdrop == 0.1
     assert bert.attention_probs_dropout_prob == bert.hidden_dropout_prob == 0.1
+
+
+def _stored(name):
+    import json
+
+    import course
+    return json.loads((course.DATA_DIR / name).read_text())
+
+
+def test_the_claims_chapter_5_lab_3_makes_hold_on_the_stored_sweep():
+    runs = _stored("ch05_regularizers.json")["runs"]
+    best = {name: min(zip(c["val"], c["step"])) for name, c in runs.items()}
+    none, drop, attn = runs["none"], runs["dropout 0.2 (all sites)"], runs["attention dropout 0.2 only"]
+    gap = {name: c["val"][-1] - c["train"][-1] for name, c in runs.items()}
+    # dropout: higher training loss, smaller gap, lower final loss, but no lower (and no later) best point
+    assert drop["train"][-1] > none["train"][-1] and gap["dropout 0.2 (all sites)"] < gap["none"]
+    assert drop["val"][-1] < none["val"][-1]
+    assert best["dropout 0.2 (all sites)"][0] >= best["none"][0] and best["dropout 0.2 (all sites)"][1] <= best["none"][1]
+    # attention dropout alone is the milder dose
+    assert none["train"][-1] < attn["train"][-1] < drop["train"][-1]
+    # L2 in Adam underfits; label smoothing lowers both the best and the final validation loss
+    assert gap["L2 in Adam, λ=0.1"] < 0.5 * min(g for n, g in gap.items() if n != "L2 in Adam, λ=0.1")
+    smooth = runs["label smoothing 0.1"]
+    assert best["label smoothing 0.1"][0] < best["none"][0] and smooth["val"][-1] < none["val"][-1]
+
+
+def test_the_claims_chapter_22_lab_1_makes_hold_on_the_stored_sweep():
+    sweep = _stored("ch22_dropout_decay.json")
+    cell = {(r["dropout"], r["weight_decay"]): r for r in sweep["grid"]}
+    final = {k: r["val"][-1] for k, r in cell.items()}
+    stopped = {k: r["val"][early_stopping(r["val"], 3).best] for k, r in cell.items()}
+    gap = {k: r["val"][-1] - r["train"][-1] for k, r in cell.items()}
+    top_left, largest = (0.0, 0.0), (0.0, max(sweep["weight_decays"]))
+    assert min(cell, key=lambda k: cell[k]["train"][-1]) == top_left and max(gap, key=gap.get) == top_left
+    best_final, best_stopped = min(final, key=final.get), min(stopped, key=stopped.get)
+    assert best_final == best_stopped == (0.1, 3.0)             # the best cell the chapter names
+    # quiz 22.q4: more than a nat off the final loss, less than a tenth off the early-stopped one
+    assert final[top_left] - final[best_final] > 1 and 0 < stopped[top_left] - stopped[best_stopped] < 0.1
+    assert abs(gap[largest]) < 0.05 and final[largest] > 5  # too much: no gap, both high
+    # dropout 0.5 (no decay): final loss lower than without dropout, early-stopped loss higher
+    assert final[(0.5, 0.0)] < final[top_left] and stopped[(0.5, 0.0)] > stopped[top_left]

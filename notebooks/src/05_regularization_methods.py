@@ -96,16 +96,17 @@ block = model.blocks[0]
 sites = {
     "embedding sum (token + position)": model.drop.p,
     "attention weights, after softmax": block.self_attn.dropout,
-    "feed-forward output (inside the FFN)": block.ffn.drop.p,
-    "each residual branch, before the add": block.drop.p,
+    "each sub-layer's output, before the add": block.drop.p,
+    "feed-forward's own dropout (off)": block.ffn.drop.p,
 }
 for site, p in sites.items():
     print(f"{site:<40} p = {p}")
 
 # %% [markdown]
-# The last two sites sit on the same tensor for the feed-forward branch: the FFN drops its own output, and
-# the block drops the branch again before the residual add. What each branch loses, measured in training
-# mode on random inputs:
+# The block drops each sub-layer's output once, just before the residual add: the attention branch and
+# the feed-forward branch alike. `FeedForward` can drop its own output too, so the block builds it with
+# that rate at 0 — otherwise the feed-forward branch would be dropped twice, at 1 − (1 − p)² rather than p.
+# What each branch loses, measured in training mode on random inputs:
 
 # %%
 h = torch.randn(16, 32, setting.config.d_model)
@@ -114,13 +115,11 @@ with torch.no_grad():
     ffn_branch = block.drop(block.ffn(h))
 p = block.drop.p
 print(f"attention branch zeroed:    {(attention_branch == 0).float().mean().item():.3f}   (p = {p})")
-print(f"feed-forward branch zeroed: {(ffn_branch == 0).float().mean().item():.3f}   (1 − (1 − p)² = {1 - (1 - p) ** 2:.2f})")
+print(f"feed-forward branch zeroed: {(ffn_branch == 0).float().mean().item():.3f}   (p = {p})")
 
 # %% [markdown]
-# So the course's block drops its feed-forward branch twice, at an effective rate of 1 − (1 − p)². That is
-# a quirk of this code, not a Transformer convention: the 2017 Transformer (§5.4) and GPT-2 drop each
-# sub-layer's output once. Lab 3's "dropout 0.2 (all sites)" therefore hits the feed-forward branch harder
-# than 0.2.
+# Both branches lose a fraction p of their entries: the block drops each sub-layer's output once, as the
+# 2017 Transformer (§5.4) and GPT-2 do, so Lab 3's "dropout 0.2 (all sites)" drops both branches at 0.2.
 #
 # GPT-2 and BERT name the rates in their configurations (`attn_pdrop`, `resid_pdrop`, `embd_pdrop`;
 # `attention_probs_dropout_prob`, `hidden_dropout_prob`); the Hugging Face configurations default them to
@@ -253,9 +252,9 @@ fig.tight_layout()
 # - Without regularization the validation loss bottoms out early and then climbs while the training
 #   loss keeps falling: the model memorises its 60 lines.
 # - Dropout slows the memorising (a higher training loss, a smaller final gap) and flattens the climb,
-#   but in this run it does not lower the *best* validation point: it buys time more than quality.
-#   Attention dropout alone is a much milder dose (and, as Lab 2 measured, the all-sites run drops the
-#   feed-forward branch at more than 0.2).
+#   but in this run it neither lowers the *best* validation point nor delays it: it helps only a model trained
+#   on past that point.
+#   Attention dropout alone is a much milder dose.
 # - The same λ = 0.1 acts very differently in the two weight-decay rules. Decoupled decay shrinks each
 #   weight by (1 − lr·λ) per step, a factor printed with the table over the whole run: it changes little here
 #   (chapter 22 sweeps stronger values). As an L2 term inside Adam it dominates: the model underfits,

@@ -160,7 +160,7 @@ QUIZ = Quiz([
     Question("22.q4", "In Lab 1's grid, which number does the best setting improve most over no regularization?", (
         Option("The validation loss at the end of training", True,
                "At step 150 it falls by more than a nat from the unregularized corner (Lab 1 prints both), "
-               "while the early-stopped loss moves by a few hundredths."),
+               "while the early-stopped loss moves by less than a tenth."),
         Option("The early-stopped validation loss", False,
                "Early stopping already captures most of what regularization offers here; compare the two maps."),
         Option("The training loss, which regularization lowers", False,
