@@ -54,7 +54,8 @@ print("the labs will run on:", get_device().type)
 from course.chapters import CHAPTERS, available_chapters
 
 written = available_chapters(".")
-print(f"{len(written)} of the {len(CHAPTERS)} chapters are written so far.")
+print(f"All {len(CHAPTERS)} chapters are written." if len(written) == len(CHAPTERS)
+      else f"{len(written)} of the {len(CHAPTERS)} chapters are written so far.")
 
 # %% [markdown]
 # The map, by cluster: *study* is the time a chapter's header announces for reading and doing it,
