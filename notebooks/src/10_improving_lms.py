@@ -140,24 +140,24 @@ print("fit_power_law equals numpy's least-squares line:",
 
 # %% [markdown]
 # Both axes lower the loss, and on log–log axes the points lie roughly on straight lines: power laws with
-# diminishing returns. Both sets of points curve a little (above the line at the ends, below it in the
-# middle): the loss is approaching a floor — our grammar's sentences are random choices that no model can
-# predict — and a fixed budget of 200 steps may leave the largest model short of what it could reach.
-# Kaplan et al. (2020, *Scaling Laws for Neural Language Models*, eqs. 1.1–1.2) fit L(N) ∝ N^−0.076 over about six
-# orders of magnitude (768 to 1.5 billion non-embedding parameters) and L(D) ∝ D^−0.095 over about three (22 million
-# to 23 billion tokens of web text, D being the dataset's size, with early stopping); our exponents are larger. Hoffmann et al. (2022, *Training Compute-Optimal Large Language Models*, eq. 10) fit
-# L = E + A/N^0.34 + B/D^0.28 with an irreducible loss E = 1.69: their exponents describe the loss *above* E,
-# so they compare with a fit that has a floor, not with ours. **Caveat of scale:** our points span less than
-# two orders of magnitude (printed above), on a small synthetic grammar, at a fixed step budget, with no floor in
-# the fit. Exponents
+# diminishing returns. Both sets of points curve a little (above the line at the ends, below it in the middle):
+# the loss is approaching a floor — our grammar's sentences are random choices that no model can predict — and a
+# fixed budget of 200 steps may leave the largest model short of what it could reach. Kaplan et al. (2020,
+# *Scaling Laws for Neural Language Models*, eqs. 1.1–1.2) fit L(N) ∝ N^−0.076 over about six orders of
+# magnitude (768 to 1.5 billion non-embedding parameters) and L(D) ∝ D^−0.095 over about three (22 million to 23
+# billion tokens of web text, D being the dataset's size, with early stopping); our exponents are larger.
+# Hoffmann et al. (2022, *Training Compute-Optimal Large Language Models*, eq. 10) fit L = E + A/N^0.34 +
+# B/D^0.28 with an irreducible loss E = 1.69: their exponents describe the loss *above* E, so they compare with
+# a fit that has a floor, not with ours. **Caveat of scale:** our points span less than two orders of magnitude
+# (printed above), on a small synthetic grammar, at a fixed step budget, with no floor in the fit. Exponents
 # belong to the data and the regime, not to nature: measure them at your scale before extrapolating.
 #
-# The third panel is the data lesson. On a text of 4k or 8k tokens the 200 steps read every line many times
-# and even the best validation loss of the run is worse; from 16k tokens up, more text no longer helps,
-# because 200 steps cannot use it — the model and the step budget are now the limit. (The same panel says the
-# second panel's repeats are harmless here: 200 steps on the 64k-token text read it twice as often as the
-# 128k-token text, and lose nothing against it.) Size and data must grow together; Exercise 2 applies the published
-# rule for splitting a budget between them.
+# The third panel is the data lesson. On a text of 4k or 8k tokens the 200 steps read every line many times and
+# even the best validation loss of the run is worse; from 16k tokens up, more text no longer helps, because 200
+# steps cannot use it — the model and the step budget are now the limit. (The same panel says the second panel's
+# repeats are harmless here: 200 steps on the 64k-token text read it twice as often as the 128k-token text, and
+# lose nothing against it.) Size and data must grow together; Exercise 2 applies the published rule for
+# splitting a budget between them.
 #
 # ## Lab 2 — The learning rate and its schedule
 #
