@@ -90,7 +90,8 @@ for name, tok, sep in (("char bigram", chars, chars.encode("\n")), ("BPE bigram"
 total, count = text_nll(gpt, [words.encode(s) for s in eval_lines], words.eos_id)
 results["word GPT"] = (count, total)
 
-print(f"{len(eval_lines)} lines, {n_chars:,} characters (= bytes: the text is ASCII)\n")
+print(f"bigrams counted on {len(train_lines):,} training lines; BPE vocabulary: {bpe.vocab_size} tokens")
+print(f"evaluated on {len(eval_lines)} held-out lines, {n_chars:,} characters (= bytes: the text is ASCII)\n")
 print(f"{'model':<12} {'tokens':>7} {'tokens/char':>11} {'loss/token':>10} {'perplexity':>10} {'bits/char':>9}")
 for name, (n, nll) in results.items():
     print(f"{name:<12} {n:>7,} {n / n_chars:>11.3f} {nll / n:>10.3f} {perplexity(nll / n):>10.2f} "

@@ -234,16 +234,21 @@ print("|first update| / peak lr:", [f"{abs(v) / 0.03:.3f}" for v in w.detach().t
 # ## Lab 3 — Data quality: duplicates and noise
 #
 # Three training texts of the same size (about 64k tokens): clean; **duplicated**, where every second line
-# is replaced by one of 200 lines (half the text is repeats); and **noisy**, where 30 % of the lines have
-# their words shuffled. Same model, recipe and validation text:
+# is replaced by a copy of one of the text's first 200 lines (half the text is repeats); and **noisy**, where
+# each line has its words shuffled with probability 0.3 (the share printed below). Same model, recipe and
+# validation text:
 
 # %%
 by_data_kind = sweep["data"]
 for p in by_data_kind:
     print(f"{p['data']:>10}: {p['n_tokens']:,} tokens · validation loss {p['val_loss']:.4f}")
 loss_of = {p["data"]: p["val_loss"] for p in by_data_kind}
-distinct = set(training_lines("duplicated", 64_000))
-print(f"\nthe duplicated text's distinct lines hold {sum(len(s.split()) + 1 for s in distinct):,} tokens; clean texts "
+texts = {kind: training_lines(kind, 64_000) for kind in ("clean", "duplicated", "noisy")}
+print(f"\nduplicated: every second line is a copy, drawn from {len(set(texts['duplicated'][1::2]))} distinct lines; "
+      f"noisy: {sum(a != b for a, b in zip(texts['clean'], texts['noisy'])) / len(texts['clean']):.0%} of the lines "
+      f"shuffled")
+distinct = set(texts["duplicated"])
+print(f"the duplicated text's distinct lines hold {sum(len(s.split()) + 1 for s in distinct):,} tokens; clean texts "
       f"of about that size (third panel of Lab 1): " + ", ".join(
           f"{p['n_tokens']:,} tokens → {p['val_loss']:.4f}" for p in by_text if 10_000 < p["n_tokens"] < 40_000))
 
