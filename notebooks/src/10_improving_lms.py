@@ -417,12 +417,12 @@ quiz(10)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** 先定好评估（留出集上的损失/bits per byte，见第 9 章），再逐项测量。① 规模：损失随参数量和数据量按幂律下降，
+# **中文：** 先定好评估（留出集上的损失或每字节比特数，见第 9 章），再逐项测量。① 规模：损失随参数量和数据量按幂律下降，
 # 收益递减；两者要一起增长，按 Chinchilla 规则每个参数约 20 个 token（C ≈ 6ND）。② 数据：数量与质量并重，
 # 去重、过滤噪声文本能直接降低验证损失。③ 训练：学习率最关键，先做扫描；配合 AdamW、warmup + 余弦衰减，
 # 大学习率也能稳定训练。④ 正则化：预训练数据只过约一遍时几乎不过拟合，Dropout 常设得很小；LayerNorm 不是正则化，
 # 而是稳定优化。⑤ 换成 BERT 不是办法：BERT 是双向编码器（MLM），没有“给定前文预测下一个词”的分布——
-# 本实验中它对下一个词的猜测取决于后面还剩几个词，而生成时这是未知的；它也不能缓存 KV。预训练之后还有指令微调与偏好对齐。
+# 本实验中它对下一个词的猜测取决于后面还剩几个词，而生成时这是未知的；它也无法像 GPT 那样缓存键值（KV cache）。预训练之后还有指令微调与偏好对齐。
 #
 # **English:** First fix the evaluation (held-out loss or bits per byte, chapter 9), then measure each lever.
 # Scale: loss falls as a power law in parameters and in data, with diminishing returns; grow both together —
