@@ -3,8 +3,8 @@
 Five sweeps of a word-level GPT (2 layers, context 32) on the course corpus, each point trained from the
 same seed and evaluated on the same held-out lines (never in the training text):
 
-- ``params``   widths 16…128 at a fixed 200 steps on ample data          → loss vs parameters, L(N)
-- ``steps``    width 64 trained for 25…400 steps of fresh text             → loss vs training tokens, L(D)
+- ``params``   widths 16…128 at a fixed 200 steps on one 128k-token text (read 1.6×) → L(N)
+- ``steps``    width 64 trained for 25…400 steps on one 128k-token text (400 steps read it 3.2×) → L(D)
 - ``text``     width 64, 200 steps, on training texts of 4k…64k tokens: small texts are repeated many
                times (the validation loss reported is the best of the run: early stopping)
 - ``lr``       width 64, peak learning rates 3e-4…3e-2, warmup + cosine

@@ -182,14 +182,14 @@ QUIZ = Quiz([
         Option("Unknown until both are measured in bits per byte", True,
                "Divide each model's total NLL by the same text's size (bytes · ln 2); Lab 1 shows the ranking "
                "can reverse."),
-        Option("The word model, since a larger vocabulary always wins", False,
+        Option("The word model: its tokens carry more information each", False,
                "Vocabulary size decides nothing by itself; the total likelihood of the same text does."),
     ), misconception=True),
     Question("09.q2", "Why does BLEU clip n-gram counts and add a brevity penalty?", (
-        Option("To stop repetition and very short outputs from scoring high", True,
+        Option("To keep repeats and short outputs from scoring high", True,
                "Clipping caps each n-gram at its count in a reference; the penalty exp(1 − r/c) hits outputs "
                "shorter than the references, which precision alone would reward."),
-        Option("To make the score measure meaning, not only surface words", False,
+        Option("To measure meaning, not only surface words", False,
                "BLEU stays a surface n-gram overlap; paraphrases score low (Lab 3)."),
         Option("To make the corpus score the mean of the sentence scores", False,
                "Corpus BLEU pools counts before dividing; Lab 3 prints a different mean of sentence scores."),
@@ -205,18 +205,18 @@ QUIZ = Quiz([
     Question("09.q4", "A detector of a rare class (10 % of examples) reaches 90 % accuracy. What do you know?", (
         Option("Little: never predicting the class also gets 90 %", True,
                "Lab 2's do-nothing baseline scores 0.90 accuracy with F1 0; report precision, recall and F1."),
-        Option("That it is good, since 90 % is far above chance", False,
-               "Chance with the majority label is already 90 % here."),
-        Option("That its F1 score must also be about 0.9", False,
+        Option("That it is good, since 90 % is far above the 50 % of a coin flip", False,
+               "Always answering the majority label is already 90 % here; a coin flip is the wrong baseline."),
+        Option("That its F1 score is also about 0.9", False,
                "F1 of the rare class can be 0 at 90 % accuracy (Lab 2)."),
     )),
     Question("09.q5", "Why must validation text be text the model never trained on?", (
-        Option("Because seen text is scored better than the model's real skill", True,
+        Option("Seen text is scored above the model's real skill", True,
                "Lab 1: the GPT's perplexity on validation lines that were in its pretraining text is lower than "
                "on lines it never saw — contamination flatters the model."),
         Option("It need not: likelihood is unaffected by training", False,
                "Training raises the likelihood of exactly the text it saw (Lab 1)."),
-        Option("Only because seen text makes the loss higher", False,
+        Option("Because seen text makes the loss higher", False,
                "Lower, not higher: the model fits what it has seen."),
     )),
 ])

@@ -138,12 +138,13 @@ EXERCISES = [POWER, OPTIMAL]
 QUIZ = Quiz([
     Question("10.q1", "The common answer suggests improving a language model by moving to an architecture such "
                       "as BERT. For a GPT-style text generator, this…", (
-        Option("…helps: bidirectional context gives a stronger model", False,
-               "BERT's encoder sees the tokens on both sides; it has no left-to-right distribution to sample "
-               "from, and trained with next-token loss it would read the answer (chapter 13)."),
-        Option("…is not an option: BERT cannot generate left to right", True,
-               "BERT is an encoder trained by masked-LM, for understanding tasks. Generators improve with "
-               "scale, data, and a well-tuned optimizer and schedule (Labs 1–3)."),
+        Option("…helps a great deal, since seeing both sides of each word makes a stronger model", False,
+               "BERT reads both sides of every blank; it has no next-token distribution to sample from: in "
+               "Lab 4 its guess of the next word depends on how many words are still to come."),
+        Option("…misses the point: BERT has no next-word distribution", True,
+               "BERT is an encoder trained by masked-LM, for understanding tasks; given only the left context it "
+               "predicts worse than the GPT (Lab 4). Generators improve with scale, data, and a well-tuned "
+               "optimizer and schedule (Labs 1–3)."),
         Option("…helps only if BERT's weights are copied into the GPT", False,
                "Weights learnt with a bidirectional mask do not make a causal model; the measured levers of "
                "this chapter are size, data and training."),
@@ -157,32 +158,35 @@ QUIZ = Quiz([
                "Lab 2 measures a best rate in the middle of the sweep."),
     )),
     Question("10.q3", "The exponent fitted in Lab 1 differs from Kaplan et al.'s 0.076. What follows?", (
-        Option("Kaplan et al.'s measurement must have been wrong", False,
-               "Their fit spans six orders of magnitude of real text; ours spans one of a toy grammar."),
+        Option("Kaplan et al. measured wrongly; small models are the cleaner test", False,
+               "Their fit spans about six orders of magnitude of parameters on real text; ours spans less than "
+               "two (Lab 1) on a toy grammar."),
         Option("Exponents depend on data and scale; fit them at yours", True,
                "A simple synthetic corpus, tiny models and a fixed step budget give other exponents, and a few "
                "points cannot separate a power law from its floor."),
-        Option("Power laws do not describe language models at all", False,
+        Option("Power laws hold only at small scale, like ours", False,
                "They describe large models on real text well over many orders of magnitude; Lab 1 also finds the "
                "loss falling with size and data."),
     )),
     Question("10.q4", "Two training sets hold the same number of tokens; in one, half of the lines are copies of "
                       "a few hundred lines. Trained the same way, the model on the duplicated set…", (
-        Option("…does as well, since the token count is the same", False,
-               "Lab 3 measures a higher validation loss: repeats carry no new information."),
-        Option("…does better, since repeats act like extra epochs", False,
-               "Extra epochs on the same lines help less than new lines, and they invite memorizing (Lab 3)."),
-        Option("…does worse: it has seen fewer distinct lines", True,
-               "Lab 3: the duplicated set gives a higher validation loss than the clean one, in this run."),
+        Option("…does as well: the token count is equal", False,
+               "Lab 3 measures a higher validation loss for the duplicated set, in this run."),
+        Option("…does worse, only because it has fewer distinct lines", False,
+               "Lab 3: clean texts about as large as the duplicated set's distinct part do as well as the full "
+               "clean text; the copies themselves do the harm."),
+        Option("…does worse: the copies over-weight a few lines", True,
+               "Lab 3: half of what it reads is 200 lines; it fits them and its validation loss rises, beyond "
+               "what a clean text of the same distinct size loses."),
     )),
     Question("10.q5", "By the compute-optimal rule of Hoffmann et al. (2022), a model of 175B parameters "
                       "trained on 300B tokens (GPT-3) is…", (
         Option("…under-trained: it would want about 3.5T tokens", True,
                "About 20 tokens per parameter: 175B × 20 = 3.5T. Chinchilla (70B, 1.4T tokens) beat the larger "
-               "Gopher with the same compute."),
-        Option("…over-trained: 300B tokens is too many", False,
-               "300B tokens is under 2 tokens per parameter, far below the rule's 20."),
-        Option("…compute-optimal, as the rule asks for equal N and D", False,
+               "Gopher (280B, 300B tokens) with about the same compute (the cell after Exercise 2)."),
+        Option("…over-trained: 300B tokens is more than such a model can use", False,
+               "300B tokens is 1.7 tokens per parameter, far below the rule's 20."),
+        Option("…compute-optimal: the rule asks N = D", False,
                "The rule scales N and D together, at about 20 tokens per parameter, not N = D."),
     )),
 ])
