@@ -99,6 +99,7 @@ def _bleu_cases(g):
 
     return [
         {"hypothesis": words("the the the the"), "references": [words("the cat is on the mat")], "n": 1},
+        {"hypothesis": words("the the the"), "references": [words("the cat"), words("the dog")], "n": 1},
         {"hypothesis": words("one hundred one hundred one"), "references": [words("one hundred one"),
                                                                              words("hundred one hundred")], "n": 2},
         {"hypothesis": words("nine hundred nine"), "references": [words("nine hundred ninety nine"),
