@@ -85,8 +85,8 @@ def word_tags(word_of: list[int], piece_tags: list[str]) -> list[str]:
     word_of = _check_word_of(word_of)
     if isinstance(piece_tags, str) or not isinstance(piece_tags, (list, tuple)) or len(piece_tags) != len(word_of):
         raise ValueError(f"piece_tags must be a list with one tag per piece ({len(word_of)}), got {piece_tags!r:.80}")
-    _check_tags("piece_tags", piece_tags)
-    return [piece_tags[t] for t, w in enumerate(word_of) if t == 0 or word_of[t - 1] != w]
+    return _check_tags("piece_tags (at first pieces)",
+                       [piece_tags[t] for t, w in enumerate(word_of) if t == 0 or word_of[t - 1] != w])
 
 
 def drop_words(words: list[str], tags: list[str], drop: set[str]) -> tuple[list[str], list[str]]:

@@ -16,7 +16,7 @@ BAD_CALLS = [
     (align_labels, "word_of must be a list of word indices", lambda: align_labels([0, -1], ["O", "O"])),
     (align_labels, "word_of covers 0 words but tags has 1", lambda: align_labels([], ["O"])),
     (align_labels, "tags must hold BIO tags", lambda: align_labels([0, 1], [1, 0])),
-    (word_tags, "piece_tags must hold BIO tags", lambda: word_tags([0, 1], ["O", "PER"])),
+    (word_tags, "piece_tags (at first pieces) must hold BIO tags", lambda: word_tags([0, 1], ["O", "PER"])),
     (word_tags, "piece_tags must be a list with one tag per piece", lambda: word_tags([0, 0, 1], ["O", "O"])),
     (inside_tag, "tag must be a BIO tag", lambda: inside_tag("PER")),
     (drop_words, "drop must be a set of lower-case words", lambda: drop_words(["in", "Paris"], ["O", "B-LOC"], ["in"])),
