@@ -174,7 +174,7 @@ fig.tight_layout()
 # Trained only on true prefixes, the decoder has never seen a history with a mistake in it, and after one
 # wrong word its accuracy on the words that follow drops sharply: in free running one early error can
 # cost the rest of the output. This is *exposure bias* (Bengio et al., 2015; Ranzato et al., 2016), and it is why teacher-forced
-# accuracy, the number a training log shows, can only flatter the model in use (here the two are equal,
+# accuracy, the number a training log shows, tends to flatter the model in use (here the two are equal,
 # because the model rarely makes the first error). One caveat on the test: after a wrong first word the
 # right continuation is partly undefined ("twenty hundred …" is no number), so the drop mixes the decoder's
 # inexperience with histories that no continuation could repair. The cost differs too: free running repeats
@@ -448,7 +448,7 @@ quiz(47)
 # memory），而不是一个固定长度的向量——那是不带注意力的 RNN 结构；解码器由因果自注意力、交叉注意力和 FFN 组成，
 # 每一层、每一步都通过交叉注意力读取全部编码器状态（本实验中遮住任一位置，90% 以上的输出都会改变）。训练用 teacher forcing：解码器输入是
 # 右移一位的真实目标，一次前向即可对所有位置计算交叉熵（忽略 padding）；推理时自回归（free running），每步喂入自己
-# 上一步的输出直到 `<eos>`。两者的差距叫 exposure bias，teacher forcing 下的准确率会高估模型。解码用贪心或 beam
+# 上一步的输出直到 `<eos>`。两者的差距叫 exposure bias，teacher forcing 下的准确率往往高估模型。解码用贪心或 beam
 # search（保留累计对数概率最高的 k 个前缀，按长度归一化）；beam 找到的是概率更高的输出，不一定更好——本实验剩下的错误，
 # 模型给它们的分数都高于正确答案，换更宽的 beam 也无济于事。评估看生成结果：
 # exact match 和 corpus BLEU（截断 n-gram 精度的几何平均 × 简短惩罚，与 sacrebleu 一致）。GPT 这类仅解码器模型把源文本
@@ -460,7 +460,7 @@ quiz(47)
 # state at every step (hiding any one changed 90–98 % of the outputs here). Training uses teacher forcing: the decoder input is the
 # target shifted right, so one pass gives the cross-entropy at every position (padding ignored). Inference runs
 # free: each step is fed the model's own previous output until `<eos>`; the gap is exposure bias, and
-# teacher-forced accuracy overstates the model. Decoding is greedy or beam search (keep the k prefixes of highest
+# teacher-forced accuracy tends to overstate the model. Decoding is greedy or beam search (keep the k prefixes of highest
 # summed log-probability, length-normalized): more probable outputs, not necessarily better ones — here
 # the model scored every remaining error above its truth, so no wider beam could fix it. Score what is
 # generated: exact match and corpus BLEU (clipped n-gram precisions, geometric mean, brevity penalty; equal to
