@@ -46,6 +46,15 @@ def word_pieces(words: list[str], tokenizer) -> tuple[list[int], list[int]]:
     return ids, word_of
 
 
+def _check_tags(name: str, tags) -> list[str]:
+    if isinstance(tags, str) or not isinstance(tags, (list, tuple)):
+        raise TypeError(f"{name} must be a list of BIO tags, got {type(tags).__name__}")
+    bad = [t for t in tags if not (isinstance(t, str) and (t == "O" or (t[:2] in ("B-", "I-") and len(t) > 2)))]
+    if bad:
+        raise ValueError(f"{name} must hold BIO tags (B-X, I-X or O), got {bad[0]!r}")
+    return list(tags)
+
+
 def inside_tag(tag: str) -> str:
     """The tag a continuation piece of a word tagged ``tag`` gets: B-X → I-X; I-X and O unchanged."""
     if not isinstance(tag, str) or not (tag == "O" or tag[:2] in ("B-", "I-")):
@@ -61,10 +70,9 @@ def align_labels(word_of: list[int], tags: list[str], strategy: str = "first") -
     still read as valid BIO."""
     word_of = _check_word_of(word_of)
     check_in("strategy", strategy, ("first", "all"))
-    if isinstance(tags, str) or not isinstance(tags, (list, tuple)):
-        raise TypeError(f"tags must be a list of BIO tags, one per word, got {type(tags).__name__}")
-    if word_of and word_of[-1] != len(tags) - 1:
-        raise ValueError(f"word_of covers {word_of[-1] + 1} words but tags has {len(tags)}")
+    tags = _check_tags("tags", tags)
+    if (word_of[-1] + 1 if word_of else 0) != len(tags):
+        raise ValueError(f"word_of covers {word_of[-1] + 1 if word_of else 0} words but tags has {len(tags)}")
     out = []
     for t, w in enumerate(word_of):
         first = t == 0 or word_of[t - 1] != w
@@ -77,7 +85,8 @@ def word_tags(word_of: list[int], piece_tags: list[str]) -> list[str]:
     word_of = _check_word_of(word_of)
     if isinstance(piece_tags, str) or not isinstance(piece_tags, (list, tuple)) or len(piece_tags) != len(word_of):
         raise ValueError(f"piece_tags must be a list with one tag per piece ({len(word_of)}), got {piece_tags!r:.80}")
-    return [piece_tags[t] for t, w in enumerate(word_of) if t == 0 or word_of[t - 1] != w]
+    return _check_tags("piece_tags (at first pieces)",
+                       [piece_tags[t] for t, w in enumerate(word_of) if t == 0 or word_of[t - 1] != w])
 
 
 def drop_words(words: list[str], tags: list[str], drop: set[str]) -> tuple[list[str], list[str]]:

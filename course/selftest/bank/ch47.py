@@ -67,7 +67,9 @@ BEAM_STEP = Exercise(
 Every beam k extended by every token v gets the score `scores[k] + logp[k, v]`. Keep the `width` best of
 all K·V candidates (not the best per beam) and return a tuple of three tensors, best first:
 the new scores (float32 `(width,)`), the beam each came from (`parents`, int64 `(width,)`) and the token
-it added (`tokens`, int64 `(width,)`). The checks have no ties.""",
+it added (`tokens`, int64 `(width,)`). The checks have no ties. (The package's `beam_search` divides each score
+by the beam's length, which changes the ranking only between beams of different lengths; here all K beams
+have the same length.)""",
     mistakes=[
         Mistake("no_history", "rank by the beam's score so far plus the token's log-probability: "
                 "`scores[:, None] + logp`, not `logp` alone.", _no_history),
@@ -99,6 +101,7 @@ def _bleu_cases(g):
 
     return [
         {"hypothesis": words("the the the the"), "references": [words("the cat is on the mat")], "n": 1},
+        {"hypothesis": words("the the the"), "references": [words("the cat"), words("the dog")], "n": 1},
         {"hypothesis": words("one hundred one hundred one"), "references": [words("one hundred one"),
                                                                              words("hundred one hundred")], "n": 2},
         {"hypothesis": words("nine hundred nine"), "references": [words("nine hundred ninety nine"),
@@ -169,8 +172,9 @@ QUIZ = Quiz([
                "S × d numbers that grow with the source; hiding any one of them changes many outputs (Lab 2)."),
         Option("The mean of the encoder states, a fixed-size sentence embedding", False,
                "Pooling is what a sentence classifier does; a seq2seq decoder attends to every state separately."),
-        Option("The encoder's [CLS] vector, copied into every decoder step", False,
-               "There is no [CLS] summary in an encoder–decoder; cross-attention reads all positions."),
+        Option("Only the encoder state at the output word's own position", False,
+               "That is a hard one-to-one alignment; cross-attention weighs all S states at every step, and Lab 2's "
+               "\"seventeen\" draws on two source digits."),
     ), misconception=True),
     Question("47.q2", "During training with teacher forcing, what is the decoder's input at position t?", (
         Option("Its own prediction from position t − 1, as at inference", False,
@@ -180,15 +184,15 @@ QUIZ = Quiz([
         Option("The true target token t, hidden by the causal mask", False,
                "Position t's own target is what it must predict; its input is token t − 1."),
     )),
-    Question("47.q3", "Teacher-forced token accuracy on held-out data is higher than the accuracy of the same "
-                      "model's free-running outputs. Why?", (
-        Option("Under teacher forcing each step starts from a correct prefix", True,
-               "Free running feeds back its own errors, and the steps after a wrong word read a history never "
-               "seen in training (exposure bias): Lab 1 measures both."),
-        Option("Free running uses dropout at inference, teacher forcing not", False,
-               "Both were measured in eval mode; the difference is what the decoder is fed."),
-        Option("Teacher forcing uses a bidirectional decoder that sees the target", False,
-               "The decoder is causal in both regimes; it never sees the token it predicts."),
+    Question("47.q3", "In Lab 1, feeding the decoder one wrong first word (the rest of the history true) dropped its "
+                      "accuracy on the following words from 0.997 to 0.588. Why?", (
+        Option("Training fed it only correct prefixes, never a wrong word", True,
+               "Teacher forcing never shows a wrong history, so the decoder has not learnt to recover from one; "
+               "free running feeds back its own errors (exposure bias)."),
+        Option("The causal mask hides the wrong word, so the decoder loses its place", False,
+               "The causal mask hides only later positions; the wrong word is read, and that is the problem."),
+        Option("A wrong word shifts every later target by one position", False,
+               "The wrong word replaces the first one; every later word stays at its own position."),
     )),
     Question("47.q4", "Lab 3 decoded the held-out numbers with beams of width 1 to 8. What did the wider beams do "
                       "to exact match?", (
@@ -198,8 +202,9 @@ QUIZ = Quiz([
         Option("Nothing: the remaining errors are the model's own top choices", True,
                "Exact match is the same at every width, early and late in training; search cannot fix what the "
                "model ranks first."),
-        Option("Dropped it to zero, as every beam stops at the first <eos>", False,
-               "Finished beams are kept and compared after length normalization; the outputs stay complete."),
+        Option("Lowered it, since wider beams favour shorter outputs", False,
+               "Wider beams do favour short outputs in translation (Koehn & Knowles, 2017); here scores are divided "
+               "by length, and exact match did not move."),
     )),
     Question("47.q5", "What does corpus BLEU compute?", (
         Option("The fraction of generated outputs identical to their reference", False,

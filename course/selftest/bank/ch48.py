@@ -61,7 +61,8 @@ ALL_PIECES = Exercise(
     key="48.all_piece_labels", title="all_piece_labels",
     signature="all_piece_labels(word_of (T,), word_labels (W,), inside (n_tags,)) -> (T,) int64",
     reference=all_piece_labels, make_cases=_align_cases,
-    task="""Lab 2 labelled only the first piece of each word. Write the other strategy, "all pieces", on tensors.
+    task="""Lab 2's live run labelled only the first piece of each word; the stored sweep also trained the other
+strategy, "all pieces". Write that one on tensors, as a data collator would.
 
 - `word_of`: int64 `(T,)`, for each piece the index of the word it belongs to, in order (0, 0, 1, 2, 2, …);
   `-1` for special tokens such as [CLS] and [SEP].
@@ -103,6 +104,7 @@ def entity_true_positives(true_tags: list[list[str]], pred_tags: list[list[str]]
 
 def _tp_cases(g):
     return [
+        {"true_tags": [["B-LOC", "I-LOC", "O"]], "pred_tags": [["B-ORG", "I-ORG", "O"]]},
         {"true_tags": [["B-PER", "I-PER", "O", "B-LOC"], ["B-ORG", "I-ORG", "I-ORG", "O"]],
          "pred_tags": [["B-PER", "O", "O", "B-LOC"], ["B-ORG", "I-ORG", "I-ORG", "O"]]},
         {"true_tags": [["O", "B-PER", "I-PER", "O", "B-LOC", "I-LOC"]],
@@ -175,7 +177,7 @@ QUIZ = Quiz([
                "That is the common answer's assumption; Lab 3 measures entity F1 going down."),
         Option("It hurts: 'in', 'for', 'the' are cues to type and boundaries", True,
                "'works for X in Y' tells ORG from LOC and where one name ends; 'the' is inside names like "
-               "'the Alps'. Lab 3 measures the drop, also for a tagger trained on stripped text."),
+               "'the Andes'. Lab 3 measures the drop, also for a tagger trained on stripped text."),
         Option("Nothing: attention learns to ignore stop words anyway", False,
                "If the words are gone, attention cannot use them; Lab 3 measures the loss."),
     ), misconception=True),
@@ -197,12 +199,12 @@ QUIZ = Quiz([
                "The model reads every piece; only the loss and the read-out skip them."),
     )),
     Question("48.q4", "Why is NER scored with entity-level F1 rather than token accuracy?", (
-        Option("Most tokens are O, and half an entity is not an entity", True,
-               "A tagger that outputs only O already scores high token accuracy; entity F1 counts an entity "
-               "only with exact type and boundaries (Lab 1 prints both)."),
+        Option("A half-found entity still earns token credit, yet it is wrong", True,
+               "Token accuracy counts every right word, O's included; entity F1 counts an entity only with its exact "
+               "type and both boundaries. Lab 1 prints token accuracy 0.967 against entity F1 0.886."),
         Option("Token accuracy cannot be computed when words are split into pieces", False,
                "It can, per word; it is simply the wrong question for entities."),
         Option("Entity F1 is always higher, so it is the kinder metric", False,
-               "It is the stricter one: a boundary error costs a whole entity."),
+               "It is the stricter one: a boundary error costs a whole entity (Lab 1: 0.886 below 0.967)."),
     )),
 ])
