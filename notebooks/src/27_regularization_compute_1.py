@@ -200,9 +200,9 @@ fig.tight_layout()
 # What they buy, in this run: weight decay and label smoothing end below the plain model's validation
 # cross-entropy, and label smoothing also reaches the lowest point of the four — trained on a softened
 # target, it is still scored on the plain one. Its *training* loss is the highest of the four (last
-# column), since its smoothed target is not one-hot and cannot be matched exactly. Dropout slows memorisation: its curve is still falling at the last
-# step, yet its best is above the plain model's best, which came earlier, before the plain curve turned
-# up. Stopping the plain model at its best would have beaten dropout at no cost per step: the one
+# column), since its smoothed target is not one-hot and cannot be matched exactly. Dropout slows
+# memorisation: its curve is still falling at the last step, yet its best is above the plain model's
+# best, which came earlier, before the plain curve turned up. Stopping the plain model at its best would have beaten dropout at no cost per step: the one
 # "regularizer" that saves compute is stopping early, the subject of chapter 37.
 #
 # With one pass over a very large corpus there is little to memorise, which is why large LLMs often

@@ -20,8 +20,8 @@
 # %% [markdown]
 # ## Try first
 #
-# ALBERT-base has about a tenth of BERT-base's parameters. Is it ten times cheaper to run? Write down
-# which of its two tricks saves what.
+# ALBERT stores a small fraction of the parameters of a BERT of the same width and depth. Is it that much
+# cheaper to run? Write down which of its two tricks saves what.
 
 # %% [markdown]
 # ## What the common answer gets wrong

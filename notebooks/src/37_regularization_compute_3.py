@@ -123,8 +123,8 @@ print("the live run reproduces the stored curve (to 0.01):",
 # ## Lab 2 — Early stopping, the regularizer that saves compute
 #
 # None of the regularizers of chapter 27 makes a step cheaper: the same parameters, the same FLOPs, and
-# dropout adds mask work. Early stopping is different: it evaluates every few steps, keeps the best weights, and ends the run when the
-# validation loss has not improved for `patience` evaluations. On the live run above (deterministic: a run
+# dropout adds mask work. Early stopping is different: it evaluates every few steps, keeps the best
+# weights, and ends the run when the validation loss has not improved for `patience` evaluations. On the live run above (deterministic: a run
 # stopped at step s follows this same curve up to s), with patience 3 evaluations:
 
 # %%
@@ -157,7 +157,8 @@ print("the restored loss is the lowest of the curve:", live.eval_loss[kept] == m
 
 # %% [markdown]
 # Early stopping also answers the heat map: on the small sets, compare the *best* validation loss of the
-# sweep (what early stopping keeps) with the final one:
+# sweep (what early stopping keeps, provided its patience outlasts any plateau before the lowest point) with
+# the final one:
 
 # %%
 for n, e, f_row, b_row in zip(lines, seen, final, best):
