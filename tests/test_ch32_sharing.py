@@ -111,6 +111,5 @@ def test_count_albert_unshared_equals_hugging_face_bert_large():
     transformers = pytest.importorskip("transformers")
     config = transformers.BertConfig(vocab_size=30000, hidden_size=1024, num_hidden_layers=24,
                                      num_attention_heads=16, intermediate_size=4096)
-    stored, applied = count_albert(1024, 24, 4096, embed=1024, shared=False)
+    stored, _ = count_albert(1024, 24, 4096, embed=1024, shared=False)
     assert stored == _hf_count(transformers.BertModel, config)
-    assert applied == count_albert(1024, 24, 4096)[1]   # ALBERT-large applies the same weights per token
