@@ -158,14 +158,14 @@ EXERCISES = [EARLY_STOP, STEPS_FOR_EPOCHS]
 QUIZ = Quiz([
     Question("37.q1", "The common answer says a regularizer's strength is tuned “根据训练数据和模型规模” to find one "
                       "best balance. What did the sweep of Lab 1 show for dropout?", (
-        Option("A strength that helps at every data size", False,
+        Option("A rate that helped at every data size", False,
                "The same dropout that lowers the final validation loss at 60 and 150 lines raises it at 1,500 "
                "and 5,000 (Lab 1's heat map)."),
         Option("It helped at 60–150 lines, hurt at 1,500–5,000", True,
                "With few tokens seen many times the model memorises and dropout fights it; with plenty the "
                "model underfits and dropout only slows learning. Not a law: on the 30-line set every rate "
                "hurt (Lab 1)."),
-        Option("It helps more as the data grows, like model size", False,
+        Option("It helped more as the data grew, as model size does", False,
                "The opposite: the gain shrinks with data and turns into a loss (Lab 1)."),
     ), misconception=True),
     Question("37.q2", "Why is early stopping the cheapest regularizer?", (
