@@ -3,8 +3,8 @@ import torch
 
 import course.models.sharing
 from course.models import GPT, GPTConfig
-from course.models.sharing import (FactorizedEmbedding, FactorizedTiedHead, factorize_embeddings, low_rank,
-                                   share_layers)
+from course.models.sharing import (FactorizedEmbedding, FactorizedTiedHead, count_albert, factorize_embeddings,
+                                   low_rank, share_layers)
 
 PUBLIC_MODULES = [course.models.sharing]
 
@@ -20,6 +20,9 @@ BAD_CALLS = [
     (factorize_embeddings, "rank must be", lambda: factorize_embeddings(_gpt(), 0)),
     (factorize_embeddings, "tie_weights=True", lambda: factorize_embeddings(_gpt(tie_weights=False), 4)),
     (factorize_embeddings, "from_trained must be", lambda: factorize_embeddings(_gpt(), 4, from_trained="yes")),
+    (count_albert, "hidden must be", lambda: count_albert(0, 12, 3072)),
+    (count_albert, "layers must be", lambda: count_albert(768, 1.5, 3072)),
+    (count_albert, "shared must be", lambda: count_albert(768, 12, 3072, shared="yes")),
 ]
 
 NOTHING_TO_VALIDATE = {

@@ -1,4 +1,4 @@
-"""Chapter 37: early stopping equals Hugging Face's EarlyStoppingCallback; the epochs formula; the sweep
+"""Chapter 37: early stopping equals Hugging Face's EarlyStoppingCallback; steps for a number of epochs; the sweep
 file matches its script's recipe; every planted mistake is named."""
 import json
 from types import SimpleNamespace
@@ -38,8 +38,12 @@ def test_early_stop_equals_transformers_callback(seed, patience):
     assert CH.early_stop(losses, patience) == _hf_stop(losses, patience)
 
 
-def test_epochs_of_the_shared_setting():
-    assert CH.epochs(613, 150, 16, 32) == pytest.approx(150 * 16 * 32 / 613)
+def test_steps_for_epochs_inverts_the_epochs_of_the_heat_map():
+    """Lab 1 labels 60 lines (613 tokens) × 150 steps of 16 × 32 as 125.3 epochs: 150 steps reach 125
+    epochs, 149 do not."""
+    steps = CH.steps_for_epochs(613, 125.0, 16, 32)
+    assert steps == 150
+    assert (steps - 1) * 16 * 32 / 613 < 125.0 <= steps * 16 * 32 / 613
 
 
 def test_sweep_file_covers_the_grid_and_names_its_script():

@@ -6,6 +6,9 @@
   projection (Lan et al., 2020, ALBERT), tied to the output layer through the same two matrices.
 * :func:`low_rank` is the best rank-r factorization of a matrix (truncated SVD, Eckart–Young), used to
   start the factors from a trained embedding.
+* :func:`count_albert` counts an ALBERT (or, unshared and unfactorized, a BERT) encoder from its shape:
+  the parameters it stores and the weights it applies per token (equal to Hugging Face's counts:
+  ``tests/test_ch32_sharing.py``).
 """
 from __future__ import annotations
 
@@ -15,7 +18,8 @@ from torch import nn
 from ..validate import check_int, check_module, check_tensor
 from .gpt import GPT
 
-__all__ = ["share_layers", "factorize_embeddings", "low_rank", "FactorizedEmbedding", "FactorizedTiedHead"]
+__all__ = ["share_layers", "factorize_embeddings", "low_rank", "count_albert", "FactorizedEmbedding",
+           "FactorizedTiedHead"]
 
 
 def low_rank(weight: torch.Tensor, rank: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -94,3 +98,26 @@ def factorize_embeddings(model: GPT, rank: int, from_trained: bool = False) -> G
     model.tok_emb = factored
     model.head = FactorizedTiedHead(factored)
     return model
+
+
+def count_albert(hidden: int, layers: int, ffn: int, vocab: int = 30000, embed: int = 128, positions: int = 512,
+                 shared: bool = True) -> tuple[int, int]:
+    """(stored parameters, weights applied per token by the layers) of an ALBERT/BERT encoder with its pooler.
+
+    ALBERT: a V×E embedding table (with positions, two segments and a LayerNorm, all of width E), an E→H
+    projection when E ≠ H, one encoder block shared by all layers (``shared=True``) and a pooler.
+    BERT-style: ``embed=hidden`` (no projection) and ``shared=False`` (one block per layer). Every layer runs
+    its block on every token, shared or not, so the weights applied per token are ``layers × block``.
+    """
+    for name, value in (("hidden", hidden), ("layers", layers), ("ffn", ffn), ("vocab", vocab),
+                        ("embed", embed), ("positions", positions)):
+        check_int(name, value, minimum=1)
+    if not isinstance(shared, bool):
+        raise TypeError(f"shared must be True or False, got {shared!r}")
+    h = hidden
+    emb_table = (vocab + positions + 2) * embed + 2 * embed          # tokens, positions, segments, LayerNorm
+    mapping = embed * h + h if embed != h else 0                      # E -> H projection
+    block = 4 * (h * h + h) + 2 * h + (h * ffn + ffn) + (ffn * h + h) + 2 * h
+    pooler = h * h + h
+    stored = emb_table + mapping + (1 if shared else layers) * block + pooler
+    return stored, layers * block

@@ -33,7 +33,7 @@
 # | “通过在训练过程中引入噪声（如 Dropout），可以增强模型的鲁棒性” | incomplete | Dropout's noise exists only in training, so the model trains and predicts in two different modes. PyTorch's *inverted* dropout rescales during training so that inference is the identity and costs nothing. | Lab 3 |
 # | “通过调整超参数，可以在保持模型性能的同时，降低计算成本” | **wrong** | Turning the strength of a regularizer up or down does not change a step's cost. The regularizer that *saves* compute is early stopping: fewer steps (chapter 37). | Labs 1–2 |
 # | “自适应权重衰减…平衡模型性能和计算成本” | vague | No standard method of that name trades performance for compute. Weight decay costs one multiply per parameter per step, whatever its schedule. | Lab 1 |
-# | (missing) | — | Large LLMs often pretrain with **no** dropout at all — PaLM (Chowdhery et al., 2022, section 5) used 0 in pretraining and 0.1 in fine-tuning: with one pass over huge data there is little to overfit, and dropout would only cost. | Lab 2 |
+# | (missing) | — | Large LLMs often pretrain with **no** dropout at all — PaLM (Chowdhery et al., 2022, section 5) used 0 in pretraining and 0.1 in fine-tuning: with one pass over huge data there is little to overfit, and dropout would only cost. | cited; chapter 37 measures the data regime |
 
 # %%
 import statistics
@@ -131,59 +131,79 @@ print("bmm FLOPs with dropout = 3 × layers × 2 products × 2·B·T²·d:",
 # ## Lab 2 — What each one costs in time, and what it buys
 #
 # Cost only matters next to benefit. The shared setting overfits fast: 60 training lines, validation loss
-# at its lowest early, then climbing. Each variant trains on the same batches from the same initial
-# weights for 80 steps; the validation loss is the plain cross-entropy for all of them. Then a stopwatch:
-# the four trained runs take turns, one step each, for 15 rounds, so that all of them see the same load on
-# this machine, and we keep each one's median step time. Only the ratios matter.
+# at its lowest early, then climbing. The four variants start from the same initial weights, read the same
+# batches, and train **side by side**: at every step each one takes its turn, so all four see the same load
+# on this machine, and each training step is timed. Every few steps all four are scored on the same
+# validation batches with the **plain** cross-entropy, dropout off — label smoothing changes the training
+# loss, not the yardstick. Only the time ratios matter, not the milliseconds.
 
 # %%
-curves, runs = {}, {}
-for name in VARIANTS:
-    model, optimizer, loss_fn = runs[name] = make_run(name)
-    curves[name] = setting.train(model, optimizer, steps=80, eval_every=10, loss_fn=loss_fn, progress=False)
-dropout_model = runs["dropout 0.2"][0]          # Lab 3 looks at this one
-
+STEPS, EVAL_EVERY = 60, 15
+runs = {name: make_run(name) for name in VARIANTS}
+get_batch = {name: setting.batches() for name in VARIANTS}     # the same windows, in the same order
+train_loss = {name: [] for name in VARIANTS}
+val_loss = {name: [] for name in VARIANTS}
 times = {name: [] for name in VARIANTS}
-for _ in range(15):                             # round-robin: every variant sees the same machine load
-    for name, (model, optimizer, loss_fn) in runs.items():
+
+
+def validation_loss(model):
+    """Mean plain cross-entropy over the setting's validation batches, in eval mode."""
+    with eval_mode(model), torch.no_grad():
+        return statistics.mean(model(*b).loss.item() for b in setting.val_batches)
+
+
+for step in range(STEPS):
+    for name, (model, optimizer, loss_fn) in runs.items():     # round-robin: one step each, in turn
+        b = get_batch[name](step)
         with Timer() as t:
-            loss = loss_fn(model, batch)
+            loss = loss_fn(model, b)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
         times[name].append(t.seconds)
+        train_loss[name].append(loss.item())
+        if (step + 1) % EVAL_EVERY == 0:
+            val_loss[name].append(validation_loss(model))
+eval_steps = list(range(EVAL_EVERY, STEPS + 1, EVAL_EVERY))
 step_ms = {name: 1e3 * statistics.median(ts) for name, ts in times.items()}
+dropout_model = runs["dropout 0.2"][0]          # Lab 3 looks at this one
 
-print(f"{'variant':<20} {'ms per step':>11} {'× plain':>8} {'best val loss':>14} {'at step':>8} {'val loss at 80':>15}")
-for name, h in curves.items():
-    best = min(range(len(h.eval_loss)), key=h.eval_loss.__getitem__)
-    print(f"{name:<20} {step_ms[name]:>11.1f} {step_ms[name] / step_ms['plain']:>8.2f} {h.eval_loss[best]:>14.3f} "
-          f"{h.eval_step[best]:>8} {h.eval_loss[-1]:>15.3f}")
+print(f"{STEPS} steps per variant, validation every {EVAL_EVERY}; median of {STEPS} timed steps each")
+print(f"{'variant':<20} {'ms per step':>11} {'× plain':>8} {'best val loss':>14} {'at step':>8} "
+      f"{'val loss at ' + str(STEPS):>15} {'train loss, last 10':>20}")
+for name, curve in val_loss.items():
+    best = min(range(len(curve)), key=curve.__getitem__)
+    print(f"{name:<20} {step_ms[name]:>11.1f} {step_ms[name] / step_ms['plain']:>8.2f} {curve[best]:>14.3f} "
+          f"{eval_steps[best]:>8} {curve[-1]:>15.3f} {statistics.mean(train_loss[name][-10:]):>20.3f}")
 
 colors = ["#888888", "#d62728", "#1f77b4", "#2ca02c"]
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), gridspec_kw={"width_ratios": [1.6, 1]})
-for (name, h), color in zip(curves.items(), colors):
-    axes[0].plot(h.eval_step, h.eval_loss, color=color, lw=2, label=name)
-    axes[0].plot(h.step, h.loss, color=color, lw=0.7, alpha=0.5)
-axes[0].set(xlabel="step", ylabel="loss", ylim=(0, 7), title="Validation (thick) and training (thin) loss")
-axes[0].legend(fontsize=8)
-axes[1].barh(list(VARIANTS), [step_ms[n] for n in VARIANTS], color=colors)
-axes[1].invert_yaxis()
-axes[1].set(xlabel="median ms per training step (this machine)", title="Time per step")
+fig, axes = plt.subplots(1, 3, figsize=(13, 3.6), gridspec_kw={"width_ratios": [1, 1, 0.9]})
+for name, color in zip(VARIANTS, colors):
+    axes[0].plot(range(1, STEPS + 1), train_loss[name], color=color, lw=1, label=name)
+    axes[1].plot(eval_steps, val_loss[name], color=color, lw=2, marker="o", label=name)
+axes[0].set(xlabel="step", ylabel="training loss (each variant's own)", title="Training loss")
+axes[1].set(xlabel="step", ylabel="validation cross-entropy", title="Validation loss (same yardstick)")
+axes[1].legend(fontsize=8)
+axes[2].barh(list(VARIANTS), [step_ms[n] for n in VARIANTS], color=colors)
+axes[2].invert_yaxis()
+axes[2].set(xlabel="median ms per training step (this machine)", title="Time per step")
 for ax in axes:
     ax.grid(alpha=0.3)
 fig.tight_layout()
 
 # %% [markdown]
-# Read the table against Lab 1. In this run dropout and weight decay end below the plain model's
-# validation loss at the same parameter count and FLOPs. Dropout has the clearest price per step (its
-# ratio printed): mask draws at every site. Weight decay is one multiply per parameter inside the
-# optimizer step and label smoothing one mean over log-probabilities that cross-entropy computes anyway:
-# far less work, and on a busy machine their ratios wander around 1 from one run to the next. Label smoothing does not lower the validation *cross-entropy* here: it
-# deliberately makes predictions less confident (its use is calibration, chapter 30), and its *training*
-# loss cannot fall as low, since its target is not one-hot. Every model scored its best validation loss
-# before the last step — the one "regularizer" that saves compute is stopping early, the subject of
-# chapter 37.
+# Read the table against Lab 1: the same parameters and the same matmul FLOPs, but not the same time.
+# Dropout is the one with a visible price per step (its ratio printed): mask draws at every site. Weight
+# decay is one multiply per parameter inside the optimizer step and label smoothing one mean over
+# log-probabilities that cross-entropy computes anyway; in this run both time like the plain model.
+#
+# What they buy, in this run: weight decay and label smoothing end below the plain model's validation
+# cross-entropy, and label smoothing also reaches the lowest point of the four — trained on a softened
+# target, it is still scored on the plain one. Its *training* loss is the highest of the four (last
+# column), since its smoothed target is not one-hot and cannot be matched exactly. Dropout slows
+# memorisation: its curve is still falling at the last step, yet its best is above the plain model's
+# best, which came earlier, before the plain curve turned up. Stopping the plain model at its best would have beaten dropout at no cost per step: the one
+# "regularizer" that saves compute is stopping early, the subject of chapter 37.
 #
 # With one pass over a very large corpus there is little to memorise, which is why large LLMs often
 # pretrain without dropout (PaLM) and keep only weight decay, which is nearly free.
@@ -205,14 +225,15 @@ print(f"fraction zeroed {(dropped == 0).float().mean():.3f}, kept values {droppe
 
 # %% [markdown]
 # The expectation matches, but a network is not linear: the mean over masks of a network's output is not
-# the output with the mean mask. The trained dropout model from Lab 2, scored on the validation batches
-# both ways:
+# the output with the mean mask. The dropout model of Lab 2, exactly as it stopped there, scored on the
+# validation batches both ways:
 
 # %%
 val = setting.val_batches
 with torch.inference_mode():
     with eval_mode(dropout_model):
         eval_loss = statistics.mean(dropout_model(*b).loss.item() for b in val)
+        eval_first = dropout_model(*val[0]).loss.item()
         eval_twice = [dropout_model(*val[0]).logits for _ in range(2)]
     dropout_model.train()
     train_mode_losses = [statistics.mean(dropout_model(*b).loss.item() for b in val) for _ in range(3)]
@@ -223,10 +244,10 @@ with torch.inference_mode():
         mc_probs = torch.stack([dropout_model(*val[0]).logits.softmax(-1) for _ in range(8)]).mean(0)
     mc_loss = F.nll_loss(mc_probs.log().flatten(0, 1), val[0][1].flatten()).item()
 
-print(f"validation loss, eval mode (dropout off): {eval_loss:.3f}")
+print(f"validation loss, eval mode (dropout off): {eval_loss:.3f}  (Lab 2's last value: {val_loss['dropout 0.2'][-1]:.3f})")
 print("validation loss, train mode, 3 passes:   ", [round(v, 3) for v in train_mode_losses])
-print(f"average of 8 train-mode passes (MC dropout) on one batch: {mc_loss:.3f}, "
-      f"for {t_many.seconds / t_one.seconds:.1f} × the time of one pass")
+print(f"first validation batch: eval mode {eval_first:.3f}; average of 8 train-mode passes (MC dropout) "
+      f"{mc_loss:.3f}, for {t_many.seconds / t_one.seconds:.1f} × the time of one pass")
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -236,13 +257,13 @@ print("the two modes give different validation losses:", all(abs(eval_loss - v) 
 
 # %% [markdown]
 # The model the learner deploys is not the model that was trained: the same weights behave differently in
-# the two modes. Which mode scores lower depends on the model. Compare the printed losses: this model was
-# trained past its best validation point, its eval-mode predictions are over-confident, and the noise of
-# train mode softens them. Forgetting `model.eval()` at inference is still a bug — every prediction is
-# random, and no two calls agree. Averaging many train-mode passes (Monte Carlo dropout, Gal & Ghahramani,
-# 2016) turns the noise into a deliberate ensemble, at the price of one full forward pass per sample (the
-# time ratio printed above). The original dropout paper scaled by 1 − p *at inference*
-# instead; the inverted form used by PyTorch moves that multiply into training so inference pays nothing.
+# the two modes. In this run one train-mode pass scores worse than eval mode, and no two passes agree:
+# forgetting `model.eval()` at inference is a bug — every prediction is random. Averaging many
+# train-mode passes (Monte Carlo dropout, Gal & Ghahramani, 2016) is different: it turns the noise into a
+# deliberate ensemble, which on the first batch scores below eval mode here, at the price of one full
+# forward pass per sample (the time ratio printed above). The original dropout paper scaled by 1 − p
+# *at inference* instead; the inverted form used by PyTorch moves that multiply into training so inference
+# pays nothing.
 
 # %% [markdown]
 # ## Self-test
@@ -291,16 +312,16 @@ quiz(27)
 #
 # **中文：** 常见的正则化（Dropout、权重衰减、标签平滑）**不会**减少参数量，也不会减少矩阵乘法的 FLOPs：它们改变的是
 # 学到什么，而不是模型多大。代价要分开看：Dropout 每步要生成随机掩码并为反向传播保存掩码，训练时每步更慢、占用更多
-# 激活内存；推理时用 `model.eval()` 关闭，PyTorch 的反向 Dropout 在训练时除以 1−p，因此推理零开销（忘记 eval()
-# 会让预测随机、损失变差）。AdamW 的解耦权重衰减每个参数每步只多一次乘法，标签平滑只多一次对 log 概率的平均，几乎免费。
-# 真正节省计算的是早停（更少步数）以及改变结构（参数共享、低秩分解、剪枝、量化）。大模型预训练数据量大、
-# 只过一遍，常常不用 Dropout（如 PaLM），只保留权重衰减。
+# 激活内存；推理时用 `model.eval()` 关闭。PyTorch 用的是倒置 Dropout（inverted dropout），训练时把保留的值除以 1−p，
+# 因此推理时没有额外开销；忘记调用 eval() 则每次预测都带随机性，两次调用结果不同。AdamW 的解耦权重衰减每个参数每步
+# 只多一次乘法，标签平滑只多一次对 log 概率的平均，几乎免费。真正节省计算的是早停（更少步数）以及改变结构（参数共享、
+# 低秩分解、剪枝、量化）。大模型预训练数据量大、只过一遍，常常不用 Dropout（如 PaLM），只保留权重衰减。
 #
 # **English:** Dropout, weight decay and label smoothing do **not** reduce parameters or matmul FLOPs: they
 # change what is learnt, not the model's size. Their costs differ: dropout draws a random mask at every
 # site and keeps it for backward, so each training step is slower and holds more activation memory; at
 # inference `model.eval()` turns it off, and because PyTorch's inverted dropout divides by 1 − p during
-# training, inference costs nothing extra (forgetting eval() gives noisy predictions and a worse loss).
+# training, inference costs nothing extra (forgetting eval() makes every prediction random: no two calls agree).
 # Decoupled weight decay is one multiply per parameter per step; label smoothing one mean over
 # log-probabilities — nearly free. What saves compute is early stopping (fewer steps) and architectural
 # changes: sharing, factorization, pruning, quantization. LLMs pretrained on huge data for one epoch

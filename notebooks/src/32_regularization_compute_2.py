@@ -20,8 +20,8 @@
 # %% [markdown]
 # ## Try first
 #
-# ALBERT-base has about a tenth of BERT-base's parameters. Is it ten times cheaper to run? Write down
-# which of its two tricks saves what.
+# ALBERT stores a small fraction of the parameters of a BERT of the same width and depth. Is it that much
+# cheaper to run? Write down which of its two tricks saves what.
 
 # %% [markdown]
 # ## What the common answer gets wrong
@@ -29,7 +29,7 @@
 # | claim | verdict | what is true | shown in |
 # |---|---|---|---|
 # | “通过正则化，可以简化模型结构，减少参数数量，降低计算复杂度” | **wrong** | Fewer parameters and less compute are different things. Sharing one block across layers (ALBERT) cuts parameters but every layer still runs: the FLOPs of a step stay the same. Tying the output layer to the embedding saves V·d parameters and no FLOPs. | Labs 1–2 |
-# | “减少参数数量” as a regularizer | incomplete | Parameter sharing and low-rank factorization are *constraints* on the weights, and constraints can regularize — or just remove capacity. Which one happens is measured, not assumed: in Lab 1 some variants lose validation loss. | Lab 1 |
+# | “减少参数数量” as a regularizer | incomplete | Parameter sharing and low-rank factorization are *constraints* on the weights, and constraints can regularize — or just remove capacity. Which one happens is measured, not assumed: in Lab 1 tying lowers the best validation loss, while sharing the blocks and factorizing the embedding raise it. | Lab 1 |
 # | “正则化方法的超参数…可以在保持模型性能的同时，降低计算成本” | **wrong** | The knob that trades storage for quality here is a *rank* or a sharing pattern, and its price is read off a curve of loss against parameters. | Lab 3 |
 # | (missing) | — | The methods that really reduce parameters in LMs are architectural: tied input/output embeddings (Press & Wolf, 2017), cross-layer sharing and factorized embeddings (ALBERT, Lan et al., 2020), low-rank factors (LoRA's idea, chapter 42). | Labs 1–3 |
 
@@ -41,7 +41,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from course.models import count_parameters
-from course.models.sharing import factorize_embeddings, low_rank, share_layers
+from course.models.sharing import count_albert, factorize_embeddings, low_rank, share_layers
 from course.pretrained import held_out_lines, load_tiny_gpt
 from course.runtime import seed_everything
 from course.train import AdamW
@@ -50,22 +50,25 @@ from course.train.overfitting import overfit_setting
 seed_everything(0)
 setting = overfit_setting(60)          # the shared setting of chapters 5, 22, 27, 32 and 37
 batch = setting.batches()(0)
+cfg = setting.config
+print(f"the setting's GPT: {cfg.n_layers} layers, d = {cfg.d_model}, V = {cfg.vocab_size}, context {cfg.context}")
 
 # %% [markdown]
 # ## Lab 1 — Tying, sharing, factorizing: parameters, FLOPs and validation loss
 #
-# Five variants of the setting's 2-layer GPT (d = 64, V = 232): an **untied** output layer; the default
-# **tied** one; tied with the two blocks **shared** (`share_layers`: one block applied twice); tied with a
-# **factorized** embedding of rank 16 (`factorize_embeddings`: V×16 and 16×64 instead of V×64); and both,
-# **ALBERT-style**. Same initial seed, same batches, 60 steps.
+# Four variants of the setting's GPT (its shape printed above): an **untied** output layer; the default
+# **tied** one; tied with the two blocks **shared** (`share_layers`: one block applied twice); and tied with
+# a **factorized** embedding of rank 16 (`factorize_embeddings`: V×16 and 16×d instead of V×d). Same
+# initial seed, same batches and validation every 15 steps as in chapter 27, so the tied model here is
+# chapter 27's plain one; we stop at 45 steps, where that model reached its best validation loss there.
 
 # %%
+STEPS = 45
 VARIANTS = {
     "untied": lambda: setting.model(tie_weights=False),
     "tied": lambda: setting.model(),
     "tied + shared blocks": lambda: share_layers(setting.model()),
     "tied + factorized (r=16)": lambda: factorize_embeddings(setting.model(), 16),
-    "ALBERT-style (both)": lambda: factorize_embeddings(share_layers(setting.model()), 16),
 }
 results = {}
 for name, build in VARIANTS.items():
@@ -73,8 +76,8 @@ for name, build in VARIANTS.items():
     with FlopCounterMode(display=False) as counter:
         model(*batch).loss.backward()
     model.zero_grad()
-    history = setting.train(model, AdamW(model.parameters(), lr=3e-3, weight_decay=0.0), steps=60,
-                            eval_every=10, progress=False)
+    history = setting.train(model, AdamW(model.parameters(), lr=3e-3, weight_decay=0.0), steps=STEPS,
+                            eval_every=15, progress=False)
     results[name] = {"params": count_parameters(model), "flops": counter.get_total_flops(), "history": history}
 
 # %%
@@ -86,103 +89,81 @@ print("sharing leaves the FLOPs unchanged:", results["tied + shared blocks"]["fl
 print("tying leaves the FLOPs unchanged:  ", results["untied"]["flops"] == results["tied"]["flops"])
 
 # %%
-print(f"{'variant':<26} {'best val loss':>13} {'at step':>8} {'val loss at 60':>15}")
+print(f"{'variant':<26} {'best val loss':>13} {'at step':>8} {'val loss at ' + str(STEPS):>15}")
 for name, r in results.items():
     h = r["history"]
     best = min(range(len(h.eval_loss)), key=h.eval_loss.__getitem__)
     r["best"] = h.eval_loss[best]
     print(f"{name:<26} {h.eval_loss[best]:>13.3f} {h.eval_step[best]:>8} {h.eval_loss[-1]:>15.3f}")
 
-colors = ["#888888", "#1f77b4", "#2ca02c", "#ff7f0e", "#d62728"]
+colors = ["#888888", "#1f77b4", "#2ca02c", "#ff7f0e"]
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
 for (name, r), color in zip(results.items(), colors):
     h = r["history"]
-    axes[0].plot(h.eval_step, h.eval_loss, color=color, lw=2, label=name)
+    axes[0].plot(h.eval_step, h.eval_loss, color=color, lw=2, marker="o", label=name)
     axes[1].scatter(r["params"] / 1e3, r["best"], color=color, s=60, zorder=3)
     axes[1].annotate(name, (r["params"] / 1e3, r["best"]), xytext=(6, 4), textcoords="offset points", fontsize=8)
 axes[0].set(xlabel="step", ylabel="validation loss", title="Validation loss, 60 training lines")
 axes[0].legend(fontsize=8)
 axes[1].set(xlabel="parameters (thousands)", ylabel="best validation loss",
-            title="Parameters saved vs loss", xlim=(40, 150))
+            title="Parameters saved vs loss", xlim=(50, 150))
+axes[1].margins(y=0.15)
 for ax in axes:
     ax.grid(alpha=0.3)
 fig.tight_layout()
 
 # %% [markdown]
-# Read the two tables together. Tying is free in FLOPs and, in this run, costs nothing in loss — the
-# untied model has V·d more weights to memorise with. Sharing the blocks removes a whole block's weights at
-# the same FLOPs, for the loss difference printed above. Factorizing the embedding saves little here —
-# V = 232 is tiny, so V·d was a small part of the model — and it even cuts FLOPs a little, because the
-# tied output layer now runs through the rank-16 bottleneck too; in this run it is the variant that loses
-# most. A constraint is not automatically a regularizer: whether it helps is a measurement.
+# Read the two tables together. Tying is free in FLOPs and, in this run, even lowers the best validation
+# loss — the untied model has V·d more weights to fit its few lines with. Sharing the blocks removes a whole
+# block's weights at the same FLOPs, for the loss difference printed above. Factorizing the embedding
+# saves the least here — V is tiny, so V·d was a small part of the model — and it even cuts FLOPs a
+# little, because the tied output layer now runs through the rank-16 bottleneck too; in this run it is
+# the variant that loses most. A constraint is not automatically a regularizer: whether it helps is a
+# measurement.
 
 # %% [markdown]
 # ## Lab 2 — At ALBERT's scale
 #
 # The factorized embedding was designed for V = 30,000 and widths up to 4,096, where V·d is large.
-# Hugging Face's `AlbertModel`, built from its config on PyTorch's `meta` device (shapes only: no memory, no
-# download), gives the sizes of the four ALBERT models; the same function of our own, `count_albert`, must
-# agree. Our formula also gives the *applied* weights per token: every layer runs its (shared) block.
-
-# %%
-from transformers import AlbertConfig, AlbertModel, BertConfig, BertModel
-
-ALBERT = {"base": (768, 12, 12, 3072), "large": (1024, 24, 16, 4096),
-          "xlarge": (2048, 24, 16, 8192), "xxlarge": (4096, 12, 64, 16384)}   # H, layers, heads, FFN
-
-
-def count_albert(hidden, layers, ffn, vocab=30000, embed=128, positions=512, shared=True):
-    """(stored parameters, weights applied per token) of an ALBERT/BERT encoder with its pooler."""
-    h = hidden
-    emb_table = (vocab + positions + 2) * embed + 2 * embed          # tokens, positions, segments, LayerNorm
-    mapping = embed * h + h if embed != h else 0                      # E -> H projection
-    block = 4 * (h * h + h) + 2 * h + (h * ffn + ffn) + (ffn * h + h) + 2 * h
-    pooler = h * h + h
-    stored = emb_table + mapping + (1 if shared else layers) * block + pooler
-    return stored, layers * block
-
-
-def hf_count(model_class, config):
-    with torch.device("meta"):
-        return sum(p.numel() for p in model_class(config).parameters())
-
+# `count_albert` (in `course.models.sharing`) counts an ALBERT encoder from its shape — the parameters it
+# stores, and the weights it *applies* per token, since every layer runs its (shared) block. Its stored
+# counts equal those of Hugging Face's `AlbertModel` and `BertModel` built from the same configs (checked
+# in `tests/test_ch32_sharing.py`, on PyTorch's `meta` device); here they stand next to the paper's table.
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print(f"{'model':<14} {'stored (HF)':>12} {'ours':>12} {'applied per token, all layers':>31}")
-for name, (h, layers, heads, ffn) in ALBERT.items():
-    config = AlbertConfig(vocab_size=30000, embedding_size=128, hidden_size=h, num_hidden_layers=layers,
-                          num_attention_heads=heads, intermediate_size=ffn)
+ALBERT = {"base": (768, 12, 3072), "large": (1024, 24, 4096),
+          "xlarge": (2048, 24, 8192), "xxlarge": (4096, 12, 16384)}   # hidden H, layers, FFN (E = 128)
+PAPER = {"base": 12, "large": 18, "xlarge": 60, "xxlarge": 235, "BERT-large": 334}   # Lan et al., table 1 (M)
+print(f"{'model':<14} {'stored':>10} {'paper':>7} {'applied per token, all layers':>31}")
+for name, (h, layers, ffn) in ALBERT.items():
     stored, applied = count_albert(h, layers, ffn)
-    print(f"ALBERT-{name:<7} {hf_count(AlbertModel, config) / 1e6:>10.1f} M {stored / 1e6:>10.1f} M "
-          f"{applied / 1e6:>29.1f} M  same: {hf_count(AlbertModel, config) == stored}")
-bert_large = BertConfig(vocab_size=30000, hidden_size=1024, num_hidden_layers=24, num_attention_heads=16,
-                        intermediate_size=4096)
-stored, applied = count_albert(1024, 24, 4096, embed=1024, shared=False)
-print(f"{'BERT-large':<14} {hf_count(BertModel, bert_large) / 1e6:>10.1f} M {stored / 1e6:>10.1f} M "
-      f"{applied / 1e6:>29.1f} M  same: {hf_count(BertModel, bert_large) == stored}")
-albert_large = count_albert(1024, 24, 4096)
-print(f"BERT-large stores {stored / albert_large[0]:.1f} × ALBERT-large's parameters; "
-      f"same weights applied per token: {applied == albert_large[1]}")
+    print(f"ALBERT-{name:<7} {stored / 1e6:>8.1f} M {PAPER[name]:>5} M {applied / 1e6:>29.1f} M")
+bert_stored, bert_applied = count_albert(1024, 24, 4096, embed=1024, shared=False)
+print(f"{'BERT-large':<14} {bert_stored / 1e6:>8.1f} M {PAPER['BERT-large']:>5} M {bert_applied / 1e6:>29.1f} M")
+albert_large, albert_xxlarge = count_albert(1024, 24, 4096), count_albert(4096, 12, 16384)
+print(f"BERT-large stores {bert_stored / albert_large[0]:.1f} × ALBERT-large's parameters; "
+      f"ALBERT-xxlarge applies {albert_xxlarge[1] / bert_applied:.1f} × BERT-large's weights per token")
 
 # %% [markdown]
-# ALBERT-large stores about a nineteenth of BERT-large's parameters but applies exactly the same weights per
-# token: the same compute (both ratios printed above). ALBERT-xxlarge stores fewer parameters than
-# BERT-large and applies several times more per token: fewer parameters, more compute. The paper's table 1
-# lists 12M, 18M, 60M and 235M; the encoders counted here (with pooler, without the pre-training heads)
-# agree for the smaller models and are a little smaller for the largest.
+# ALBERT-large stores about a nineteenth of BERT-large's parameters (ratio printed), yet both run 24 blocks
+# of the same shape on every token: the same weights applied, hence the same compute — the sharing that
+# Lab 1 measured with `FlopCounterMode` on our own model. ALBERT-xxlarge stores fewer parameters than
+# BERT-large and applies many times more per token (ratio printed): fewer parameters, more compute.
+# Against the paper's table 1, the encoders counted here (with pooler, without the pre-training heads)
+# agree to within 1 M for base, large and BERT-large and are smaller for xlarge and xxlarge.
 
 # %% [markdown]
 # ## Lab 3 — Low-rank factorization of a trained embedding
 #
-# Factorizing need not start from scratch. The shipped pretrained tiny GPT has a 232 × 128 tied embedding;
+# Factorizing need not start from scratch. The shipped pretrained tiny GPT has a tied V × d embedding;
 # `factorize_embeddings(model, r, from_trained=True)` replaces it by the best rank-r factors of the trained
 # matrix (a truncated SVD, `low_rank`). No retraining: we read the loss on held-out text that the model
 # never saw, at each rank.
 
 # %%
 gpt, tok = load_tiny_gpt()
-stream = torch.tensor([i for line in held_out_lines(300) for i in tok.encode(line) + [tok.eos_id]])
+stream = torch.tensor([i for line in held_out_lines(150) for i in tok.encode(line) + [tok.eos_id]])
 T = gpt.config.context
 n = (len(stream) - 1) // T
 x, y = stream[:n * T].view(n, T), stream[1:n * T + 1].view(n, T)
@@ -200,7 +181,8 @@ compressed = {}
 for r in ranks:
     model = factorize_embeddings(copy.deepcopy(gpt), r, from_trained=True)
     compressed[r] = (count_parameters(model.tok_emb), held_out_loss(model))
-print(f"full embedding: {embedding.numel():,} parameters, held-out loss {full_loss:.3f}")
+print(f"full {tuple(embedding.shape)} embedding: {embedding.numel():,} parameters, "
+      f"held-out loss {full_loss:.3f} on {x.numel():,} tokens")
 for r, (size, loss) in compressed.items():
     print(f"rank {r:>3}: {size:>6,} parameters in the factors, held-out loss {loss:.3f} ({loss - full_loss:+.3f})")
 
@@ -212,7 +194,7 @@ axes[1].plot([compressed[r][0] / 1e3 for r in ranks], [compressed[r][1] for r in
 for r in ranks:
     axes[1].annotate(f"r={r}", (compressed[r][0] / 1e3, compressed[r][1]), xytext=(4, 4),
                      textcoords="offset points", fontsize=8)
-axes[1].axhline(full_loss, color="gray", ls=":", label="full 232×128 embedding")
+axes[1].axhline(full_loss, color="gray", ls=":", label=f"full {embedding.shape[0]}×{embedding.shape[1]} embedding")
 axes[1].set(xlabel="embedding parameters (thousands)", ylabel="held-out loss", title="Loss vs rank, no retraining")
 axes[1].legend(fontsize=8)
 for ax in axes:
@@ -229,8 +211,9 @@ print("squared error at rank 16 = sum of the dropped squared singular values:",
 
 # %% [markdown]
 # The error of the best rank-r approximation is exactly the energy of the dropped singular values
-# (Eckart–Young), checked above. Where the spectrum falls fast, a small rank keeps most of the matrix; the
-# loss curve shows how much the model cares. Note that at rank 128 the factors hold more numbers than the
+# (Eckart–Young), checked above. This spectrum falls slowly and steadily (left plot), so no small rank
+# keeps most of the matrix, and the loss curve shows how much the model cares: it barely moves down to a
+# rank of 64 and climbs steeply below 32. Note that at rank 128 the factors hold more numbers than the
 # matrix itself (r·(V + d) > V·d): factorization only saves when r < V·d / (V + d), printed below.
 
 # %%

@@ -48,6 +48,8 @@ from course.train.overfitting import overfit_setting
 seed_everything(0)
 sweep = json.loads((course.DATA_DIR / "ch37_data_regime.json").read_text())
 print(sweep["script"], "·", sweep["recipe"])
+print(f"{len(sweep['points'])} runs: {sorted({p['n_lines'] for p in sweep['points']})} training lines × "
+      f"dropout {sorted({p['dropout'] for p in sweep['points']})}")
 
 # %% [markdown]
 # ## Lab 1 — One dropout rate, six data sizes
@@ -66,7 +68,7 @@ final = np.array([[point[n, r]["eval_loss"][-1] for r in rates] for n in lines])
 best = np.array([[min(point[n, r]["eval_loss"]) for r in rates] for n in lines])
 gain = final - final[:, :1]                     # change vs dropout 0, same data
 tokens = [point[n, 0.0]["train_tokens"] for n in lines]
-seen = [150 * 16 * 32 / t for t in tokens]      # times each training token is read (exercise 2)
+seen = [150 * 16 * 32 / t for t in tokens]      # epochs: times each training token is read as a target
 
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), gridspec_kw={"width_ratios": [1.1, 1]})
 limit = np.abs(gain).max()
@@ -87,19 +89,20 @@ axes[1].grid(alpha=0.3)
 fig.tight_layout()
 
 # %%
-for n, e, row in zip(lines, seen, gain):
+for n, t, e, row in zip(lines, tokens, seen, gain):
     best_rate = rates[int(np.argmin(row))]
-    print(f"{n:>5} lines, {e:6.1f} epochs: best dropout {best_rate}, its gain {row.min():+.3f}; "
+    print(f"{n:>5} lines, {t:>6,} tokens, {e:6.1f} epochs: best dropout {best_rate}, its gain {row.min():+.3f}; "
           f"dropout 0.5 changes the loss by {row[-1]:+.3f}")
 
 # %% [markdown]
-# Read the rows from top to bottom. In the middle of the overfitting regime (60 and 150 lines, tens to a
-# hundred epochs) dropout lowers the final loss; with 1,500 and 5,000 lines, a few epochs, there is little
-# to memorise and every dropout rate *raises* the loss: the noise only slows a model that is still
+# Read the rows from top to bottom. In the overfitting regime dropout lowers the final loss: at 60 lines
+# (125 epochs) every rate does, the strongest most; at 150 lines (49 epochs) the moderate rates 0.1–0.3
+# do, while 0.5 already raises it. With 1,500 and 5,000 lines, a few epochs, there is little to
+# memorise and every dropout rate *raises* the loss: the noise only slows a model that is still
 # underfitting. The best rate moves with the data (printed per row) — the regularizer's value is a
-# property of the regime, not of the method. The smallest set is an exception in this run: with about
-# 300 tokens read 260 times, dropout did not lower the final loss at any rate — a reminder that "more
-# regularization for less data" is a tendency to measure, not a law.
+# property of the regime, not of the method. The smallest set is an exception in this run: with its few
+# hundred tokens read about 260 times each (first row), dropout did not lower the final loss at any rate
+# — a reminder that "more regularization for less data" is a tendency to measure, not a law.
 #
 # One point re-run live, to show that the file reproduces: 60 lines, no dropout.
 
@@ -119,9 +122,9 @@ print("the live run reproduces the stored curve (to 0.01):",
 # %% [markdown]
 # ## Lab 2 — Early stopping, the regularizer that saves compute
 #
-# Every regularizer of chapter 27 costs as much per step as training without it, or more. Early stopping
-# is different: it evaluates every few steps, keeps the best weights, and ends the run when the
-# validation loss has not improved for `patience` evaluations. On the live run above (deterministic: a run
+# None of the regularizers of chapter 27 makes a step cheaper: the same parameters, the same FLOPs, and
+# dropout adds mask work. Early stopping is different: it evaluates every few steps, keeps the best
+# weights, and ends the run when the validation loss has not improved for `patience` evaluations. On the live run above (deterministic: a run
 # stopped at step s follows this same curve up to s), with patience 3 evaluations:
 
 # %%
@@ -154,7 +157,8 @@ print("the restored loss is the lowest of the curve:", live.eval_loss[kept] == m
 
 # %% [markdown]
 # Early stopping also answers the heat map: on the small sets, compare the *best* validation loss of the
-# sweep (what early stopping keeps) with the final one:
+# sweep (what early stopping keeps, provided its patience outlasts any plateau before the lowest point) with
+# the final one:
 
 # %%
 for n, e, f_row, b_row in zip(lines, seen, final, best):
@@ -188,18 +192,18 @@ def early_stop(val_losses, patience, min_delta=0.0):
 exercise("37.early_stop").check(early_stop)
 
 # %% [markdown]
-# **Exercise 2.** The number of epochs that the heat map's labels show.
+# **Exercise 2.** The heat map's epochs, read the other way round: how many steps a run needs.
 
 # %%
-exercise("37.epochs")
+exercise("37.steps_for_epochs")
 
 # %%
-def epochs(train_tokens, steps, batch_size, context):
+def steps_for_epochs(train_tokens, epochs, batch_size, context):
     # your code here
     raise NotImplementedError
 
 
-exercise("37.epochs").check(epochs)
+exercise("37.steps_for_epochs").check(steps_for_epochs)
 
 # %% [markdown]
 # Stuck? `exercise("37.early_stop").show_solution()`.
@@ -214,19 +218,22 @@ quiz(37)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** 正则化的价值取决于数据规模（每个 token 被看几遍）。数据少、重复多个 epoch 时模型会记住训练集，Dropout
-# 等能降低验证损失；数据多、每个 token 只看一两遍时模型还在欠拟合，同样的 Dropout 只会拖慢学习、抬高损失。
-# 所以强度要随数据调，大模型预训练（约一个 epoch）常常不用 Dropout。正则化强度并不改变每步的计算量；真正节省计算
-# 的是早停：每隔几步评估一次验证集，保存最优权重，若连续 patience 次没有改善就停止，省下后面的训练步数，
-# 同时得到验证损失最低的模型。
+# **中文：** 正则化的价值取决于数据规模（每个 token 被看几遍）。数据少、重复几十上百个 epoch 时模型会记住训练集，
+# 合适的 Dropout 能降低最终的验证损失（但不是总能：本实验中数据最少的一组用任何 Dropout 都更差）；数据多、
+# 每个 token 只看一两遍时模型还在欠拟合，同样的 Dropout 只会拖慢学习、抬高损失。所以强度要随数据调，大模型预训练
+# （约一个 epoch）常常不用 Dropout。正则化强度并不改变每步的计算量；真正节省计算的是早停：每隔几步评估一次验证集，
+# 保存最优权重，若连续 patience 次没有改善就停止，省下后面的训练步数，同时得到验证损失最低的模型。本实验中有了早停之后，
+# Dropout 几乎没有再带来额外收益。
 #
 # **English:** A regularizer's value depends on the data regime — how many times each token is seen. With
-# little data and many epochs the model memorises, and dropout lowers validation loss; with plenty of data
-# and one or two epochs the model is still underfitting, and the same dropout only slows learning. So the
+# little data and tens to hundreds of epochs the model memorises, and a suitable dropout rate lowers the
+# final validation loss (not always: on the smallest set here every rate hurt); with plenty of data and
+# one or two epochs the model is still underfitting, and the same dropout only slows learning. So the
 # strength must follow the data, and LLM pretraining (about one epoch) often uses no dropout. A
 # regularizer's strength does not change the cost of a step; early stopping is the one that saves compute:
 # evaluate every few steps, keep the best weights, and stop after `patience` evaluations without
-# improvement — fewer steps, and the best model seen.
+# improvement — fewer steps, and the best model seen. Here, once early stopping was in place, dropout
+# added almost nothing on top of it.
 
 # %% [markdown]
 # ## Further reading

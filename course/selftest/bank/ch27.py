@@ -164,13 +164,13 @@ EXERCISES = [INVERTED_DROPOUT, SMOOTHED_LOSS]
 QUIZ = Quiz([
     Question("27.q1", "The common answer says regularization “简化模型结构，减少参数数量，降低计算复杂度”. What did "
                       "Lab 1 count for dropout, weight decay and label smoothing?", (
-        Option("The same parameters and the same matmul FLOPs as the plain model", True,
+        Option("The same parameters and matmul FLOPs as the plain model", True,
                "All four variants have exactly the same parameter count, and FlopCounterMode counts the same "
                "linear-layer FLOPs. They change what is learnt, not how big the model is."),
         Option("Fewer parameters with weight decay, as it pushes weights to zero", False,
                "Decay shrinks weights; none becomes an exact zero and none is removed, so the count and the "
                "FLOPs of dense matmuls do not change (Lab 1)."),
-        Option("Fewer FLOPs with dropout, as dropped units need no compute", False,
+        Option("Fewer FLOPs with dropout, as the dropped units need no compute", False,
                "The dropped activations are multiplied by zero inside the same dense matmuls; making the mask "
                "costs extra time (Lab 1)."),
     ), misconception=True),
@@ -181,7 +181,7 @@ QUIZ = Quiz([
         Option("Label smoothing, which keeps a V-wide target per token", False,
                "The smoothed target is never built: the loss uses the log-probabilities cross-entropy computes "
                "anyway (a few hundred bytes more in Lab 1)."),
-        Option("Dropout, which keeps its masks until backward", True,
+        Option("Dropout, which keeps a mask per site for backward", True,
                "Backward needs each mask to route the gradient; Lab 1 counts them as bool tensors among the "
                "saved ones."),
     )),
@@ -190,15 +190,15 @@ QUIZ = Quiz([
         Option("Multiplies its input by 0.8 to match training", False,
                "That is the 2014 formulation. PyTorch divides by 1 − p during training instead, so that "
                "inference needs no correction."),
-        Option("Passes its input through unchanged", True,
+        Option("Nothing: it passes its input through unchanged", True,
                "Inverted dropout scaled the kept units by 1/(1 − p) in training, so expected activations "
                "already match; Lab 3 shows eval outputs are deterministic."),
-        Option("Keeps dropping, so outputs match training", False,
+        Option("Keeps dropping at random, so outputs match training", False,
                "Then every prediction would be random: Lab 3 shows two train-mode passes on the same batch "
                "disagree, while eval mode is deterministic."),
     )),
     Question("27.q4", "What does AdamW's decoupled weight decay add to each training step?", (
-        Option("A second backward pass for the penalty term", False,
+        Option("A second backward pass for the L2 penalty term in the loss", False,
                "No penalty enters the loss: the optimizer multiplies each weight by (1 − lr·λ). No extra "
                "backward."),
         Option("One multiply per parameter in the optimizer step", True,

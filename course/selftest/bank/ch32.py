@@ -138,7 +138,7 @@ EXERCISES = [COUNT, LOW_RANK]
 QUIZ = Quiz([
     Question("32.q1", "The common answer says regularization “减少参数数量，降低计算复杂度”. ALBERT shares one block "
                       "across all layers. What did Lab 1 measure for the shared model?", (
-        Option("Fewer parameters and fewer FLOPs per training step", False,
+        Option("Fewer parameters and proportionally fewer FLOPs per training step", False,
                "The shared block is still applied at every layer: FlopCounterMode counts the same FLOPs as the "
                "unshared model (Lab 1)."),
         Option("Fewer parameters, the same FLOPs per training step", True,
@@ -150,31 +150,35 @@ QUIZ = Quiz([
     Question("32.q2", "Why did factorizing the embedding save ALBERT far more than it saved the chapter's tiny "
                       "model?", (
         Option("V·d is a large share of ALBERT's parameters, tiny here", True,
-               "With V = 30,000 and d up to 4,096 the embedding dominates; with V = 232 and d = 64 it is a "
-               "small part of the model (Labs 1–2)."),
-        Option("Factorization only works with a shared layer stack", False,
-               "The two are independent: Lab 1 trains each alone and both together."),
-        Option("ALBERT's embedding rank is larger than the tiny model's", False,
-               "ALBERT uses E = 128, a far smaller fraction of its width than rank 16 is of 64."),
+               "With V = 30,000 and d up to 4,096 the embedding dominates; in the tiny model it is a small "
+               "part (Labs 1–2)."),
+        Option("Factorization only pays off together with a shared layer stack", False,
+               "The two are independent: Lab 1 factorizes without sharing and still saves V·d − r·(V + d) "
+               "parameters."),
+        Option("ALBERT factorizes at a higher rank, which saves more", False,
+               "A higher rank saves less, not more: the factors store r·(V + d). What differs is V·d itself — "
+               "30,000 × up to 4,096 against the tiny model's V × d printed in Lab 1."),
     )),
     Question("32.q3", "Tying the output layer to the token embedding…", (
-        Option("…removes V·d parameters and no FLOPs", True,
+        Option("…removes V·d parameters, but no FLOPs", True,
                "The head still multiplies by a V×d matrix, it is just the embedding's (Lab 1: fewer parameters, "
                "same FLOPs)."),
         Option("…halves the FLOPs of the output layer", False,
                "The logits still need hidden @ Eᵀ: the same matmul, on a shared matrix."),
-        Option("…only works when V is smaller than d", False,
-               "Tying works at any V and d: GPT-2 ties a 50,257 × 768 matrix."),
+        Option("…removes V·d parameters and the head's FLOPs", False,
+               "Fewer parameters is not less compute: the head still computes hidden @ Eᵀ over all V tokens, "
+               "and Lab 1 counts the same FLOPs tied and untied."),
     )),
     Question("32.q4", "Lab 3 compressed the pretrained tiny GPT's 232 × 128 embedding with a truncated SVD. "
                       "What does keeping rank r cost and save?", (
         Option("Saves r·(V + d) parameters at no change in loss", False,
                "r·(V + d) is what the factors STORE; the saving is V·d − r·(V + d), and small ranks cost loss "
                "(Lab 3)."),
-        Option("Stores r·(V + d); loss rises as r falls", True,
+        Option("Stores r·(V + d) numbers; the loss rises as r falls", True,
                "Lab 3 measures the held-out loss at each rank: near the full model at high rank, rising "
                "at low rank."),
-        Option("Stores r·r; loss is the same at every rank", False,
-               "Two factors of V×r and r×d; the loss does depend on r (Lab 3)."),
+        Option("Stores fewer numbers than the full V·d matrix at every rank", False,
+               "Only below rank V·d/(V + d): Lab 3 prints that threshold, and at rank 128 the factors hold "
+               "more numbers than the matrix."),
     )),
 ])

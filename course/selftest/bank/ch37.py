@@ -1,5 +1,7 @@
-"""Self-test of chapter 37: early stopping with patience, and how many times a run sees its data."""
+"""Self-test of chapter 37: early stopping with patience, and the steps a run needs to see its data a given number of times."""
 from __future__ import annotations
+
+import math
 
 from ..exercises import Exercise, Mistake
 from ..quiz import Option, Question, Quiz
@@ -94,65 +96,84 @@ weights you then restore are those of the best evaluation.)
     ])
 
 
-def epochs(train_tokens: int, steps: int, batch_size: int, context: int) -> float:
-    """How many times, on average, each training token is read as a target."""
-    return steps * batch_size * context / train_tokens
+def steps_for_epochs(train_tokens: int, epochs: float, batch_size: int, context: int) -> int:
+    """The fewest optimizer steps after which each training token has been read, on average, ``epochs`` times."""
+    return math.ceil(epochs * train_tokens / (batch_size * context))
 
 
-def _epoch_cases(g):
-    return [{"train_tokens": 613, "steps": 150, "batch_size": 16, "context": 32},
-            {"train_tokens": 51_000, "steps": 150, "batch_size": 16, "context": 32},
-            {"train_tokens": 300_000_000_000, "steps": 286_000, "batch_size": 512, "context": 2048},
-            {"train_tokens": 10_000, "steps": 7, "batch_size": 3, "context": 64}]
+def _steps_cases(g):
+    return [{"train_tokens": 613, "epochs": 125.0, "batch_size": 16, "context": 32},
+            {"train_tokens": 51_000, "epochs": 1.5, "batch_size": 16, "context": 32},
+            {"train_tokens": 300_000_000_000, "epochs": 1.0, "batch_size": 512, "context": 2048},
+            {"train_tokens": 10_000, "epochs": 4.0, "batch_size": 3, "context": 64},
+            {"train_tokens": 2_048, "epochs": 3.0, "batch_size": 4, "context": 16}]
 
 
-def _no_context(train_tokens, steps, batch_size, context):
-    return steps * batch_size / train_tokens
+def _floor(train_tokens, epochs, batch_size, context):
+    return int(epochs * train_tokens // (batch_size * context))
 
 
-def _inverted(train_tokens, steps, batch_size, context):
-    return train_tokens / (steps * batch_size * context)
+def _no_context(train_tokens, epochs, batch_size, context):
+    return math.ceil(epochs * train_tokens / batch_size)
 
 
-def _no_batch(train_tokens, steps, batch_size, context):
-    return steps * context / train_tokens
+def _inverted(train_tokens, epochs, batch_size, context):
+    return math.ceil(epochs * batch_size * context / train_tokens)
 
 
-EPOCHS = Exercise(
-    key="37.epochs", title="epochs",
-    signature="epochs(train_tokens, steps, batch_size, context) -> float",
-    reference=epochs, make_cases=_epoch_cases,
-    task="""The data regime in one number: how many times, on average, a run reads each training token as a
-target. A step reads `batch_size` windows of `context` tokens each, so the run reads
-`steps · batch_size · context` target tokens; divide by the number of distinct training tokens.
+def _no_batch(train_tokens, epochs, batch_size, context):
+    return math.ceil(epochs * train_tokens / context)
 
-- All four arguments are positive ints. Return a Python float (one case is GPT-3-sized: 300 billion
-  tokens, batches of 512 × 2048).""",
+
+def _no_epochs(train_tokens, epochs, batch_size, context):
+    return math.ceil(train_tokens / (batch_size * context))
+
+
+STEPS_FOR_EPOCHS = Exercise(
+    key="37.steps_for_epochs", title="steps_for_epochs",
+    signature="steps_for_epochs(train_tokens, epochs, batch_size, context) -> int",
+    reference=steps_for_epochs, make_cases=_steps_cases,
+    task="""The data regime read the other way round. Lab 1 labels each data size with its epochs: how many
+times, on average, a run reads each training token as a target, where one step reads `batch_size`
+windows of `context` target tokens. Given a training set and a target number of epochs, return the
+**fewest** optimizer steps after which each token has been read, on average, at least `epochs` times
+(a whole number of steps: round up).
+
+- `train_tokens`, `batch_size`, `context`: positive ints; `epochs`: a positive float.
+- Return a Python int (one case is GPT-3-sized: 300 billion tokens once, batches of 512 × 2048).""",
     mistakes=[
-        Mistake("no_context", "each window holds `context` target tokens: multiply by context.", _no_context),
-        Mistake("inverted", "epochs = tokens read / distinct tokens, not the other way round.", _inverted),
-        Mistake("no_batch", "a step reads batch_size windows: multiply by batch_size.", _no_batch),
+        Mistake("floor", "round UP: with one step fewer the tokens have been read fewer than `epochs` times.",
+                _floor),
+        Mistake("no_context", "each window holds `context` target tokens: a step reads batch_size · context.",
+                _no_context),
+        Mistake("inverted", "steps = epochs · train_tokens / (batch_size · context), not the reciprocal.",
+                _inverted),
+        Mistake("no_batch", "a step reads batch_size windows, not one.", _no_batch),
+        Mistake("no_epochs", "multiply by the number of epochs asked for: one epoch is only one case.",
+                _no_epochs),
     ])
 
-EXERCISES = [EARLY_STOP, EPOCHS]
+EXERCISES = [EARLY_STOP, STEPS_FOR_EPOCHS]
 
 QUIZ = Quiz([
     Question("37.q1", "The common answer says a regularizer's strength is tuned “根据训练数据和模型规模” to find one "
                       "best balance. What did the sweep of Lab 1 show for dropout?", (
-        Option("A strength that helps at every data size", False,
+        Option("A rate that helped at every data size", False,
                "The same dropout that lowers the final validation loss at 60 and 150 lines raises it at 1,500 "
                "and 5,000 (Lab 1's heat map)."),
-        Option("It helps with little data and hurts with plenty", True,
+        Option("It helped at 60–150 lines, hurt at 1,500–5,000", True,
                "With few tokens seen many times the model memorises and dropout fights it; with plenty the "
-               "model underfits and dropout only slows learning (Lab 1; the 30-line row is an exception)."),
-        Option("It helps more as the data grows, like model size", False,
+               "model underfits and dropout only slows learning. Not a law: on the 30-line set every rate "
+               "hurt (Lab 1)."),
+        Option("It helped more as the data grew, as model size does", False,
                "The opposite: the gain shrinks with data and turns into a loss (Lab 1)."),
     ), misconception=True),
     Question("37.q2", "Why is early stopping the cheapest regularizer?", (
-        Option("It costs only evaluations, and it saves the remaining steps", True,
+        Option("It costs a few evaluations and saves the rest of the run", True,
                "A validation pass every few steps is its whole price; Lab 2 counts the training steps it saves."),
-        Option("It needs no validation data at all", False,
-               "It watches the validation loss: that is what it needs and what it costs."),
+        Option("It watches the training loss, so it needs no validation set", False,
+               "The training loss keeps falling while the model overfits (Lab 2's grey curve): early stopping "
+               "must watch the validation loss, and those evaluations are its cost."),
         Option("It lowers the FLOPs of each training step", False,
                "Each step costs the same; there are simply fewer of them (Lab 2)."),
     )),
@@ -160,9 +181,10 @@ QUIZ = Quiz([
         Option("Yes: the larger the model, the more dropout it needs", False,
                "What matters is how often each token is seen; at about one epoch there is little to memorise "
                "(the large-data end of Lab 1, and exercise 2)."),
-        Option("Yes: dropout is free at such a scale", False,
-               "Dropout costs time and memory per step (chapter 27), at every scale."),
-        Option("Little or none: at one epoch it mostly slows learning", True,
+        Option("Yes: strong dropout makes each training step cheaper", False,
+               "Dropped units are still multiplied, as zeros, in the same dense matmuls; dropout adds mask "
+               "work and memory per step (chapter 27)."),
+        Option("Little or none: at one epoch it slows learning", True,
                "The large-data regime of Lab 1: dropout hurts when the model is not overfitting; large LLMs "
                "often pretrain without it."),
     )),
