@@ -140,3 +140,22 @@ def test_unwritten_stub_gets_a_friendly_nudge():
         raise NotImplementedError
     verdict = exercise("04.softmax").check(stub, seed=0, record=False)
     assert not verdict.passed and "Not written yet" in verdict.message
+
+
+def test_a_function_that_writes_into_its_inputs_is_told_so_even_when_its_result_is_right():
+    ex = exercise("28.masked_batch_norm")
+
+    def normalise_in_place(x, mask, weight, bias, eps=1e-5):
+        real = x[mask]
+        x.sub_(real.mean(0)).div_((real.var(0, unbiased=False) + eps).sqrt()).mul_(weight).add_(bias)
+        x[~mask] = 0
+        return x
+
+    verdict = ex.check(normalise_in_place, seed=0, record=False)
+    assert not verdict.passed and verdict.mistake == "changed_input" and "`x` in place" in verdict.message
+
+
+def test_a_nan_where_a_number_is_expected_gets_a_hint():
+    ex = exercise("22.half_life")
+    verdict = ex.check(lambda **kw: float("nan"), seed=0, record=False)
+    assert not verdict.passed and "division by zero" in verdict.message

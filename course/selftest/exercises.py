@@ -208,11 +208,11 @@ class Exercise:
         return self.make_cases(torch.Generator().manual_seed(seed))
 
     @staticmethod
-    def _call(fn, case: dict):
-        # fresh copies, so a function that writes into its inputs cannot spoil the comparison
-        return fn(**{k: (v.clone() if isinstance(v, torch.Tensor) else
-                         [t.clone() for t in v] if isinstance(v, list) and v and isinstance(v[0], torch.Tensor)
-                         else v) for k, v in case.items()})
+    def _call(fn, case: dict, copies: dict | None = None):
+        # fresh copies, so a function that writes into its inputs cannot spoil the comparison; pass
+        # ``copies`` to look at them afterwards (see _changed_inputs)
+        copies = _copy_case(case) if copies is None else copies
+        return fn(**copies)
 
     def _exact(self) -> bool:
         """Integer results (counts, sizes) must match exactly; the reference's annotation says which."""
@@ -263,9 +263,12 @@ class Exercise:
             value = _as_number(got)
             if value is None:
                 return f"✗ Your function returned {_describe(got)}; expected {_expected(expected, self._exact())}."
+            if not math.isfinite(value) and math.isfinite(float(expected)):
+                return (f"✗ Your function returned {value!r} where the reference is finite. Look for a division "
+                        f"by zero or the log of 0.")
             if self._exact() and not float(value).is_integer():
-                return (f"✗ Your function returned {value!r}; expected a whole number (a count must be "
-                        f"exact: check for a `/` that should be `//`, or a missing factor).")
+                return (f"✗ Your function returned {value!r}; expected a whole number (it must be exact: check "
+                        f"for a `/` that should be `//`, or a missing factor).")
             return None
         exp_t = _as_tensors(expected)
         got_t = _as_tensors(got)
@@ -289,15 +292,23 @@ class Exercise:
             return Verdict(False, problem)
         reference = _reference(self)
         for case in self._cases(seed):
-            expected = self._call(reference, case)
+            reference_args = _copy_case(case)
+            expected = self._call(reference, case, reference_args)
+            args = _copy_case(case)
             try:
-                got = self._call(fn, case)
+                got = self._call(fn, case, args)
             except NotImplementedError:
                 return Verdict(False, "Not written yet: replace `raise NotImplementedError` with your code, "
                                       "then run the check again.", attempted=False)
             except Exception as err:  # the learner's code: report, never crash
                 return Verdict(False, f"✗ Your function raised `{_safe_str(err)}`{_where(err)}. "
                                       f"Expected signature: `{self.signature}`.")
+            changed = _changed_inputs(case, args)
+            if changed and not _changed_inputs(case, reference_args):
+                return Verdict(False, f"✗ Your function changed its input `{changed[0]}` in place (an operation "
+                                      f"ending in `_`, `+=`, or assignment into a slice). Leave the inputs as "
+                                      f"they were: work on a copy (`.clone()`) or build new tensors.",
+                               "changed_input")
             problem = self._result_problem(got, expected)
             if problem:
                 return Verdict(False, problem)
@@ -312,7 +323,7 @@ class Exercise:
                     return Verdict(False, f"✗ Not yet. Hint: {mistake.hint}", mistake.name)
             if _is_number(expected):
                 return Verdict(False, f"✗ Your function returned {_as_number(got)!r}, which is not the right "
-                                      f"value{' (counts must match exactly)' if self._exact() else ''}. "
+                                      f"value{' (whole numbers must match exactly)' if self._exact() else ''}. "
                                       f"Work the formula out by hand on the smallest case.")
             got_t, exp_t = _as_tensors(got), _as_tensors(expected)
             for g, e in zip(got_t, exp_t):
@@ -399,3 +410,30 @@ class Exercise:
     def show_solution(self, *, record: bool = True):
         from IPython.display import Code
         return Code(self.solution(record=record), language="python")
+
+
+def _copy_case(case: dict) -> dict:
+    """The case's arguments, with every tensor (also inside a list) cloned."""
+    return {k: (v.clone() if isinstance(v, torch.Tensor) else
+                [t.clone() for t in v] if isinstance(v, list) and v and isinstance(v[0], torch.Tensor)
+                else v) for k, v in case.items()}
+
+
+def _changed_inputs(case: dict, copies: dict) -> list[str]:
+    """Names of the tensor arguments a call wrote into (its copies no longer equal the originals)."""
+    def same(a, b):
+        return a.shape == b.shape and a.dtype == b.dtype and torch.equal(
+            torch.nan_to_num(a.double()) if a.is_floating_point() else a,
+            torch.nan_to_num(b.double()) if b.is_floating_point() else b)
+
+    changed = []
+    for name, original in case.items():
+        copy = copies[name]
+        if isinstance(original, torch.Tensor):
+            if not same(original, copy):
+                changed.append(name)
+        elif isinstance(original, list) and original and isinstance(original[0], torch.Tensor):
+            if len(copy) != len(original) or not all(isinstance(c, torch.Tensor) and same(o, c)
+                                                      for o, c in zip(original, copy)):
+                changed.append(name)
+    return changed
