@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from .chapters import CHAPTERS, chapter
 from .navigation import chapter_source as _source
 from .selftest.progress import Progress
+from .selftest.quiz import markdown_inline as _markdown_inline
 from .selftest.quiz import widget_or_text
 from .validate import check_in, check_int
 
@@ -92,12 +93,6 @@ def answer_cards(numbers=None) -> list[AnswerCard]:
     return [answer_card(n) for n in sorted(set(numbers))]
 
 
-def _markdown_inline(text: str) -> str:
-    """The little Markdown the cards use (**bold**, `code`, *italic*) as HTML, everything else escaped."""
-    out = html.escape(text)
-    out = re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
-    out = re.sub(r"\*\*([^*]+)\*\*", r"<b>\1</b>", out)
-    return re.sub(r"(?<![\w*])\*([^*\s][^*]*)\*(?![\w*])", r"<i>\1</i>", out)
 
 
 def card_html(card: AnswerCard, link_prefix: str = "", *, new_tab: bool = False) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import html
+import re
 from dataclasses import dataclass
 
 from .progress import Progress
@@ -155,11 +156,12 @@ class Quiz:
 
             boxes = [w.HTML(_QUIZ_CSS)]
             for i, q in enumerate(self.questions):
-                choices = w.RadioButtons(options=[(f"({LETTERS[j]}) {o.text}", LETTERS[j])
+                choices = w.RadioButtons(options=[(f"({LETTERS[j]}) {_plain(o.text)}", LETTERS[j])
                                                   for j, o in enumerate(q.displayed)],
                                          value=None, layout=w.Layout(width="auto", max_width="100%"))
                 choices.add_class("course-quiz-options")
-                button = w.Button(description="Check", button_style="primary")
+                button = w.Button(description="Check", button_style="primary",
+                                  layout=w.Layout(flex="0 0 auto"))       # long feedback must not squeeze it
                 feedback = w.HTML(layout=w.Layout(flex="1 1 auto", min_width="0"))
 
                 def on_click(_, number=i + 1, choices=choices, feedback=feedback):
@@ -169,10 +171,10 @@ class Quiz:
                     ok = self._question(number).answer == choices.value
                     text = self.answer(number, choices.value)
                     color = "#1a7f37" if ok else "#b35900"
-                    feedback.value = f"<div style='color:{color}'>{html.escape(text)}</div>"
+                    feedback.value = f"<div style='color:{color}'>{markdown_inline(text)}</div>"
 
                 button.on_click(on_click)
-                boxes.append(w.VBox([w.HTML(f"<b>Q{i + 1}.</b> {html.escape(q.prompt)}"), choices,
+                boxes.append(w.VBox([w.HTML(f"<b>Q{i + 1}.</b> {markdown_inline(q.prompt)}"), choices,
                                      w.HBox([button, feedback])],
                                     layout=w.Layout(margin="0 0 12px 0")))
             self._widget = w.VBox(boxes, layout=w.Layout(max_width="900px"))
@@ -181,6 +183,19 @@ class Quiz:
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         return widget_or_text(self.widget, self.as_text())
+
+
+def markdown_inline(text: str) -> str:
+    """The little Markdown that cards and quizzes use (**bold**, `code`, *italic*) as HTML, everything else escaped."""
+    out = html.escape(text)
+    out = re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
+    out = re.sub(r"\*\*([^*]+)\*\*", r"<b>\1</b>", out)
+    return re.sub(r"(?<![\w*])\*([^*\s][^*]*)\*(?![\w*])", r"<i>\1</i>", out)
+
+
+def _plain(text: str) -> str:
+    """Option labels are plain text (radio buttons render no HTML): drop the emphasis marks, keep `code`."""
+    return re.sub(r"(?<![\w*])\*{1,2}([^*\s][^*]*)\*{1,2}(?![\w*])", r"\1", text)
 
 
 def widget_or_text(make_widget, text: str) -> dict:
