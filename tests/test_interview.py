@@ -11,6 +11,7 @@ import pytest
 
 from course.chapters import CHAPTERS, chapter
 from course.interview import MockInterview, answer_card, answer_cards, interview_order
+from course.navigation import chapter_source as _source
 from course.selftest.progress import INTERVALS, Progress, ProgressWarning
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -131,3 +132,15 @@ def test_two_kernels_reviewing_at_once_lose_nothing(tmp_path):
         w.join(60)
     _, reviews = Progress(path).reviews()
     assert reviews["07"]["reviews"] == reviews["11"]["reviews"] == 15
+
+
+def test_chinese_card_text_does_not_break_lines_between_chinese_characters():
+    """A line break inside Chinese text renders as a stray space in JupyterLab ("标签 平滑")."""
+    cjk = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+    for number in WRITTEN:
+        source = _source(number).read_text(encoding="utf-8")
+        zh = source.split("**中文：**")[1].split("**English:**")[0]
+        lines = [line[2:] for line in zh.split("\n") if line.startswith("# ")]
+        for before, after in zip(lines, lines[1:]):
+            if before.strip() and after.strip():
+                assert not (cjk.match(before.rstrip()[-1]) and cjk.match(after.lstrip()[0])), (number, before[-20:])

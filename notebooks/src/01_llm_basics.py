@@ -341,12 +341,8 @@ quiz(1)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** 大语言模型是一个基于 Transformer 解码器的神经网络，对给定前文预测下一个词元（token）的概率分布。
-# 文本先被分词器切成 token 并映射为整数 id，模型内部的嵌入表把 id 变成向量，再经过多层因果自注意力和前馈网络，
-# 输出词表上的分布。预训练是**自监督**的：原始文本本身就是标签（目标是右移一位的文本），目标是最小化下一个 token
-# 的交叉熵，因此不需要人工标注，可以使用海量语料。生成时模型循环地预测分布、采样一个 token、接到输入后面。
-# “大”指参数、数据和算力同时扩大：Kaplan 等人（2020）测得损失随模型规模按幂律下降。本章 Lab 5 只有三个点，
-# 只能显示方向：数据和步数相同，模型越大，验证损失越低。之后再通过指令微调和人类反馈对齐（见第 2、44 章）。
+# **中文：** 大语言模型是一个基于 Transformer 解码器的神经网络，对给定前文预测下一个词元（token）的概率分布。文本先被分词器切成 token 并映射为整数 id，模型内部的嵌入表把 id 变成向量，再经过多层因果自注意力和前馈网络，输出词表上的分布。预训练是**自监督**的：原始文本本身就是标签（目标是右移一位的文本），目标是最小化下一个 token
+# 的交叉熵，因此不需要人工标注，可以使用海量语料。生成时模型循环地预测分布、采样一个 token、接到输入后面。“大”指参数、数据和算力同时扩大：Kaplan 等人（2020）测得损失随模型规模按幂律下降。本章 Lab 5 只有三个点，只能显示方向：数据和步数相同，模型越大，验证损失越低。之后再通过指令微调和人类反馈对齐（见第 2、44 章）。
 #
 # **English:** An LLM is a Transformer decoder trained to predict the probability of the next token given
 # all previous ones. A tokenizer maps text to integer ids; an embedding table inside the model turns them

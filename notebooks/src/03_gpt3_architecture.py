@@ -366,12 +366,8 @@ quiz(3)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** GPT-3（Brown 等，2020）不是一个模型，而是同一训练方案的 8 种规模（1.25 亿 … 1750 亿参数），都是仅含解码器
-# （decoder-only）的因果 Transformer，沿用 GPT-2 的 pre-LN 结构和 50257 词表，上下文 2048 个 token，每个规模都训练了
-# 3000 亿个 token。最大的 175B：96 层、隐藏维度 12288、96 个头（每头 128）、FFN 4 倍宽，按配置计算为 1746 亿参数，
-# 绝大部分在各层里（FFN 约占每层的三分之二，嵌入不到 1%）。唯一的结构改动是密集注意力与局部带状稀疏注意力逐层交替
-# （类似 Sparse Transformer）。训练计算量约 6·N·D ≈ 3.1×10²³ FLOPs。训练时各位置可以并行计算，生成仍是逐个 token。
-# 常见说法“24 层”是错的，那是 Medium/Large/XL 的层数。
+# **中文：** GPT-3（Brown 等，2020）不是一个模型，而是同一训练方案的 8 种规模（1.25 亿 … 1750 亿参数），都是仅含解码器（decoder-only）的因果 Transformer，沿用 GPT-2 的 pre-LN 结构和 50257 词表，上下文 2048 个 token，每个规模都训练了
+# 3000 亿个 token。最大的 175B：96 层、隐藏维度 12288、96 个头（每头 128）、FFN 4 倍宽，按配置计算为 1746 亿参数，绝大部分在各层里（FFN 约占每层的三分之二，嵌入不到 1%）。唯一的结构改动是密集注意力与局部带状稀疏注意力逐层交替（类似 Sparse Transformer）。训练计算量约 6·N·D ≈ 3.1×10²³ FLOPs。训练时各位置可以并行计算，生成仍是逐个 token。常见说法“24 层”是错的，那是 Medium/Large/XL 的层数。
 #
 # **English:** GPT-3 (Brown et al., 2020) is one recipe at eight sizes, 125M to 175B parameters: decoder-only
 # causal Transformers with GPT-2's pre-LN layer and 50,257-token vocabulary, a 2048-token context, each

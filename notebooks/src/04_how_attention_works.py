@@ -325,11 +325,7 @@ quiz(4)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** 注意力让每个位置按内容从其他位置读取信息。输入向量经三个线性变换得到查询 Q、键 K、值 V；
-# 得分为 QKᵀ/√d_k，对键做 softmax 得到权重（每个查询一行、和为 1），输出是 V 的加权平均。除以 √d_k 是因为
-# 点积方差随 d_k 增长，不缩放会使 softmax 饱和、梯度消失。语言模型用因果掩码（在 softmax 前把未来位置设为 −∞），
-# 批处理时还要屏蔽填充。多头注意力把特征维度切成 h 个子空间并行计算，每个头都看完整序列，而不是把序列切开。
-# 基于内容的打分与顺序无关，位置信息要么加在输入上（位置编码），要么直接作用在得分上（RoPE、ALiBi）。计算量随序列长度平方增长。
+# **中文：** 注意力让每个位置按内容从其他位置读取信息。输入向量经三个线性变换得到查询 Q、键 K、值 V；得分为 QKᵀ/√d_k，对键做 softmax 得到权重（每个查询一行、和为 1），输出是 V 的加权平均。除以 √d_k 是因为点积方差随 d_k 增长，不缩放会使 softmax 饱和、梯度消失。语言模型用因果掩码（在 softmax 前把未来位置设为 −∞），批处理时还要屏蔽填充。多头注意力把特征维度切成 h 个子空间并行计算，每个头都看完整序列，而不是把序列切开。基于内容的打分与顺序无关，位置信息要么加在输入上（位置编码），要么直接作用在得分上（RoPE、ALiBi）。计算量随序列长度平方增长。
 #
 # **English:** Attention lets each position read from others by content. Linear maps turn the inputs into
 # queries, keys and values; scores are QKᵀ/√d_k, a softmax over the keys gives each query a distribution of

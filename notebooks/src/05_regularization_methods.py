@@ -374,12 +374,7 @@ quiz(5)
 # ## Interview answer card (面试回答要点)
 #
 # **中文：** 常用的正则化有四类。① Dropout：训练时以概率 p 把激活置零，并把保留下来的激活除以 1−p（inverted
-# dropout），评估时直接关闭；Transformer 在三处使用：注意力权重（softmax 之后）、每个子层的输出（残差相加之前）和词嵌入
-# 之和，GPT-1 和 BERT 论文里都取 0.1。并没有叫“Dropout Connection”的标准方法；DropConnect 丢弃的是权重而不是激活，
-# 所以 Transformer 不用它。② 权重衰减：大模型用 AdamW 的解耦衰减 θ←θ−lr·λ·θ，通常 λ=0.1，且一般只作用于权重矩阵和词嵌入；
-# 若把 L2 项加进损失再用 Adam，它的梯度会和损失梯度一起被 √v̂ 归一化，梯度大的权重几乎不衰减——两者只在 SGD 下等价。③ 标签
-# 平滑：把 ε 的概率均匀分给整个词表，目标不再是纯 one-hot。④ 早停：保留验证损失最低时的权重，除了本来就要做的验证评估外几乎
-# 没有额外成本。LayerNorm 是帮助优化的归一化，不是正则化。大规模预训练数据充足、每个 token 大约只见一次，常常完全不用
+# dropout），评估时直接关闭；Transformer 在三处使用：注意力权重（softmax 之后）、每个子层的输出（残差相加之前）和词嵌入之和，GPT-1 和 BERT 论文里都取 0.1。并没有叫“Dropout Connection”的标准方法；DropConnect 丢弃的是权重而不是激活，所以 Transformer 不用它。② 权重衰减：大模型用 AdamW 的解耦衰减 θ←θ−lr·λ·θ，通常 λ=0.1，且一般只作用于权重矩阵和词嵌入；若把 L2 项加进损失再用 Adam，它的梯度会和损失梯度一起被 √v̂ 归一化，梯度大的权重几乎不衰减——两者只在 SGD 下等价。③ 标签平滑：把 ε 的概率均匀分给整个词表，目标不再是纯 one-hot。④ 早停：保留验证损失最低时的权重，除了本来就要做的验证评估外几乎没有额外成本。LayerNorm 是帮助优化的归一化，不是正则化。大规模预训练数据充足、每个 token 大约只见一次，常常完全不用
 # dropout。
 #
 # **English:** Dropout zeroes activations with probability p in training and divides the survivors by

@@ -338,12 +338,8 @@ quiz(6)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** 语言模型的损失是逐 token 的交叉熵，即下一个 token 的负对数似然。因果模型在位置 t 的输出只看到 0…t，
-# 要和第 t+1 个 token 比较，所以输入取 `ids[:, :-1]`、目标取 `ids[:, 1:]`（输入与目标错开一位）。每个位置的交叉熵是对**词表**
-# 求和：−Σ_v y_v log p_v；目标是 one-hot，于是只剩 −log p(真实下一个词) = logsumexp(z) − z_y。为了数值稳定，
-# 先减去最大 logit 再求 log-sum-exp，因此要把 logits（而不是概率）交给损失函数。填充位置的目标设为 `ignore_index`，
-# 不计入；最后对真实目标 token **取平均**，而不是对所有词求和——求和会让损失和梯度随批大小和长度变化。
-# 检查方法：初始化时损失应约等于 ln V（本章词表 232，ln V ≈ 5.45），困惑度 = exp(损失)。
+# **中文：** 语言模型的损失是逐 token 的交叉熵，即下一个 token 的负对数似然。因果模型在位置 t 的输出只看到 0…t，要和第 t+1 个 token 比较，所以输入取 `ids[:, :-1]`、目标取 `ids[:, 1:]`（输入与目标错开一位）。每个位置的交叉熵是对**词表**
+# 求和：−Σ_v y_v log p_v；目标是 one-hot，于是只剩 −log p(真实下一个词) = logsumexp(z) − z_y。为了数值稳定，先减去最大 logit 再求 log-sum-exp，因此要把 logits（而不是概率）交给损失函数。填充位置的目标设为 `ignore_index`，不计入；最后对真实目标 token **取平均**，而不是对所有词求和——求和会让损失和梯度随批大小和长度变化。检查方法：初始化时损失应约等于 ln V（本章词表 232，ln V ≈ 5.45），困惑度 = exp(损失)。
 #
 # **English:** The LM loss is token-level cross-entropy: the negative log-likelihood of each next token. A causal
 # model's output at position t has seen tokens 0…t and is scored on token t+1, so inputs are `ids[:, :-1]`

@@ -343,12 +343,7 @@ quiz(7)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** 梯度裁剪在 `loss.backward()` 之后、`optimizer.step()` 之前进行，用来限制过大的更新、防止梯度爆炸导致
-# 损失变成 NaN。常见三类：① 按值裁剪，把每个元素截断到 [−c, c]，简单但会改变梯度方向；② 按全局范数裁剪，把所有
-# 参数的梯度看成一个向量，若范数超过阈值就整体乘以 c/‖g‖，方向不变，是大模型训练的默认做法（GPT-3、LLaMA 取 1.0）；
-# ③ 自适应裁剪，如 AGC 按每个单元的权重范数设定相对阈值，或把阈值取为历史梯度范数的某个分位数（AutoClip）。混合精度训练中梯度带着
-# 损失缩放因子，必须先 `scaler.unscale_()` 再裁剪，否则阈值作用在放大后的梯度上。裁剪只会缩小梯度，
-# 不能解决梯度消失；后者要靠门控、残差连接、归一化和合适的初始化。
+# **中文：** 梯度裁剪在 `loss.backward()` 之后、`optimizer.step()` 之前进行，用来限制过大的更新、防止梯度爆炸导致损失变成 NaN。常见三类：① 按值裁剪，把每个元素截断到 [−c, c]，简单但会改变梯度方向；② 按全局范数裁剪，把所有参数的梯度看成一个向量，若范数超过阈值就整体乘以 c/‖g‖，方向不变，是大模型训练的默认做法（GPT-3、LLaMA 取 1.0）；③ 自适应裁剪，如 AGC 按每个单元的权重范数设定相对阈值，或把阈值取为历史梯度范数的某个分位数（AutoClip）。混合精度训练中梯度带着损失缩放因子，必须先 `scaler.unscale_()` 再裁剪，否则阈值作用在放大后的梯度上。裁剪只会缩小梯度，不能解决梯度消失；后者要靠门控、残差连接、归一化和合适的初始化。
 #
 # **English:** Clipping runs after `loss.backward()` and before `optimizer.step()`; it bounds the update so
 # that a gradient spike cannot blow the weights up. Three families: clip by value (clamp each element to

@@ -505,12 +505,7 @@ quiz(8)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** 基础是小批量 SGD：θ ← θ − η·g。动量（含 Nesterov）对梯度做指数平均，在病态“山谷”中抵消来回震荡、沿谷底
-# 加速。AdaGrad 把学习率除以历史梯度平方和的平方根：梯度大的坐标步长反而小，而且步长只减不增（约按 1/√t 衰减）；
-# RMSProp 把求和换成指数滑动平均，解决步长一直衰减的问题。Adam = 动量 + RMSProp 式的逐坐标归一化 + 偏差修正。
-# 大模型几乎都用 AdamW（β₁=0.9、β₂=0.95、weight decay 0.1，配合 warmup+余弦退火与梯度裁剪）：它把权重衰减
-# 从自适应步长中解耦，每个权重按相同比例 η·λ 收缩；而在 Adam 中加 L2 时衰减也被 √v̂ 除，不同权重受到的约束
-# 差别很大。在 Transformer 上，同样步数下 SGD 明显落后于 Adam。
+# **中文：** 基础是小批量 SGD：θ ← θ − η·g。动量（含 Nesterov）对梯度做指数平均，在病态“山谷”中抵消来回震荡、沿谷底加速。AdaGrad 把学习率除以历史梯度平方和的平方根：梯度大的坐标步长反而小，而且步长只减不增（约按 1/√t 衰减）；RMSProp 把求和换成指数滑动平均，解决步长一直衰减的问题。Adam = 动量 + RMSProp 式的逐坐标归一化 + 偏差修正。大模型几乎都用 AdamW（β₁=0.9、β₂=0.95、weight decay 0.1，配合 warmup+余弦退火与梯度裁剪）：它把权重衰减从自适应步长中解耦，每个权重按相同比例 η·λ 收缩；而在 Adam 中加 L2 时衰减也被 √v̂ 除，不同权重受到的约束差别很大。在 Transformer 上，同样步数下 SGD 明显落后于 Adam。
 #
 # **English:** The base is mini-batch SGD, θ ← θ − η·g. Momentum (and Nesterov) averages gradients, cancelling
 # the zig-zag across an ill-conditioned valley and speeding up along it. AdaGrad divides each coordinate's

@@ -400,12 +400,7 @@ quiz(9)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** 先分清两类评估。① 内在评估：在**未参与训练**的文本上算交叉熵，困惑度 = exp(每 token 平均损失)。
-# 但每 token 的损失依赖分词器：字符模型预测的 token 多而容易，困惑度低却不代表更好（本实验中字符 bigram 的困惑度在三个 bigram 中最低，
-# 每字符比特数却最高）。不同词表之间要比较每字节（或每字符）比特数，即 bits per byte = 总负对数似然 /（字节数 × ln2）。
-# ② 任务评估：分类用准确率，类别不平衡时看精确率、召回率、F1；翻译用 BLEU（裁剪后 1–4 元精确率的几何平均乘以长度惩罚，
-# 语料级计算，应使用 sacrebleu 保证可复现）；大模型基准（如 MMLU、HellaSwag）按每个选项的对数似然打分，
-# 求和或按长度归一化后取最高者，再报准确率。还要防止测试集泄漏进训练数据；开放式生成再辅以人工评估。
+# **中文：** 先分清两类评估。① 内在评估：在**未参与训练**的文本上算交叉熵，困惑度 = exp(每 token 平均损失)。但每 token 的损失依赖分词器：字符模型预测的 token 多而容易，困惑度低却不代表更好（本实验中字符 bigram 的困惑度在三个 bigram 中最低，每字符比特数却最高）。不同词表之间要比较每字节（或每字符）比特数，即 bits per byte = 总负对数似然 /（字节数 × ln2）。② 任务评估：分类用准确率，类别不平衡时看精确率、召回率、F1；翻译用 BLEU（裁剪后 1–4 元精确率的几何平均乘以长度惩罚，语料级计算，应使用 sacrebleu 保证可复现）；大模型基准（如 MMLU、HellaSwag）按每个选项的对数似然打分，求和或按长度归一化后取最高者，再报准确率。还要防止测试集泄漏进训练数据；开放式生成再辅以人工评估。
 #
 # **English:** Two kinds of evaluation. Intrinsic: cross-entropy on held-out text (never seen in training);
 # perplexity = exp(mean loss per token). Per-token numbers depend on the tokenizer — in this lab the character

@@ -270,11 +270,7 @@ quiz(11)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** Transformer 语言模型的上下文窗口是一次前向计算中最多能关注的 token 数（GPT-2 为 1024，GPT-3 为 2048），
-# 窗口外的 token 对模型完全不可见。它在训练时就确定了，不会按“生成句子还是单词”动态变化：输入可以更短，但更长就超出了
-# 位置编码（可学习位置表没有对应的行）和训练分布。设置时要权衡：数据中依赖的长度、训练时注意力 O(n²) 的计算（朴素实现的显存也是 O(n²)，FlashAttention 可降到 O(n)）、
-# 推理时 KV cache 的显存，以及位置编码能否外推（RoPE 等相对位置更好，常再配合插值和长文本继续训练）。滑动窗口注意力
-# 每层只看 w 个 token（含自身），n 层叠加后可向前传递 n·(w−1) 个 token 的信息。超出窗口的输入要截断、分块、带步长滑动（每个位置都有足够上文，计算量约为分块的 1.75–2 倍），或用检索只放入相关段落。
+# **中文：** Transformer 语言模型的上下文窗口是一次前向计算中最多能关注的 token 数（GPT-2 为 1024，GPT-3 为 2048），窗口外的 token 对模型完全不可见。它在训练时就确定了，不会按“生成句子还是单词”动态变化：输入可以更短，但更长就超出了位置编码（可学习位置表没有对应的行）和训练分布。设置时要权衡：数据中依赖的长度、训练时注意力 O(n²) 的计算（朴素实现的显存也是 O(n²)，FlashAttention 可降到 O(n)）、推理时 KV cache 的显存，以及位置编码能否外推（RoPE 等相对位置更好，常再配合插值和长文本继续训练）。滑动窗口注意力每层只看 w 个 token（含自身），n 层叠加后可向前传递 n·(w−1) 个 token 的信息。超出窗口的输入要截断、分块、带步长滑动（每个位置都有足够上文，计算量约为分块的 1.75–2 倍），或用检索只放入相关段落。
 #
 # **English:** A Transformer LM's context window is the maximum number of tokens it attends over in one
 # forward pass (GPT-2: 1,024; GPT-3: 2,048); anything outside is invisible. It is fixed at training time,

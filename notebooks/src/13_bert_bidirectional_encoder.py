@@ -215,12 +215,7 @@ quiz(13)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** BERT 的“双向”来自编码器的注意力掩码：只屏蔽填充位置，不加因果掩码，所以每个 token 同时看到左右两侧。
-# Transformer 本身并不天然双向——GPT 的解码器就是因果的。能这样做的前提是训练目标换成了掩码语言模型（MLM）：
-# 随机选出 15% 的位置（其中 80% 换成 [MASK]、10% 换成随机词、10% 不变）再预测原词；如果用“预测下一个词”训练双向模型，每个位置都能直接看到答案，训练损失接近 0，
-# 但真正生成时效果反而更差（标签泄漏）。单句输入写作 [CLS] 句子A [SEP]，句对写作 [CLS] 句子A [SEP] 句子B [SEP]。
-# 每个位置的输入向量是 token 嵌入、可学习的位置嵌入（512 个）与段（segment）嵌入之和，再经 LayerNorm；[CLS] 的输出用于句子级分类。
-# BERT-base 为 12 层、768 维、12 头、FFN 3072，约 1.1 亿参数。
+# **中文：** BERT 的“双向”来自编码器的注意力掩码：只屏蔽填充位置，不加因果掩码，所以每个 token 同时看到左右两侧。Transformer 本身并不天然双向——GPT 的解码器就是因果的。能这样做的前提是训练目标换成了掩码语言模型（MLM）：随机选出 15% 的位置（其中 80% 换成 [MASK]、10% 换成随机词、10% 不变）再预测原词；如果用“预测下一个词”训练双向模型，每个位置都能直接看到答案，训练损失接近 0，但真正生成时效果反而更差（标签泄漏）。单句输入写作 [CLS] 句子A [SEP]，句对写作 [CLS] 句子A [SEP] 句子B [SEP]。每个位置的输入向量是 token 嵌入、可学习的位置嵌入（512 个）与段（segment）嵌入之和，再经 LayerNorm；[CLS] 的输出用于句子级分类。BERT-base 为 12 层、768 维、12 头、FFN 3072，约 1.1 亿参数。
 #
 # **English:** BERT is bidirectional because its encoder applies no causal mask — only padding is hidden —
 # so every token attends to both sides. A Transformer is not bidirectional by itself: GPT's decoder is

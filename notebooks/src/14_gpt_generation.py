@@ -326,12 +326,7 @@ quiz(14)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** GPT 的生成是一个自回归循环：① 分词，把提示变成 token id；② 整个提示并行地过一遍模型（prefill），
-# 每个位置都输出 logits，但只用最后一个位置的 logits 作为下一个 token 的分布；③ 按解码策略（贪心、采样、top-k/top-p、
-# beam，见第 19 章）选出一个 token，拼到序列末尾；④ 重复，直到生成 EOS、达到最大新 token 数（提示加输出受上下文窗口限制），或解码出的文本
-# 中出现停止字符串（可能跨多个 token，所以要在文本里查找）。最后把 id 解码成文本即可，**不存在“去噪、纠错”之类的后处理**。
-# 实际系统使用 KV cache：每层缓存过去 token 的 K 和 V，之后每步只算新 token，生成的 token 完全相同（logits 只差浮点误差，
-# 与 transformers 的 `generate()` 逐 token 一致），计算量大幅下降，代价是显存随长度线性增长。
+# **中文：** GPT 的生成是一个自回归循环：① 分词，把提示变成 token id；② 整个提示并行地过一遍模型（prefill），每个位置都输出 logits，但只用最后一个位置的 logits 作为下一个 token 的分布；③ 按解码策略（贪心、采样、top-k/top-p、beam，见第 19 章）选出一个 token，拼到序列末尾；④ 重复，直到生成 EOS、达到最大新 token 数（提示加输出受上下文窗口限制），或解码出的文本中出现停止字符串（可能跨多个 token，所以要在文本里查找）。最后把 id 解码成文本即可，**不存在“去噪、纠错”之类的后处理**。实际系统使用 KV cache：每层缓存过去 token 的 K 和 V，之后每步只算新 token，生成的 token 完全相同（logits 只差浮点误差，与 transformers 的 `generate()` 逐 token 一致），计算量大幅下降，代价是显存随长度线性增长。
 #
 # **English:** GPT generates autoregressively. Tokenize the prompt; run it through the model in one parallel
 # pass (prefill); of the logits at every position, only the last position's give the next token's

@@ -368,12 +368,9 @@ quiz(15)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** 架构上两者几乎相同：都是仅含解码器的因果 Transformer（pre-LN，50257 词表），GPT-3 只是逐层交替使用
-# 稠密注意力和局部带状稀疏注意力。区别在规模、上下文、数据和使用方式：GPT-2 有四个规模，最大 15 亿参数（论文写
+# **中文：** 架构上两者几乎相同：都是仅含解码器的因果 Transformer（pre-LN，50257 词表），GPT-3 只是逐层交替使用稠密注意力和局部带状稀疏注意力。区别在规模、上下文、数据和使用方式：GPT-2 有四个规模，最大 15 亿参数（论文写
 # 117M…1542M，官方后来更正为 124M…1558M），上下文 1024；GPT-3 有八个规模，最大 1750 亿参数，上下文 2048。GPT-2 用
-# WebText（约 800 万网页、40GB，来自 Reddit 上获得至少 3 karma 的外链网页）；GPT-3 训练了 3000 亿个 token，按固定
-# 权重从过滤后的 Common Crawl、WebText2、两个图书语料和维基百科采样，高质量语料被重复 2–3 遍。GPT-3 论文的核心是
-# 上下文学习：零样本、单样本、少样本，只把示例放进提示、不更新权重。
+# WebText（约 800 万网页、40GB，来自 Reddit 上获得至少 3 karma 的外链网页）；GPT-3 训练了 3000 亿个 token，按固定权重从过滤后的 Common Crawl、WebText2、两个图书语料和维基百科采样，高质量语料被重复 2–3 遍。GPT-3 论文的核心是上下文学习：零样本、单样本、少样本，只把示例放进提示、不更新权重。
 #
 # **English:** Architecturally they are nearly the same decoder-only, pre-LN Transformer with a 50,257-token
 # vocabulary; GPT-3 only alternates dense and locally banded sparse attention from layer to layer. The differences are scale,

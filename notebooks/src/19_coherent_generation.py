@@ -384,12 +384,7 @@ quiz(19)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** 连贯性首先来自训练好的模型：自回归地以全部上文为条件预测下一个词。解码算法决定如何从这个分布里取词，
-# 它能保住也能毁掉连贯性。总是取概率最高的词（贪心，或 beam search）并不好：文本会陷入循环（本章实验里大部分贪心续写
-# 会重复自己已经写过的句子，而真实文本没有），而且这些重复文本在模型看来比真实文本更“可能”。softmax 不会“避免低概率词”，
-# 它给每个词都分配正概率；真正截掉长尾的是 top-k / top-p，温度则在 softmax 之前让分布变尖或变平。温度太低 → 重复，
-# 太高 → 胡言乱语（似然骤降）。实践中用采样 + top-p/top-k + 适中温度，必要时加重复惩罚（CTRL：已出现过的词，
-# logit 为正则除以惩罚系数，为负则乘以惩罚系数）；beam search 用于翻译等有标准答案的任务。
+# **中文：** 连贯性首先来自训练好的模型：自回归地以全部上文为条件预测下一个词。解码算法决定如何从这个分布里取词，它能保住也能毁掉连贯性。总是取概率最高的词（贪心，或 beam search）并不好：文本会陷入循环（本章实验里大部分贪心续写会重复自己已经写过的句子，而真实文本没有），而且这些重复文本在模型看来比真实文本更“可能”。softmax 不会“避免低概率词”，它给每个词都分配正概率；真正截掉长尾的是 top-k / top-p，温度则在 softmax 之前让分布变尖或变平。温度太低 → 重复，太高 → 胡言乱语（似然骤降）。实践中用采样 + top-p/top-k + 适中温度，必要时加重复惩罚（CTRL：已出现过的词，logit 为正则除以惩罚系数，为负则乘以惩罚系数）；beam search 用于翻译等有标准答案的任务。
 #
 # **English:** Coherence comes first from the trained model, which predicts each word from the whole
 # preceding context; the decoding rule decides how words are drawn from that distribution and can keep or

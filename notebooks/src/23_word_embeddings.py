@@ -329,11 +329,7 @@ quiz(23)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** 词袋和 TF-IDF 是稀疏表示：每个词占一维，不同词两两正交，且丢失词序；TF-IDF 用 IDF 降低常见词权重，但它们都不是词嵌入。
-# 词嵌入把词映射到低维稠密向量，维数远小于词表大小（本实验 32 维对 228 个词）。带负采样的 skip-gram（SGNS）本质上是逻辑回归：判断一个上下文词是真实出现的，还是按 unigram^¾ 分布采样来的。
-# GloVe 也是矩阵分解，但用加权最小二乘拟合共现次数的对数：权重 f(X) 给高频词对封顶、忽略未出现的词对，并不是 SVD；只有权重全为 1、没有偏置时才变成 SVD 问题。
-# 相似指“分布相似”：褒贬相反的词（如 good 与 boring）也会相近；语料没有提供的区分学不出来（本实验里 dog 与 cat 出现在完全相同的位置）。
-# 静态词向量每个词只有一个向量，不能随上下文变化；BERT、GPT 等上下文编码器为每次出现生成不同向量，Transformer 的输入嵌入表本身仍是静态的。
+# **中文：** 词袋和 TF-IDF 是稀疏表示：每个词占一维，不同词两两正交，且丢失词序；TF-IDF 用 IDF 降低常见词权重，但它们都不是词嵌入。词嵌入把词映射到低维稠密向量，维数远小于词表大小（本实验 32 维对 228 个词）。带负采样的 skip-gram（SGNS）本质上是逻辑回归：判断一个上下文词是真实出现的，还是按 unigram^¾ 分布采样来的。GloVe 也是矩阵分解，但用加权最小二乘拟合共现次数的对数：权重 f(X) 给高频词对封顶、忽略未出现的词对，并不是 SVD；只有权重全为 1、没有偏置时才变成 SVD 问题。相似指“分布相似”：褒贬相反的词（如 good 与 boring）也会相近；语料没有提供的区分学不出来（本实验里 dog 与 cat 出现在完全相同的位置）。静态词向量每个词只有一个向量，不能随上下文变化；BERT、GPT 等上下文编码器为每次出现生成不同向量，Transformer 的输入嵌入表本身仍是静态的。
 #
 # **English:** Bag of words and TF-IDF are sparse: one dimension per word, all words orthogonal, no order;
 # IDF down-weights common words, but neither is a word embedding. Embeddings map words to dense vectors

@@ -250,12 +250,7 @@ quiz(24)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** 注意力最初是为了解决 RNN 编码器–解码器的信息瓶颈：没有注意力时，解码器只能通过编码器最后一个固定长度的
-# 隐状态了解整个输入，输入越长信息丢失越多。注意力让解码器每一步都对所有编码器状态打分、softmax 成权重、取加权和，
-# 相当于“按需查阅”原文：参数量相同时，在训练见过的长度内，较长输入的准确率明显更高（超出训练长度后两者都下降），
-# 并学到可解释的对齐（翻转任务是反对角线）。它并不更省计算：自注意力每层 O(n²·d)，RNN 是 O(n·d²)，
-# n > d 时注意力算得更多；它带来的是训练时各位置可并行、任意两位置一步可达。
-# 在大语言模型里这就是因果自注意力：每个位置用 query 查询同一序列中之前所有位置的 key/value。生成仍是逐 token 的。
+# **中文：** 注意力最初是为了解决 RNN 编码器–解码器的信息瓶颈：没有注意力时，解码器只能通过编码器最后一个固定长度的隐状态了解整个输入，输入越长信息丢失越多。注意力让解码器每一步都对所有编码器状态打分、softmax 成权重、取加权和，相当于“按需查阅”原文：参数量相同时，在训练见过的长度内，较长输入的准确率明显更高（超出训练长度后两者都下降），并学到可解释的对齐（翻转任务是反对角线）。它并不更省计算：自注意力每层 O(n²·d)，RNN 是 O(n·d²)，n > d 时注意力算得更多；它带来的是训练时各位置可并行、任意两位置一步可达。在大语言模型里这就是因果自注意力：每个位置用 query 查询同一序列中之前所有位置的 key/value。生成仍是逐 token 的。
 #
 # **English:** Attention was invented to remove the bottleneck of RNN encoder–decoders: without it the decoder
 # sees the input only through the encoder's final fixed-size state, and information is lost as inputs grow.

@@ -319,12 +319,8 @@ quiz(28)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** BatchNorm 对每个通道用一个批次内所有样本（序列则是所有样本的所有位置）的均值和方差做归一化，再乘 γ 加 β；
-# 训练时用批统计量，推理时用滑动平均。它在 CNN 里能显著加速训练，但 Transformer 语言模型几乎不用它，而用对每个 token
-# 自身通道做归一化的 LayerNorm（GPT、BERT）或 RMSNorm（T5、LLaMA）。原因：① 变长序列要补齐，padding 会污染批统计量，
-# 即使加掩码，一个句子的输出仍取决于同批的其他句子；② 因果语言模型里，训练态 BN 的统计量包含后面时间步，等于把未来信息
-# 泄露给当前位置；③ 训练和推理行为不一致，逐 token 生成时批统计量无从谈起。所以“BN 是语言模型常用技术”“降低对批大小的
-# 敏感性”的说法是错的：恰恰相反，BN 让输出依赖批次，LayerNorm 不依赖。
+# **中文：** BatchNorm 对每个通道用一个批次内所有样本（序列则是所有样本的所有位置）的均值和方差做归一化，再乘 γ 加 β；训练时用批统计量，推理时用滑动平均。它在 CNN 里能显著加速训练，但 Transformer 语言模型几乎不用它，而用对每个 token
+# 自身通道做归一化的 LayerNorm（GPT、BERT）或 RMSNorm（T5、LLaMA）。原因：① 变长序列要补齐，padding 会污染批统计量，即使加掩码，一个句子的输出仍取决于同批的其他句子；② 因果语言模型里，训练态 BN 的统计量包含后面时间步，等于把未来信息泄露给当前位置；③ 训练和推理行为不一致，逐 token 生成时批统计量无从谈起。所以“BN 是语言模型常用技术”“降低对批大小的敏感性”的说法是错的：恰恰相反，BN 让输出依赖批次，LayerNorm 不依赖。
 #
 # **English:** BatchNorm normalizes each channel with the mean and variance over the batch (for sequences,
 # over every position of every example), then applies γ and β; training uses batch statistics, inference

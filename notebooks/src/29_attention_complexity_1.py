@@ -286,13 +286,10 @@ quiz(29)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** 一层 Transformer 的前向计算量：QKV 和输出投影 8nd²，注意力打分和加权求和 4n²d，前馈网络 4nd·d_ff
-# （与 FlopCounterMode 实测完全一致）。自注意力对序列长度是平方复杂度，但只有 n 超过 2d + d_ff 时才占主导；GPT-2
+# **中文：** 一层 Transformer 的前向计算量：QKV 和输出投影 8nd²，注意力打分和加权求和 4n²d，前馈网络 4nd·d_ff（与 FlopCounterMode 实测完全一致）。自注意力对序列长度是平方复杂度，但只有 n 超过 2d + d_ff 时才占主导；GPT-2
 # 在 1024 长度下 n² 部分只占约 18%。多头时矩阵乘法 FLOPs 不是 O(n²h)：每头维度 d/h，总量不变；随 h 增长的是 h·n²
-# 个 softmax 元素（以及朴素实现保存的权重）。
-# 因果掩码本身不省计算，跳过对角线以上分块的核函数才省约一半。训练时常见瓶颈是显存：朴素实现为反向保存 h×n×n
-# 的权重（显存 ∝ n²），融合实现只需 O(n)。并行只缩短时间、不降低复杂度，而且只在训练和 prefill 时成立；
-# 生成是逐 token 串行的。
+# 个 softmax 元素（以及朴素实现保存的权重）。因果掩码本身不省计算，跳过对角线以上分块的核函数才省约一半。训练时常见瓶颈是显存：朴素实现为反向保存 h×n×n
+# 的权重（显存 ∝ n²），融合实现只需 O(n)。并行只缩短时间、不降低复杂度，而且只在训练和 prefill 时成立；生成是逐 token 串行的。
 #
 # **English:** Per layer, forward FLOPs are 8nd² for the Q/K/V/output projections, 4n²d for the scores and
 # weighted sum and 4nd·d_ff for the FFN (FlopCounterMode agrees exactly). Attention is quadratic in n but

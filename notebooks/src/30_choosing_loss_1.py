@@ -455,12 +455,8 @@ quiz(30)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** 损失函数不只影响准确率，还决定预测概率的含义。普通交叉熵只有在 logit 趋于无穷时才取到最小值，会一直把训练样本
-# 的置信度往上推；模型一旦过拟合训练集（训练损失远低于验证损失），在新数据上就会过度自信（校准差）。衡量校准用可靠性图和 ECE（按置信度分箱，
-# 按样本数加权平均 |准确率 − 置信度|）。标签平滑把目标改成 (1−ε)·one-hot + ε/C，最优 logit 差是有限值，通常降低 ECE，
-# 但会丢失“其他类有多像”的信息，不利于蒸馏；温度缩放在训练后用一个 T 修正置信度，不改变预测。类别不平衡时，focal loss
-# 用 (1−p_t)^γ 降低易分样本的权重，能提高少数类召回，但排序能力（AP）变化不大，概率的校准也更差；类别加权是另一种取舍。
-# 交叉熵对 logit 是凸的，对网络参数则是非凸的。
+# **中文：** 损失函数不只影响准确率，还决定预测概率的含义。普通交叉熵只有在 logit 趋于无穷时才取到最小值，会一直把训练样本的置信度往上推；模型一旦过拟合训练集（训练损失远低于验证损失），在新数据上就会过度自信（校准差）。衡量校准用可靠性图和 ECE（按置信度分箱，按样本数加权平均 |准确率 − 置信度|）。标签平滑把目标改成 (1−ε)·one-hot + ε/C，最优 logit 差是有限值，通常降低 ECE，但会丢失“其他类有多像”的信息，不利于蒸馏；温度缩放在训练后用一个 T 修正置信度，不改变预测。类别不平衡时，focal loss
+# 用 (1−p_t)^γ 降低易分样本的权重，能提高少数类召回，但排序能力（AP）变化不大，概率的校准也更差；类别加权是另一种取舍。交叉熵对 logit 是凸的，对网络参数则是非凸的。
 #
 # **English:** The loss decides what the probabilities mean, not just accuracy. Plain cross-entropy is minimized
 # only by infinite logits, so it keeps pushing training confidence up, and a network that over-fits its training

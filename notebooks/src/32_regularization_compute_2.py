@@ -266,11 +266,7 @@ quiz(32)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** 减少参数量和减少计算量是两回事。真正减少参数的是结构上的约束：① 输入/输出词嵌入共享（tied embeddings），
-# 省掉 V·d 个参数，FLOPs 不变；② ALBERT 的跨层参数共享，一个 block 重复使用 L 次，参数约减为 1/L，但每层仍要计算，
-# FLOPs 完全不变（ALBERT-large 参数约为 BERT-large 的 1/19，每个 token 的计算量相同）；③ 低秩分解，如 ALBERT 的
-# 词嵌入分解 V×E + E×H，或对训练好的矩阵做截断 SVD，只有 r < V·d/(V+d) 时才省参数。这些约束有时有正则化效果，
-# 有时只是损失容量，要用验证集损失实测。省计算要靠更少步数（早停）、更小/稀疏的模型、量化等。
+# **中文：** 减少参数量和减少计算量是两回事。真正减少参数的是结构上的约束：① 输入/输出词嵌入共享（tied embeddings），省掉 V·d 个参数，FLOPs 不变；② ALBERT 的跨层参数共享，一个 block 重复使用 L 次，参数约减为 1/L，但每层仍要计算，FLOPs 完全不变（ALBERT-large 参数约为 BERT-large 的 1/19，每个 token 的计算量相同）；③ 低秩分解，如 ALBERT 的词嵌入分解 V×E + E×H，或对训练好的矩阵做截断 SVD，只有 r < V·d/(V+d) 时才省参数。这些约束有时有正则化效果，有时只是损失容量，要用验证集损失实测。省计算要靠更少步数（早停）、更小/稀疏的模型、量化等。
 #
 # **English:** Fewer parameters and less compute are different budgets. Parameters are cut by structural
 # constraints: tied input/output embeddings save V·d weights at the same FLOPs; ALBERT's cross-layer sharing

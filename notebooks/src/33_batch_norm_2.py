@@ -364,12 +364,8 @@ quiz(33)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** BatchNorm 的输出依赖于整个批次：训练时用当前批的均值和方差，推理时用训练中累积的滑动平均，两种模式计算的
-# 是不同的函数。批越小，统计量越不准（均值的标准误约为 1/√B）：同一个分类器在批大小 2 时用 BN 几乎学不会，用 LayerNorm
-# 则正常。所以“BN 降低了对批大小的敏感性”是错的，恰恰相反。对语言模型更致命的是生成：用 KV 缓存逐 token 解码时，
-# 每步每条序列只有一个新向量进入归一化层；训练态 BN 的统计量只来自这一步的 B 个向量，同一个提示放在不同批里会续写出
-# 不同内容，批大小为 1 时方差为 0，输出只剩 β，所有提示续写相同。推理态 BN 虽然一致，但与训练时的函数不同。
-# LayerNorm/RMSNorm 只用单个 token 自身的统计量，训练、推理、有无缓存、任意批次都一致，所以语言模型用它们。
+# **中文：** BatchNorm 的输出依赖于整个批次：训练时用当前批的均值和方差，推理时用训练中累积的滑动平均，两种模式计算的是不同的函数。批越小，统计量越不准（均值的标准误约为 1/√B）：同一个分类器在批大小 2 时用 BN 几乎学不会，用 LayerNorm
+# 则正常。所以“BN 降低了对批大小的敏感性”是错的，恰恰相反。对语言模型更致命的是生成：用 KV 缓存逐 token 解码时，每步每条序列只有一个新向量进入归一化层；训练态 BN 的统计量只来自这一步的 B 个向量，同一个提示放在不同批里会续写出不同内容，批大小为 1 时方差为 0，输出只剩 β，所有提示续写相同。推理态 BN 虽然一致，但与训练时的函数不同。LayerNorm/RMSNorm 只用单个 token 自身的统计量，训练、推理、有无缓存、任意批次都一致，所以语言模型用它们。
 #
 # **English:** BatchNorm's output depends on the batch: training normalizes with the batch's mean and
 # variance, evaluation with running averages, so the two modes compute different functions. Small batches

@@ -336,12 +336,8 @@ quiz(34)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** 标准注意力计算量 O(n²d)、朴素实现显存每层 O(h·n²)。三类办法：① 精确但省显存——分块计算并用在线 softmax
-# （维护当前最大值（running max），按 exp(m_old−m_new) 重新缩放累加和），不存 n×n 矩阵，反向时重算；结果与标准注意力在浮点误差
-# 范围内一致，显存 O(n)，这就是 FlashAttention，在 GPU 上还更快；② 滑动窗口注意力，每个 token 只看最近 w 个，
-# O(nwd)，单层可见范围受限；③ 线性注意力，用 φ(q)·φ(k) 代替 exp(q·k)，利用结合律得到 O(nd²)，FLOPs 在 n 超过 d
-# 后就更少，但有固定开销，序列更长时才真正更快；它把历史压缩进固定大小的 d×d 状态，召回（recall）能力明显下降。
-# d_model 固定时多头不改变矩阵乘法的 FLOPs，但 h 个 n×n 分数矩阵的显存随 h 增长。
+# **中文：** 标准注意力计算量 O(n²d)、朴素实现显存每层 O(h·n²)。三类办法：① 精确但省显存——分块计算并用在线 softmax（维护当前最大值（running max），按 exp(m_old−m_new) 重新缩放累加和），不存 n×n 矩阵，反向时重算；结果与标准注意力在浮点误差范围内一致，显存 O(n)，这就是 FlashAttention，在 GPU 上还更快；② 滑动窗口注意力，每个 token 只看最近 w 个，O(nwd)，单层可见范围受限；③ 线性注意力，用 φ(q)·φ(k) 代替 exp(q·k)，利用结合律得到 O(nd²)，FLOPs 在 n 超过 d
+# 后就更少，但有固定开销，序列更长时才真正更快；它把历史压缩进固定大小的 d×d 状态，召回（recall）能力明显下降。d_model 固定时多头不改变矩阵乘法的 FLOPs，但 h 个 n×n 分数矩阵的显存随 h 增长。
 #
 # **English:** Standard attention costs O(n²d) compute and, naively, O(h·n²) memory per layer. Three ways around it:
 # (1) exact but memory-frugal — tiles with an online softmax (a running maximum, the running sum rescaled by

@@ -361,13 +361,8 @@ quiz(36)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** 设计大模型优化器时，除了学习率等超参数，显存往往是决定性约束。混合精度 AdamW 每个参数要 16 字节：
-# bf16 权重 2、bf16 梯度 2、fp32 主权重 4、Adam 一阶和二阶矩各 4。主权重不可省：bf16 只有 8 位有效二进制位
-# （约 2–3 位十进制有效数字），lr 远小于权重的 bf16 间隔时更新被舍入掉（本实验 lr = 1e-5 时 90%）。
-# 7B 模型仅模型状态就要 112 GB，单卡放不下；普通数据并行每卡复制全部状态，不省显存。ZeRO 把状态切分到
-# N 张卡：ZeRO-1 切优化器状态，ZeRO-2 再切梯度，ZeRO-3（PyTorch FSDP 的完全分片模式）再切权重；代价是通信，
-# ZeRO-3 为数据并行的 1.5 倍（3Ψ 对 2Ψ）。激活随 batch 线性增长，随序列长度线性增长（保存注意力矩阵时为
-# 平方增长），用激活重计算来削减。也可用 8-bit 优化器或 Adafactor 缩小优化器状态。
+# **中文：** 设计大模型优化器时，除了学习率等超参数，显存往往是决定性约束。混合精度 AdamW 每个参数要 16 字节：bf16 权重 2、bf16 梯度 2、fp32 主权重 4、Adam 一阶和二阶矩各 4。主权重不可省：bf16 只有 8 位有效二进制位（约 2–3 位十进制有效数字），lr 远小于权重的 bf16 间隔时更新被舍入掉（本实验 lr = 1e-5 时 90%）。7B 模型仅模型状态就要 112 GB，单卡放不下；普通数据并行每卡复制全部状态，不省显存。ZeRO 把状态切分到
+# N 张卡：ZeRO-1 切优化器状态，ZeRO-2 再切梯度，ZeRO-3（PyTorch FSDP 的完全分片模式）再切权重；代价是通信，ZeRO-3 为数据并行的 1.5 倍（3Ψ 对 2Ψ）。激活随 batch 线性增长，随序列长度线性增长（保存注意力矩阵时为平方增长），用激活重计算来削减。也可用 8-bit 优化器或 Adafactor 缩小优化器状态。
 #
 # **English:** Beyond hyperparameters, memory decides how an LM optimizer is run. Mixed-precision AdamW
 # holds 16 bytes per parameter: bf16 weights 2, bf16 gradients 2, an fp32 master copy 4, and Adam's two

@@ -329,14 +329,8 @@ quiz(38)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** 语言模型不用 BatchNorm，而用逐 token 的 LayerNorm 或 RMSNorm。RMSNorm 去掉了减均值和偏置 β，只除以均方根
-# 再乘 γ：少一次归约、参数减半，对零均值向量与 LayerNorm 完全相同。计算量更少，但是否真的更快取决于算子实现：
-# 本实验里手写版 RMSNorm 比手写 LayerNorm 快，而 PyTorch 在 CPU 上的 F.rms_norm 反而比融合的 F.layer_norm 慢；
-# 论文在有高效实现时测得提速 7%–64% 且效果相当（Zhang & Sennrich 2019），所以 T5、LLaMA 采用它。对深层 Transformer 更关键的是归一化的位置：Post-LN（原始 Transformer、BERT）是
-# LN(x + f(x))，Pre-LN（GPT-2 之后）是 x + f(LN(x))，残差通路不被归一化。Xavier 初始化下，Post-LN 的梯度越靠近输出层
-# 越大（Xiong et al. 2020 的结论，也是它需要 warmup 的原因）；本实验中 Pre-LN 的梯度则是越靠近输出层越小。本实验中 8 层模型、学习率 0.003：Post-LN 不加 warmup 停在一元
-# 词频熵附近学不动，加 40 步 warmup 就能正常训练；Pre-LN 在各学习率下不加 warmup 也能训练。所以“BN 加速训练、减少
-# 梯度问题”答非所问：真正起作用的是逐 token 归一化和它所在的位置。
+# **中文：** 语言模型不用 BatchNorm，而用逐 token 的 LayerNorm 或 RMSNorm。RMSNorm 去掉了减均值和偏置 β，只除以均方根再乘 γ：少一次归约、参数减半，对零均值向量与 LayerNorm 完全相同。计算量更少，但是否真的更快取决于算子实现：本实验里手写版 RMSNorm 比手写 LayerNorm 快，而 PyTorch 在 CPU 上的 F.rms_norm 反而比融合的 F.layer_norm 慢；论文在有高效实现时测得提速 7%–64% 且效果相当（Zhang & Sennrich 2019），所以 T5、LLaMA 采用它。对深层 Transformer 更关键的是归一化的位置：Post-LN（原始 Transformer、BERT）是
+# LN(x + f(x))，Pre-LN（GPT-2 之后）是 x + f(LN(x))，残差通路不被归一化。Xavier 初始化下，Post-LN 的梯度越靠近输出层越大（Xiong et al. 2020 的结论，也是它需要 warmup 的原因）；本实验中 Pre-LN 的梯度则是越靠近输出层越小。本实验中 8 层模型、学习率 0.003：Post-LN 不加 warmup 停在一元词频熵附近学不动，加 40 步 warmup 就能正常训练；Pre-LN 在各学习率下不加 warmup 也能训练。所以“BN 加速训练、减少梯度问题”答非所问：真正起作用的是逐 token 归一化和它所在的位置。
 #
 # **English:** LMs do not use BatchNorm; they use per-token LayerNorm or RMSNorm. RMSNorm drops the mean
 # subtraction and β — `x / RMS(x) · γ` — one reduction fewer and half the parameters, identical to LayerNorm

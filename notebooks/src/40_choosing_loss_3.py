@@ -437,13 +437,8 @@ quiz(40)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** 损失函数决定模型“学什么”。预训练用下一个词的交叉熵，即对一个观测词的 −log p；它只对 logits 凸，
-# 对网络权重并不凸，也不保证泛化。知识蒸馏让学生匹配教师用温度 T 软化后的整个分布：
-# T²·KL(softmax(z_t/T) ‖ softmax(z_s/T))，T² 抵消梯度随 1/T² 的缩小；软标签带有“错误词的相对可能性”，
-# 本实验数据少（32 条序列）时，蒸馏学生的最终验证损失比只用标签的同一模型低 0.36 nats（最佳点低
-# 0.17），仅用标签的学生过拟合。注意 F.kl_div 的输入是学生的 log 概率，batchmean 只除以第 0 维的大小。
-# 对比学习的 InfoNCE 是以 batch 内其他样本为负类的交叉熵，用于训练向量表示（检索、CLIP）；温度 τ 越小，
-# 梯度越集中在最难的负例上。
+# **中文：** 损失函数决定模型“学什么”。预训练用下一个词的交叉熵，即对一个观测词的 −log p；它只对 logits 凸，对网络权重并不凸，也不保证泛化。知识蒸馏让学生匹配教师用温度 T 软化后的整个分布：T²·KL(softmax(z_t/T) ‖ softmax(z_s/T))，T² 抵消梯度随 1/T² 的缩小；软标签带有“错误词的相对可能性”，本实验数据少（32 条序列）时，蒸馏学生的最终验证损失比只用标签的同一模型低 0.36 nats（最佳点低
+# 0.17），仅用标签的学生过拟合。注意 F.kl_div 的输入是学生的 log 概率，batchmean 只除以第 0 维的大小。对比学习的 InfoNCE 是以 batch 内其他样本为负类的交叉熵，用于训练向量表示（检索、CLIP）；温度 τ 越小，梯度越集中在最难的负例上。
 #
 # **English:** The loss decides what the model learns. Pretraining uses next-token cross-entropy, −log p of
 # one observed word; it is convex in the logits only, not in the weights, and guarantees no

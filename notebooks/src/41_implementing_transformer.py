@@ -326,12 +326,8 @@ quiz(41)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** Transformer 由编码器、解码器两组层堆叠而成（base 模型：各 6 层，d_model=512，8 头）。
-# 嵌入表把 token id 映射为向量（乘 √d_model），再加正弦位置编码。编码器每层两个子层：多头自注意力、前馈网络；
-# 解码器每层三个：因果自注意力、交叉注意力（K/V 来自编码器输出）、前馈网络。前馈网络位于每层内部；
-# 每个子层都带残差连接和 LayerNorm（原论文 post-LN，如今多用 pre-LN）。最后接线性层和 softmax。训练用
-# teacher forcing：解码器输入是右移一位、以 <bos> 开头的目标，各位置并行；推理时逐 token 生成。
-# GPT 只用解码器，BERT 只用编码器。
+# **中文：** Transformer 由编码器、解码器两组层堆叠而成（base 模型：各 6 层，d_model=512，8 头）。嵌入表把 token id 映射为向量（乘 √d_model），再加正弦位置编码。编码器每层两个子层：多头自注意力、前馈网络；解码器每层三个：因果自注意力、交叉注意力（K/V 来自编码器输出）、前馈网络。前馈网络位于每层内部；每个子层都带残差连接和 LayerNorm（原论文 post-LN，如今多用 pre-LN）。最后接线性层和 softmax。训练用
+# teacher forcing：解码器输入是右移一位、以 <bos> 开头的目标，各位置并行；推理时逐 token 生成。GPT 只用解码器，BERT 只用编码器。
 #
 # **English:** Two stacks of layers (base model: 6 each, d_model 512, 8 heads, d_ff 2048). Token ids index a
 # learned embedding table (× √d_model), plus sinusoidal positions. An encoder layer has two sub-layers —

@@ -298,12 +298,7 @@ quiz(43)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** RNN 中相距 n 的两个词之间，信息和梯度要经过 n 步循环，梯度是 n 个雅可比矩阵的连乘，会随距离指数级
-# 衰减（或爆炸），长距离依赖难学；LSTM/GRU 的门控缓解了这一点，但路径长度仍是 O(n)，训练也无法沿时间并行。自注意力
-# 让任意两个位置一步直达（路径长度 O(1)）：到达远处 token 的梯度只是缓慢变小（未训练时注意力均匀分散在 D 个位置上），
-# 不会指数消失，训练后的头能把权重直接放到很远的 token 上。同等参数量下 RNN/LSTM 也能记住 64 步前的单个 token，
-# 差别在于学得多快。位置编码只提供位置信息，“自回归”也不是原因。局限：依赖必须在上下文窗口内；代价随长度平方
-# 增长；能看到不等于用得好——长上下文中间的信息常被忽略（lost in the middle；Liu et al., 2023，本章未测量）。
+# **中文：** RNN 中相距 n 的两个词之间，信息和梯度要经过 n 步循环，梯度是 n 个雅可比矩阵的连乘，会随距离指数级衰减（或爆炸），长距离依赖难学；LSTM/GRU 的门控缓解了这一点，但路径长度仍是 O(n)，训练也无法沿时间并行。自注意力让任意两个位置一步直达（路径长度 O(1)）：到达远处 token 的梯度只是缓慢变小（未训练时注意力均匀分散在 D 个位置上），不会指数消失，训练后的头能把权重直接放到很远的 token 上。同等参数量下 RNN/LSTM 也能记住 64 步前的单个 token，差别在于学得多快。位置编码只提供位置信息，“自回归”也不是原因。局限：依赖必须在上下文窗口内；代价随长度平方增长；能看到不等于用得好——长上下文中间的信息常被忽略（lost in the middle；Liu et al., 2023，本章未测量）。
 #
 # **English:** In an RNN, information and gradients between two tokens n apart pass through n recurrent steps;
 # the gradient is a product of n Jacobians and decays exponentially (or explodes), so long dependencies are hard to

@@ -325,12 +325,7 @@ quiz(46)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** 用预训练编码器做文本分类：输入 [CLS] 文本 [SEP] 的 token id（模型自带分词器和嵌入表，不再另用 Word2Vec/GloVe），
-# 取最后一层 [CLS] 位置的向量（GPT 这类因果模型则取最后一个 token），经过一层 dense + tanh 再线性映射到类别，
-# 用交叉熵和 AdamW、以较小的学习率对全部参数微调几个 epoch。
-# 一定要有基线：TF-IDF + 逻辑回归。在由关键词决定类别的主题分类上，基线的准确率不低于微调后的 BERT，而每条文本的计算量小几个数量级。
-# 不要去掉停用词：停用词表包含 not、never、very，删掉后“not good”变成“good”，BERT 在情感任务上掉到随机水平；主题任务上基线则不受影响。
-# 评估报告准确率、各类别 P/R、宏平均 F1 和混淆矩阵。
+# **中文：** 用预训练编码器做文本分类：输入 [CLS] 文本 [SEP] 的 token id（模型自带分词器和嵌入表，不再另用 Word2Vec/GloVe），取最后一层 [CLS] 位置的向量（GPT 这类因果模型则取最后一个 token），经过一层 dense + tanh 再线性映射到类别，用交叉熵和 AdamW、以较小的学习率对全部参数微调几个 epoch。一定要有基线：TF-IDF + 逻辑回归。在由关键词决定类别的主题分类上，基线的准确率不低于微调后的 BERT，而每条文本的计算量小几个数量级。不要去掉停用词：停用词表包含 not、never、very，删掉后“not good”变成“good”，BERT 在情感任务上掉到随机水平；主题任务上基线则不受影响。评估报告准确率、各类别 P/R、宏平均 F1 和混淆矩阵。
 #
 # **English:** Feed `[CLS] text [SEP]` token ids to the pretrained encoder — it has its own tokenizer and
 # embedding table, no Word2Vec/GloVe — take the last layer's [CLS] vector (a causal GPT: the last token's),

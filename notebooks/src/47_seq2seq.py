@@ -445,14 +445,8 @@ quiz(47)
 # ## Interview answer card (面试回答要点)
 #
 # **中文：** Seq2Seq 用编码器–解码器实现。编码器（双向自注意力）把源序列编码成**每个 token 一个向量**（S × d 的
-# memory），而不是一个固定长度的向量——那是不带注意力的 RNN 结构；解码器由因果自注意力、交叉注意力和 FFN 组成，
-# 每一层、每一步都通过交叉注意力读取全部编码器状态（本实验中遮住任一位置，90% 以上的输出都会改变）。训练用 teacher forcing：解码器输入是
-# 右移一位的真实目标，一次前向即可对所有位置计算交叉熵（忽略 padding）；推理时自回归（free running），每步喂入自己
-# 上一步的输出直到 `<eos>`。两者的差距叫 exposure bias，teacher forcing 下的准确率往往高估模型。解码用贪心或 beam
-# search（保留累计对数概率最高的 k 个前缀，按长度归一化）；beam 找到的是概率更高的输出，不一定更好——本实验剩下的错误，
-# 模型给它们的分数都高于正确答案，换更宽的 beam 也无济于事。评估看生成结果：
-# exact match 和 corpus BLEU（截断 n-gram 精度的几何平均 × 简短惩罚，与 sacrebleu 一致）。GPT 这类仅解码器模型把源文本
-# 当作 prompt 来做 seq2seq。
+# memory），而不是一个固定长度的向量——那是不带注意力的 RNN 结构；解码器由因果自注意力、交叉注意力和 FFN 组成，每一层、每一步都通过交叉注意力读取全部编码器状态（本实验中遮住任一位置，90% 以上的输出都会改变）。训练用 teacher forcing：解码器输入是右移一位的真实目标，一次前向即可对所有位置计算交叉熵（忽略 padding）；推理时自回归（free running），每步喂入自己上一步的输出直到 `<eos>`。两者的差距叫 exposure bias，teacher forcing 下的准确率往往高估模型。解码用贪心或 beam
+# search（保留累计对数概率最高的 k 个前缀，按长度归一化）；beam 找到的是概率更高的输出，不一定更好——本实验剩下的错误，模型给它们的分数都高于正确答案，换更宽的 beam 也无济于事。评估看生成结果：exact match 和 corpus BLEU（截断 n-gram 精度的几何平均 × 简短惩罚，与 sacrebleu 一致）。GPT 这类仅解码器模型把源文本当作 prompt 来做 seq2seq。
 #
 # **English:** An encoder–decoder. The encoder (bidirectional self-attention) turns the source into **one
 # vector per token** (an S × d memory), not one fixed-length vector — that was the RNN model without attention.

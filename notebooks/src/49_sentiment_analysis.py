@@ -327,12 +327,7 @@ quiz(49)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** 情感分析是**句子/文档级**分类：数据集给整段文本一个标签（正面/负面/中性），而不是给每个词标注——同一个词的极性取决于上下文，
-# “not good” 里的 good 是负面的。做法：预训练编码器（如 BERT）读入 [CLS] 文本 [SEP]，取 [CLS] 的最终向量接一个小分类头，用交叉熵连同编码器一起微调。
-# 预处理不要去停用词：常用停用词表包含 not、never、very，去掉后否定句和对应的肯定句变成同一段文本，标签再也分不开。
-# 词袋 + 逻辑回归给每个词一个固定权重，无法表达否定翻转；加二元组能修补 “not good”，但在 “not very good” 和 “was very good” 里
-# 否定词和极性词之间隔了一个词，没有哪个二元组能同时包含两者，其中一类仍会判错；三元组也只能修补训练中见过的组合。
-# 评估时除总体准确率外，要按否定、程度副词等情况分别统计；可以用梯度×输入或注意力 rollout 查看决策依据了哪些词。
+# **中文：** 情感分析是**句子/文档级**分类：数据集给整段文本一个标签（正面/负面/中性），而不是给每个词标注——同一个词的极性取决于上下文，“not good” 里的 good 是负面的。做法：预训练编码器（如 BERT）读入 [CLS] 文本 [SEP]，取 [CLS] 的最终向量接一个小分类头，用交叉熵连同编码器一起微调。预处理不要去停用词：常用停用词表包含 not、never、very，去掉后否定句和对应的肯定句变成同一段文本，标签再也分不开。词袋 + 逻辑回归给每个词一个固定权重，无法表达否定翻转；加二元组能修补 “not good”，但在 “not very good” 和 “was very good” 里否定词和极性词之间隔了一个词，没有哪个二元组能同时包含两者，其中一类仍会判错；三元组也只能修补训练中见过的组合。评估时除总体准确率外，要按否定、程度副词等情况分别统计；可以用梯度×输入或注意力 rollout 查看决策依据了哪些词。
 #
 # **English:** Sentiment analysis is **sentence- or document-level** classification: one label per text,
 # not per word — a word's polarity depends on context (`good` is negative in `not good`). Fine-tune a
