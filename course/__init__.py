@@ -6,6 +6,7 @@ Sub-packages: ``runtime``, ``text``, ``nn``, ``models``, ``train``, ``generate``
 from __future__ import annotations
 
 import inspect
+import textwrap
 from pathlib import Path
 
 from . import runtime as _runtime  # noqa: F401  (importing it applies the default thread count)
@@ -23,9 +24,13 @@ def show(obj):
     """Display the source code of a course function or class in a notebook (saved with the outputs)."""
     from IPython.display import Code
 
+    class _Source(Code):
+        def _repr_html_(self):        # scroll sideways instead of wrapping inside words on a narrow page
+            return super()._repr_html_().replace("<pre>", '<pre style="white-space: pre; overflow-x: auto">', 1)
+
     try:
         source = inspect.getsource(obj)
     except (TypeError, OSError) as err:
         raise TypeError(f"obj must be a function, class or module with source code, got "
                         f"{type(obj).__name__}") from err
-    return Code(source, language="python")
+    return _Source(textwrap.dedent(source), language="python")     # a method's source starts indented
