@@ -361,8 +361,6 @@ def early_stop(losses, patience, min_delta=0.0):
 exercise("05.early_stopping").check(early_stop)
 
 # %% [markdown]
-# Stuck? `exercise("05.early_stopping").show_solution()`.
-#
 # **Quiz.**
 
 # %%

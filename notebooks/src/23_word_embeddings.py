@@ -115,7 +115,7 @@ for w in ("the", "guitar"):
 #
 # **Skip-gram with negative sampling** (SGNS) gives each word an input vector v and an output vector u,
 # and trains a logistic regression: for each (center, context) pair seen in a window, push σ(u_o·v_c)
-# towards 1, and for *k* words drawn from the unigram distribution^¾, push σ(u_k·v_c) towards 0. The
+# towards 1, and for *k* words drawn from the unigram distribution raised to the power ¾, push σ(u_k·v_c) towards 0. The
 # package's loss is exactly binary cross-entropy with those labels:
 
 # %%
