@@ -97,9 +97,9 @@ for n, t, e, row in zip(lines, tokens, seen, gain):
 # %% [markdown]
 # Read the rows from top to bottom. In the overfitting regime dropout lowers the final loss: at 60 lines
 # (125 epochs) every rate does, 0.3 the most and 0.5 nearly as much; at 150 lines (49 epochs) every rate
-# still does, by less, and 0.5 only barely. From 500 lines (15 epochs) on, every rate *raises* it, and
-# with 1,500 and 5,000 lines, a few epochs, there is little to memorise: the noise only slows a model that
-# is still underfitting. The best rate moves with the data (printed per row) — the regularizer's value is
+# still does, by less, and 0.5 only barely. At 500 lines (15 epochs) no rate helps any more (0.1 is
+# level, the others raise the loss), and with 1,500 and 5,000 lines, a few epochs, every rate *raises* it:
+# there is little to memorise, and the noise only slows a model that is still underfitting. The best rate moves with the data (printed per row) — the regularizer's value is
 # a property of the regime, not of the method. The smallest set is an exception in this run: with its few
 # hundred tokens read about 260 times each (first row), no rate lowered the final loss measurably — 0.1
 # to 0.3 raised it, and the printed "best", 0.5, is level with no dropout (a gain that rounds to 0.000)
