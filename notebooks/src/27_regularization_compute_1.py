@@ -201,9 +201,12 @@ fig.tight_layout()
 # cross-entropy, and label smoothing also reaches the lowest point of the four — trained on a softened
 # target, it is still scored on the plain one. Its *training* loss is the highest of the four (last
 # column), since its smoothed target is not one-hot and cannot be matched exactly. Dropout slows
-# memorisation: its curve is still falling at the last step, yet its best is above the plain model's
-# best, which came earlier, before the plain curve turned up. Stopping the plain model at its best would have beaten dropout at no cost per step: the one
-# "regularizer" that saves compute is stopping early, the subject of chapter 37.
+# memorisation: its training loss stays above the plain model's, and after the lowest point, reached at
+# the same evaluation as the plain model's, its validation curve climbs far less. In this short run that
+# buys nothing on validation: dropout's curve lies above the plain one at every evaluation, so its best is
+# above the plain model's best, and it ends slightly above it too. Stopping the plain model at its best would have
+# beaten dropout at no cost per step: the one "regularizer" that saves compute is stopping early, the
+# subject of chapter 37.
 #
 # With one pass over a very large corpus there is little to memorise, which is why large LLMs often
 # pretrain without dropout (PaLM) and keep only weight decay, which is nearly free.
@@ -257,13 +260,13 @@ print("the two modes give different validation losses:", all(abs(eval_loss - v) 
 
 # %% [markdown]
 # The model the learner deploys is not the model that was trained: the same weights behave differently in
-# the two modes. In this run one train-mode pass scores worse than eval mode, and no two passes agree:
-# forgetting `model.eval()` at inference is a bug — every prediction is random. Averaging many
-# train-mode passes (Monte Carlo dropout, Gal & Ghahramani, 2016) is different: it turns the noise into a
-# deliberate ensemble, which on the first batch scores below eval mode here, at the price of one full
-# forward pass per sample (the time ratio printed above). The original dropout paper scaled by 1 − p
-# *at inference* instead; the inverted form used by PyTorch moves that multiply into training so inference
-# pays nothing.
+# the two modes. In this run each train-mode pass happens to score slightly *below* eval mode on the
+# validation set, but no two passes agree: forgetting `model.eval()` at inference is a bug — every
+# prediction is random. Averaging many train-mode passes (Monte Carlo dropout, Gal & Ghahramani, 2016) is
+# different: it turns the noise into a deliberate ensemble, which on the first batch scores below eval
+# mode here, at the price of one full forward pass per sample (the time ratio printed above). The original
+# dropout paper scaled by 1 − p *at inference* instead; the inverted form used by PyTorch moves that
+# multiply into training so inference pays nothing.
 
 # %% [markdown]
 # ## Self-test

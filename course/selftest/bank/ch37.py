@@ -23,7 +23,13 @@ def early_stop(val_losses: list[float], patience: int, min_delta: float = 0.0) -
 
 def _stop_cases(g):
     import torch
-    cases = []
+    # Three fixed curves first, so that each planted mistake is caught by its own hint at every seed:
+    # - rises, then falls back without beating its best (comparing with the previous evaluation resets there);
+    # - declines by less than min_delta per evaluation (ignoring min_delta runs on to the end);
+    # - improves between non-improvements (a count that is never reset stops too early).
+    cases = [{"val_losses": [3.0, 3.5, 3.2, 3.1, 3.05, 3.3, 3.4, 3.6, 3.5], "patience": 2},
+             {"val_losses": [3.0, 2.96, 2.92, 2.88, 2.84, 2.8, 2.76, 2.9, 3.0], "patience": 2, "min_delta": 0.2},
+             {"val_losses": [3.0, 3.1, 2.9, 3.0, 2.8, 2.9, 3.0, 3.1], "patience": 2}]
     for n, patience, min_delta in ((20, 3, None), (15, 1, None), (25, 4, 0.05), (12, 20, None), (18, 2, 0.2)):
         base = torch.linspace(4.0, 3.0, n) + 0.004 * torch.arange(n) ** 2 - 0.002 * n * torch.arange(n) / n
         noisy = (base + 0.05 * torch.randn(n, generator=g)).tolist()
@@ -163,8 +169,8 @@ QUIZ = Quiz([
                "and 5,000 (Lab 1's heat map)."),
         Option("It helped at 60–150 lines, hurt at 1,500–5,000", True,
                "With few tokens seen many times the model memorises and dropout fights it; with plenty the "
-               "model underfits and dropout only slows learning. Not a law: on the 30-line set every rate "
-               "hurt (Lab 1)."),
+               "model underfits and dropout only slows learning. Not a law: on the 30-line set no rate "
+               "helped (Lab 1)."),
         Option("It helped more as the data grew, as model size does", False,
                "The opposite: the gain shrinks with data and turns into a loss (Lab 1)."),
     ), misconception=True),
