@@ -313,12 +313,7 @@ quiz(27)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** 常见的正则化（Dropout、权重衰减、标签平滑）**不会**减少参数量，也不会减少矩阵乘法的 FLOPs：它们改变的是
-# 学到什么，而不是模型多大。代价要分开看：Dropout 每步要生成随机掩码并为反向传播保存掩码，训练时每步更慢、占用更多
-# 激活内存；推理时用 `model.eval()` 关闭。PyTorch 用的是倒置 Dropout（inverted dropout），训练时把保留的值除以 1−p，
-# 因此推理时没有额外开销；忘记调用 eval() 则每次预测都带随机性，两次调用结果不同。AdamW 的解耦权重衰减每个参数每步
-# 只多一次乘法，标签平滑只多一次对 log 概率的平均，几乎免费。真正节省计算的是早停（更少步数）以及改变结构（参数共享、
-# 低秩分解、剪枝、量化）。大模型预训练数据量大、只过一遍，常常不用 Dropout（如 PaLM），只保留权重衰减。
+# **中文：** 常见的正则化（Dropout、权重衰减、标签平滑）**不会**减少参数量，也不会减少矩阵乘法的 FLOPs：它们改变的是学到什么，而不是模型多大。代价要分开看：Dropout 每步要生成随机掩码并为反向传播保存掩码，训练时每步更慢、占用更多激活内存；推理时用 `model.eval()` 关闭。PyTorch 用的是倒置 Dropout（inverted dropout），训练时把保留的值除以 1−p，因此推理时没有额外开销；忘记调用 eval() 则每次预测都带随机性，两次调用结果不同。AdamW 的解耦权重衰减每个参数每步只多一次乘法，标签平滑只多一次对 log 概率的平均，几乎免费。真正节省计算的是早停（更少步数）以及改变结构（参数共享、低秩分解、剪枝、量化）。大模型预训练数据量大、只过一遍，常常不用 Dropout（如 PaLM），只保留权重衰减。
 #
 # **English:** Dropout, weight decay and label smoothing do **not** reduce parameters or matmul FLOPs: they
 # change what is learnt, not the model's size. Their costs differ: dropout draws a random mask at every

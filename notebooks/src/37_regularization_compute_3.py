@@ -219,12 +219,7 @@ quiz(37)
 # %% [markdown]
 # ## Interview answer card (面试回答要点)
 #
-# **中文：** 正则化的价值取决于数据规模（每个 token 被看几遍）。数据少、重复几十上百个 epoch 时模型会记住训练集，
-# 合适的 Dropout 能降低最终的验证损失（但不是总能：本实验中数据最少的一组用任何 Dropout 都没有降低）；数据多、
-# 每个 token 只看一两遍时模型还在欠拟合，同样的 Dropout 只会拖慢学习、抬高损失。所以强度要随数据调，大模型预训练
-# （约一个 epoch）常常不用 Dropout。正则化强度并不改变每步的计算量；真正节省计算的是早停：每隔几步评估一次验证集，
-# 保存最优权重，若连续 patience 次没有改善就停止，省下后面的训练步数，同时得到验证损失最低的模型。本实验中有了早停之后，
-# Dropout 几乎没有再带来额外收益。
+# **中文：** 正则化的价值取决于数据规模（每个 token 被看几遍）。数据少、重复几十上百个 epoch 时模型会记住训练集，合适的 Dropout 能降低最终的验证损失（但不是总能：本实验中数据最少的一组用任何 Dropout 都没有降低）；数据多、每个 token 只看一两遍时模型还在欠拟合，同样的 Dropout 只会拖慢学习、抬高损失。所以强度要随数据调，大模型预训练（约一个 epoch）常常不用 Dropout。正则化强度并不改变每步的计算量；真正节省计算的是早停：每隔几步评估一次验证集，保存最优权重，若连续 patience 次没有改善就停止，省下后面的训练步数，同时得到验证损失最低的模型。本实验中有了早停之后，Dropout 几乎没有再带来额外收益。
 #
 # **English:** A regularizer's value depends on the data regime — how many times each token is seen. With
 # little data and tens to hundreds of epochs the model memorises, and a suitable dropout rate lowers the
