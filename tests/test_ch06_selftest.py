@@ -1,5 +1,5 @@
-"""Chapter 6's self-test beyond the bank-wide rules: the references equal torch, every planted mistake is
-caught and named, and the quiz needs understanding."""
+"""Chapter 6's self-test beyond the bank-wide rules: the references equal torch, and the quiz needs
+understanding."""
 import pytest
 import torch
 import torch.nn.functional as F
@@ -8,16 +8,6 @@ from course.selftest import bank
 from course.selftest.exercises import _reference
 
 CH = bank.load(6)
-
-
-@pytest.mark.parametrize("ex", CH.EXERCISES, ids=lambda e: e.key)
-def test_reference_passes_and_mistakes_are_named(ex):
-    for seed in range(6):
-        assert ex.check(_reference(ex), seed=seed, record=False).passed
-    for mistake in ex.mistakes:
-        for seed in range(3):
-            verdict = ex.check(mistake.fn, seed=seed, record=False)
-            assert verdict.mistake == mistake.name, (mistake.name, seed, verdict.message)
 
 
 @pytest.mark.parametrize("seed", range(3))

@@ -1,5 +1,5 @@
-"""Chapter 23's self-test beyond the bank-wide rules: every planted mistake is caught and named by the
-checker, a half-done exclusion in the analogy search fails, and the quiz cannot be passed by option length."""
+"""Chapter 23's self-test beyond the bank-wide rules: a half-done exclusion in the analogy search fails, and
+the quiz cannot be passed by option length."""
 import pytest
 import torch
 
@@ -7,15 +7,6 @@ from course.selftest import bank
 from course.selftest.exercises import _reference
 
 CH = bank.load(23)
-
-
-@pytest.mark.parametrize("ex", CH.EXERCISES, ids=lambda e: e.key)
-def test_reference_passes_and_mistakes_are_named(ex):
-    for seed in range(6):
-        assert ex.check(_reference(ex), seed=seed, record=False).passed
-        for mistake in ex.mistakes:
-            verdict = ex.check(mistake.fn, seed=seed, record=False)
-            assert verdict.mistake == mistake.name, (mistake.name, seed, verdict.message)
 
 
 @pytest.mark.parametrize("excluded", ["c", "ab", "ac"])      # leaving a in rarely matters: it scores low

@@ -1,5 +1,5 @@
 """Chapter 25's self-test beyond the bank-wide rules: the hand-written gradients equal autograd through
-torch's own losses, every planted mistake is caught and named, and the quiz needs understanding."""
+torch's own losses, and the quiz needs understanding."""
 import pytest
 import torch
 import torch.nn.functional as F
@@ -9,16 +9,6 @@ from course.selftest.exercises import _reference
 from course.train import mse_on_probs
 
 CH = bank.load(25)
-
-
-@pytest.mark.parametrize("ex", CH.EXERCISES, ids=lambda e: e.key)
-def test_reference_passes_and_mistakes_are_named(ex):
-    for seed in range(6):
-        assert ex.check(_reference(ex), seed=seed, record=False).passed
-    for mistake in ex.mistakes:
-        for seed in range(3):
-            verdict = ex.check(mistake.fn, seed=seed, record=False)
-            assert verdict.mistake == mistake.name, (mistake.name, seed, verdict.message)
 
 
 @pytest.mark.parametrize("seed", range(3))

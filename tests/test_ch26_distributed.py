@@ -1,5 +1,5 @@
 """Chapter 26: DistributedDataParallel on 2 gloo processes equals single-process training on the combined
-batch (gradients and weights), and the chapter's exercises catch their planted mistakes."""
+batch (gradients and weights)."""
 import pytest
 import torch
 
@@ -41,16 +41,6 @@ def test_free_port_is_an_unused_port():
 def test_launch_refuses_a_worker_it_cannot_import():
     with pytest.raises(TypeError, match="top level of an importable module"):
         launch(lambda rank, world: rank, 2)
-
-
-@pytest.mark.parametrize("ex", ch26.EXERCISES, ids=lambda e: e.key)
-def test_reference_passes_and_each_mistake_gets_its_hint(ex):
-    ref = {"26.combine_grads": ch26.combine_grads, "26.wsd_lr": ch26.wsd_lr}[ex.key]
-    assert ex.check(ref, seed=0, record=False).passed
-    for mistake in ex.mistakes:
-        for seed in range(3):
-            verdict = ex.check(mistake.fn, seed=seed, record=False)
-            assert not verdict.passed and verdict.mistake == mistake.name, (mistake.name, seed, verdict)
 
 
 def test_combine_grads_equals_the_gradient_of_the_combined_batch():

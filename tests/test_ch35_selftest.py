@@ -1,6 +1,5 @@
 """Chapter 35's self-test beyond the bank-wide rules: the references equal the package and torch, the
-accumulated losses give the full batch's gradient, every planted mistake is named, the quiz needs
-understanding."""
+accumulated losses give the full batch's gradient, the quiz needs understanding."""
 import pytest
 import torch
 import torch.nn.functional as F
@@ -10,16 +9,6 @@ from course.selftest.exercises import _reference
 from course.train import token_cross_entropy, z_loss
 
 CH = bank.load(35)
-
-
-@pytest.mark.parametrize("ex", CH.EXERCISES, ids=lambda e: e.key)
-def test_reference_passes_and_mistakes_are_named(ex):
-    for seed in range(6):
-        assert ex.check(_reference(ex), seed=seed, record=False).passed
-    for mistake in ex.mistakes:
-        for seed in range(3):
-            verdict = ex.check(mistake.fn, seed=seed, record=False)
-            assert verdict.mistake == mistake.name, (mistake.name, seed, verdict.message)
 
 
 @pytest.mark.parametrize("seed", range(3))

@@ -1,5 +1,5 @@
-"""Chapter 36: the training-memory calculator agrees with the bytes PyTorch's own AdamW really holds, with
-the ZeRO paper's Figure 1, and the chapter's exercises catch their planted mistakes."""
+"""Chapter 36: the training-memory calculator agrees with the bytes PyTorch's own AdamW really holds, and with
+the ZeRO paper's Figure 1."""
 import pytest
 import torch
 
@@ -72,16 +72,6 @@ def test_megatron_activation_formula_matches_a_measurement():
     c = model.config
     formula = 2 * megatron_activation_bytes(64, 1, c.d_model, c.n_heads, c.n_layers)
     assert abs(per_sequence / formula - 1) < 0.02
-
-
-@pytest.mark.parametrize("ex", ch36.EXERCISES, ids=lambda e: e.key)
-def test_reference_passes_and_each_mistake_gets_its_hint(ex):
-    ref = {"36.max_params": ch36.max_params, "36.master_step": ch36.master_step}[ex.key]
-    assert ex.check(ref, seed=0, record=False).passed
-    for mistake in ex.mistakes:
-        for seed in range(3):
-            verdict = ex.check(mistake.fn, seed=seed, record=False)
-            assert not verdict.passed and verdict.mistake == mistake.name, (mistake.name, seed, verdict)
 
 
 def test_max_params_on_known_cases():

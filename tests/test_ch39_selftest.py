@@ -1,21 +1,8 @@
-"""Chapter 39's exercises: the references agree with the package, and every planted mistake is caught."""
-import pytest
+"""Chapter 39's exercises: the references agree with the package."""
 import torch
 
 from course.nn import scaled_dot_product_attention
 from course.selftest.bank import ch39
-
-EXERCISES = {ex.key: ex for ex in ch39.EXERCISES}
-
-
-@pytest.mark.parametrize("key", sorted(EXERCISES))
-def test_reference_passes_and_each_mistake_gets_its_hint(key):
-    ex = EXERCISES[key]
-    assert ex.check(ch39.max_batch if key == "39.max_batch" else ch39.grouped_attention, seed=0, record=False).passed
-    for mistake in ex.mistakes:
-        for seed in range(3):
-            verdict = ex.check(mistake.fn, seed=seed, record=False)
-            assert not verdict.passed and verdict.mistake == mistake.name, (mistake.name, seed, verdict)
 
 
 def test_grouped_attention_equals_the_package_core():

@@ -1,5 +1,5 @@
-"""Chapter 40: distillation equals T²·F.kl_div, InfoNCE equals cross-entropy over similarity logits, CLIP's
-symmetric loss equals transformers' own, and the chapter's exercises catch their planted mistakes."""
+"""Chapter 40: distillation equals T²·F.kl_div, InfoNCE equals cross-entropy over similarity logits, and CLIP's
+symmetric loss equals transformers' own."""
 import pytest
 import torch
 import torch.nn.functional as F
@@ -41,16 +41,6 @@ def test_symmetric_nce_equals_transformers_clip_loss():
     # CLIP's logits_per_text: text rows (b) against image columns (a), scaled by 1/τ
     logits_per_text = F.normalize(b, dim=-1) @ F.normalize(a, dim=-1).T / 0.1
     torch.testing.assert_close(ch40.symmetric_nce(a, b, 0.1), clip_loss(logits_per_text))
-
-
-@pytest.mark.parametrize("ex", ch40.EXERCISES, ids=lambda e: e.key)
-def test_reference_passes_and_each_mistake_gets_its_hint(ex):
-    ref = {"40.masked_kd": ch40.masked_kd, "40.symmetric_nce": ch40.symmetric_nce}[ex.key]
-    assert ex.check(ref, seed=0, record=False).passed
-    for mistake in ex.mistakes:
-        for seed in range(3):
-            verdict = ex.check(mistake.fn, seed=seed, record=False)
-            assert not verdict.passed and verdict.mistake == mistake.name, (mistake.name, seed, verdict)
 
 
 def test_masked_kd_equals_the_package_loss_on_the_real_tokens():

@@ -63,12 +63,3 @@ def test_negation_scope_reference_on_known_cases():
     assert marked("the movie was not very good .") == ["very", "good"]
     assert marked("not bad , really good") == ["bad"]
     assert marked("it was never not a dull show !") == []
-
-
-def test_every_planted_mistake_is_caught_and_named():
-    for ex in bank.load(49).EXERCISES:
-        for seed in range(4):
-            assert ex.check(_reference(ex), seed=seed, record=False).passed, ex.key
-        for mistake in ex.mistakes:
-            verdict = ex.check(mistake.fn, seed=0, record=False)
-            assert not verdict.passed and verdict.mistake == mistake.name, (ex.key, mistake.name, verdict.mistake)

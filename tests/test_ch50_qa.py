@@ -104,12 +104,3 @@ def test_squad_f1_exercise_takes_the_best_gold_answer_and_agrees_with_the_packag
     assert squad_f1("in Paris, France", ["Paris", "Paris, France"]) == pytest.approx(0.8)
     for prediction, truths in (("new new york", ["New York City"]), ("The Alps", ["alps"])):
         assert squad_f1(prediction, truths) == pytest.approx(token_f1(prediction, truths[0]))
-
-
-def test_every_planted_mistake_is_caught_and_named():
-    for ex in bank.load(50).EXERCISES:
-        for seed in range(4):
-            assert ex.check(_reference(ex), seed=seed, record=False).passed, ex.key
-        for mistake in ex.mistakes:
-            verdict = ex.check(mistake.fn, seed=0, record=False)
-            assert not verdict.passed and verdict.mistake == mistake.name, (ex.key, mistake.name, verdict.mistake)

@@ -22,11 +22,14 @@ def test_reference_solution_passes_on_many_seeds(ex):
 @pytest.mark.parametrize("ex", EXERCISES, ids=[e.key for e in EXERCISES])
 def test_planted_mistakes_fail_with_their_own_hint(ex):
     assert len(ex.mistakes) >= 3
-    for mistake in ex.mistakes:
-        verdict = ex.check(mistake.fn, seed=3, record=False)
-        assert not verdict.passed
-        assert verdict.mistake == mistake.name, (mistake.name, verdict.message)
-        assert mistake.hint in verdict.message
+    for seed in range(6):
+        verdict = ex.check(_reference(ex), seed=seed, record=False)
+        assert verdict.passed, (seed, verdict.message)
+        for mistake in ex.mistakes:
+            verdict = ex.check(mistake.fn, seed=seed, record=False)
+            assert not verdict.passed, (seed, mistake.name)
+            assert verdict.mistake == mistake.name, (seed, mistake.name, verdict.message)
+            assert mistake.hint in verdict.message, (seed, mistake.name)
 
 
 def _raises(**kwargs):

@@ -83,7 +83,14 @@ def sequence_perplexity(logits: torch.Tensor, ids: torch.Tensor) -> torch.Tensor
 
 
 def _ppl_cases(g):
-    cases = []
+    # Two fixed cases first, so that each planted mistake is caught by its own hint at every seed:
+    # - small scores, on which no_shift, mean_of_ppl and no_exp each give their own value;
+    # - scores in the tens with a target token 120 below the best: its softmax underflows to 0, so
+    #   softmax_then_log gives inf where the reference is finite (random scores do not always reach that).
+    cases = [{"logits": torch.tensor([[1.0, 0.0, -1.0], [0.5, 2.0, 0.0], [-1.0, 0.0, 1.5], [0.0, 1.0, 0.0]]),
+              "ids": torch.tensor([0, 2, 1, 0])},
+             {"logits": torch.tensor([[60.0, 0.0, -60.0], [0.0, 50.0, -70.0], [20.0, -10.0, 0.0], [0.0, 0.0, 0.0]]),
+              "ids": torch.tensor([0, 2, 0, 1])}]
     for t, v, scale in ((6, 4, 1.0), (20, 10, 3.0), (12, 7, 40.0)):
         cases.append({"logits": torch.randn(t, v, generator=g) * scale,
                       "ids": torch.randint(0, v, (t,), generator=g)})

@@ -97,7 +97,11 @@ def whole_word_selection(word_ids: torch.Tensor, u: torch.Tensor, p: float = 0.1
 
 
 def _word_cases(g):
-    cases = []
+    # A fixed case first, on which each planted mistake gives its own mask, so that each is caught by its
+    # own hint at every seed: the last word is selected (so reading −1 as the last word selects the
+    # specials), and per-position draws select a different token than per-word draws.
+    cases = [{"word_ids": torch.tensor([[-1, 0, 0, 1, 2, 3, 3, -1]]), "u": torch.tensor([[0.9, 0.2, 0.6, 0.05]]),
+              "p": 0.15}]
     for b, t, w, p in ((2, 10, 6, 0.15), (3, 14, 9, 0.5), (1, 8, 4, 0.3), (4, 12, 7, 0.2)):
         rows = []
         for _ in range(b):

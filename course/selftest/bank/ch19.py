@@ -16,7 +16,10 @@ def top_p_filter(logits: torch.Tensor, p: float) -> torch.Tensor:
 
 
 def _top_p_cases(g):
-    cases = []
+    # A fixed row first, on which each planted mistake keeps its own set of tokens, so that each is caught by
+    # its own hint at every seed: the nucleus {1, 3} is not a prefix of the vocabulary order, and no token
+    # has probability 1 − p or more.
+    cases = [{"logits": torch.tensor([[0.1, 0.45, 0.04, 0.3, 0.06, 0.05]]).log(), "p": 0.5}]
     for b, v, scale, p in ((2, 10, 2.0, 0.9), (3, 30, 4.0, 0.5), (1, 8, 0.5, 0.99), (4, 20, 6.0, 0.01), (2, 50, 1.0, 0.7)):
         cases.append({"logits": torch.randn(b, v, generator=g) * scale, "p": p})
     return cases
@@ -84,7 +87,11 @@ def repetition_penalty(logits: torch.Tensor, idx: torch.Tensor, penalty: float) 
 
 
 def _penalty_cases(g):
-    cases = []
+    # A fixed case first, on which each planted mistake gives its own logits, so that each is caught by its
+    # own hint at every seed: positive and negative penalized logits, a repeated token, and tokens seen
+    # only in the other row.
+    cases = [{"logits": torch.tensor([[2.0, -1.0, 0.5, -3.0, 1.0, 0.7], [0.3, 1.5, -0.4, 2.5, -2.0, 0.9]]),
+              "idx": torch.tensor([[0, 1, 1, 3], [2, 2, 5, 4]]), "penalty": 2.0}]
     for b, v, t, penalty in ((1, 6, 3, 1.5), (2, 12, 8, 1.3), (3, 20, 15, 2.0), (2, 9, 12, 0.8)):
         logits = torch.randn(b, v, generator=g) * 2
         idx = torch.randint(0, v // 2, (b, t), generator=g)       # repeats within a row are likely

@@ -19,7 +19,10 @@ def merge_attention(out_a: torch.Tensor, lse_a: torch.Tensor, out_b: torch.Tenso
 
 
 def _merge_cases(g):
-    cases = []
+    # A fixed case first, on which each planted mistake gives its own result, so that each is caught by its
+    # own hint at every seed: one query's log-sum-exps (120, 119) overflow exp in float32.
+    cases = [{"out_a": torch.tensor([[1.0, -0.5], [0.2, 0.8], [-1.0, 0.3]]), "lse_a": torch.tensor([1.0, 120.0, -0.5]),
+              "out_b": torch.tensor([[0.0, 1.5], [-0.6, 0.4], [0.5, -0.2]]), "lse_b": torch.tensor([0.0, 119.0, 2.0])}]
     for n, dv, spread in ((4, 3, 1.0), (6, 5, 30.0), (3, 8, 300.0)):
         cases.append({"out_a": torch.randn(n, dv, generator=g), "lse_a": torch.randn(n, generator=g) * spread,
                       "out_b": torch.randn(n, dv, generator=g), "lse_b": torch.randn(n, generator=g) * spread})

@@ -93,7 +93,13 @@ def accumulation_losses(token_losses: list[torch.Tensor], masks: list[torch.Tens
 
 
 def _acc_cases(g):
-    cases = []
+    # A fixed case first, on which each planted mistake gives its own losses, so that each is caught by its
+    # own hint at every seed: micro-batches and rows with different numbers of real tokens.
+    m1 = torch.tensor([[True, True, True, False], [True, False, False, False]])
+    m2 = torch.tensor([[True, True, True], [True, True, False], [True, True, True]])
+    cases = [{"token_losses": [torch.tensor([[1.0, 2.0, 3.0, 0.7], [4.0, 1.5, 0.5, 2.0]]) * m1,
+                               torch.tensor([[0.5, 1.0, 1.5], [2.0, 3.0, 1.0], [0.2, 0.4, 0.6]]) * m2],
+              "masks": [m1, m2]}]
     for sizes in (((2, 5), (2, 3)), ((3, 4), (1, 6), (2, 2)), ((2, 6), (2, 6)), ((1, 3), (4, 5), (2, 7), (1, 2))):
         losses, masks = [], []
         for b, t in sizes:

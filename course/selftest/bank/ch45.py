@@ -16,7 +16,11 @@ def n_m_mask(w: torch.Tensor, n: int, m: int) -> torch.Tensor:
 
 
 def _nm_cases(g):
-    cases = []
+    # A fixed case first, on which each planted mistake gives its own mask, so that each is caught by its
+    # own hint at every seed: row 0's 4 largest |w| are not 2 per group of 4 consecutive weights, and the
+    # strided groups (columns 0, 2, 4, 6 and 1, 3, 5, 7) keep yet another set.
+    cases = [{"w": torch.tensor([[-9.0, 0.1, 0.2, 0.3, 5.0, 4.0, 3.0, 2.0],
+                                 [0.5, -1.5, 2.5, -0.7, 1.2, -0.3, 0.8, -2.2]]), "n": 2, "m": 4}]
     for out, inp, n, m in ((3, 8, 2, 4), (4, 12, 1, 4), (2, 16, 2, 8), (5, 6, 1, 2)):
         w = torch.randn(out, inp, generator=g)
         w[0, :m] = torch.tensor([-9.0] + [0.1 * (i + 1) for i in range(m - 1)])   # a large negative weight
@@ -86,7 +90,10 @@ def balance_loss(router_logits: torch.Tensor, top_k: int = 1) -> torch.Tensor:
 
 
 def _balance_cases(g):
-    cases = []
+    # A fixed top-2 case first, on which each planted mistake gives its own value, so that each is caught by
+    # its own hint at every seed.
+    cases = [{"router_logits": torch.tensor([[2.0, 1.0, 0.0, -1.0], [1.5, 0.0, 1.0, -0.5], [0.0, 2.0, -1.0, 0.5],
+                                             [1.0, -1.0, 0.5, 0.0], [2.5, 0.5, 0.0, -1.0]]), "top_k": 2}]
     for n, e, k, skew in ((64, 4, 1, 0.0), (50, 8, 2, 0.0), (40, 6, 3, 0.0), (32, 4, 1, 4.0), (48, 8, 2, 3.0)):
         logits = torch.randn(n, e, generator=g)
         logits[:, 0] += skew                              # a router leaning towards expert 0

@@ -18,7 +18,12 @@ def beam_step(scores: torch.Tensor, logp: torch.Tensor, width: int):
 
 
 def _beam_cases(g):
-    cases = []
+    # A fixed case first, on which each planted mistake gives its own result, so that each is caught by its
+    # own hint at every seed: the best beam fills all three places, and adding probabilities instead
+    # (0.1 + 0.95 > 0.6 + 0.3) ranks the unlikely beam's confident token first.
+    cases = [{"scores": torch.tensor([0.6, 0.1, 0.05]).log(),
+              "logp": torch.tensor([[0.3, 0.28, 0.25, 0.17], [0.95, 0.03, 0.015, 0.005], [0.5, 0.3, 0.15, 0.05]]).log(),
+              "width": 3}]
     for k, v, width in ((1, 6, 3), (3, 7, 3), (4, 5, 2), (2, 9, 5)):
         logp = torch.randn(k, v, generator=g).mul(2).log_softmax(-1)
         scores = -torch.rand(k, generator=g).mul(4).sort(descending=True).values
