@@ -218,16 +218,16 @@ print("the live run reproduces the stored curve (within 0.02 nats):",
 # %%
 stop = early_stopping(runs["none"]["val"], patience=3)
 base = runs["none"]
-fig, axes = plt.subplots(2, 3, figsize=(12, 6.2), sharex=True, sharey=True)
+fig, axes = plt.subplots(2, 3, figsize=(10, 6), sharex=True, sharey=True)
 axes = axes.flatten()
 axes[0].plot(base["step"], base["val"], color="gray", label="validation")
 axes[0].plot(base["step"], base["train"], color="gray", ls="--", label="training")
 axes[0].axvline(base["step"][stop.best], color="tab:green", lw=1.2)
 axes[0].axvspan(base["step"][stop.best], base["step"][stop.stop], color="tab:green", alpha=0.12)
-axes[0].text(base["step"][stop.stop] + 4, 1.2, f"early stopping keeps\nstep {base['step'][stop.best]}, "
-             f"stops at {base['step'][stop.stop]}", fontsize=8, color="tab:green")
+axes[0].text(base["step"][stop.stop] + 4, 1.2, f"early stopping\nkeeps step {base['step'][stop.best]},\n"
+             f"stops at {base['step'][stop.stop]}", fontsize=10, color="tab:green")
 axes[0].set_title("none (early stopping marked)")
-axes[0].legend(fontsize=8, loc="lower left")
+axes[0].legend(fontsize=10, loc="lower left")
 for ax, name in zip(axes[1:], [n for n in runs if n != "none"]):
     c = runs[name]
     ax.plot(base["step"], base["val"], color="gray", lw=1, label="none")

@@ -213,17 +213,24 @@ shown = [w for ws in groups_to_plot.values() for w in ws]
 fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
 for ax, (name, vectors) in zip(axes, (("skip-gram (SGNS), 32-d", sgns), ("GloVe-style fit, 16-d", glove))):
     xy = pca_2d(vectors[[words.index(w) for w in shown]])
-    start = 0
-    for k, ((group, ws), color) in enumerate(zip(groups_to_plot.items(),
-                                                 ("tab:blue", "tab:red", "tab:green", "tab:orange", "tab:purple"))):
+    start, placed = 0, []
+    for (group, ws), color in zip(groups_to_plot.items(),
+                                  ("tab:blue", "tab:red", "tab:green", "tab:orange", "tab:purple")):
         pts = xy[start:start + len(ws)]
         ax.scatter(pts[:, 0], pts[:, 1], s=18, color=color, label=group)
-        (x, y), w = pts[0].tolist(), ws[0]                             # label one word per group,
-        ax.annotate(w, (x, y), fontsize=8, color=color, xytext=(-28, -11) if k % 2 else (3, 3),   # alternating sides
-                    textcoords="offset points")
+        # label one word per group, on whichever of 8 sides leaves the label farthest from dots and labels
+        step = (xy.max(0).values - xy.min(0).values) * torch.tensor([0.09, 0.07])   # ≈ a label's offset
+        sides = [(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1) if dx or dy]
+        spots = {d: pts[0] + torch.tensor(d) * step for d in sides}
+        d = max(sides, key=lambda d: min(((spots[d] - q) / step).norm().item() for q in [*xy, *placed]))
+        placed.append(spots[d])
+        ax.annotate(ws[0], pts[0].tolist(), fontsize=10, color=color, textcoords="offset points",
+                    xytext=(14 * d[0], 14 * d[1]), ha=("right", "center", "left")[d[0] + 1],
+                    va=("top", "center", "bottom")[d[1] + 1], arrowprops=dict(arrowstyle="-", color=color, lw=0.8))
         start += len(ws)
+    ax.margins(0.12)                                                   # room for labels at the edges
     ax.set(title=name, xlabel="PC 1", ylabel="PC 2")
-axes[0].legend(fontsize=7, loc="best")
+axes[0].legend(fontsize=9, loc="best")
 fig.suptitle("PCA of the word vectors: words that fill the same slots land together", fontsize=10)
 fig.tight_layout()
 

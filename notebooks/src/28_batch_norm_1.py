@@ -98,7 +98,8 @@ ours_ln, torch_ln = LayerNorm(16), nn.LayerNorm(16)
 same_train = torch.allclose(ours_bn(seq), torch_bn(seq.transpose(1, 2)).transpose(1, 2), atol=1e-5)
 ours_bn.eval(), torch_bn.eval()
 same_eval = torch.allclose(ours_bn(seq), torch_bn(seq.transpose(1, 2)).transpose(1, 2), atol=1e-5)
-print("SequenceBatchNorm = nn.BatchNorm1d — train mode:", same_train, "· eval mode (running stats):", same_eval)
+print("SequenceBatchNorm = nn.BatchNorm1d — train mode:", same_train)
+print("SequenceBatchNorm = nn.BatchNorm1d — eval mode (running stats):", same_eval)
 print("LayerNorm = nn.LayerNorm:", torch.allclose(ours_ln(seq), torch_ln(seq), atol=1e-5))
 print("inline batch_norm on the B·T tokens = nn.BatchNorm1d:",
       torch.allclose(batch_norm(seq.reshape(-1, 16)).reshape(seq.shape),
@@ -155,8 +156,9 @@ axes[1].set(xlabel="fraction of the batch that is padding", ylabel="σ(all) / σ
 for ax in axes:
     ax.grid(alpha=0.3)
 fig.tight_layout()
-print(f"padding: {min(pad_fraction):.0%}–{max(pad_fraction):.0%} of the positions; mean error "
-      f"{min(mean_error):.2f}–{max(mean_error):.2f} σ; σ(all)/σ(real) {min(std_ratio):.2f}–{max(std_ratio):.2f}")
+print(f"padding: {min(pad_fraction):.0%}–{max(pad_fraction):.0%} of the positions")
+print(f"mean error {min(mean_error):.2f}–{max(mean_error):.2f} σ; "
+      f"σ(all)/σ(real) {min(std_ratio):.2f}–{max(std_ratio):.2f}")
 print(f"correlation with the padding fraction — mean error: {torch.corrcoef(torch.tensor([pad_fraction, mean_error]))[0, 1]:+.2f}, "
       f"σ ratio: {torch.corrcoef(torch.tensor([pad_fraction, std_ratio]))[0, 1]:+.2f}")
 
@@ -182,15 +184,16 @@ for name, companions in (("short companions", short), ("long companions", long))
     print(f"{name}: {1 - mask.float().mean():.0%} of the batch is padding")
 differences = {norm: (outputs["short companions"][norm] - outputs["long companions"][norm]).abs().max().item()
                for norm in outputs["long companions"]}
+print("largest change in the sentence's normalized vectors between the two batches:")
 for norm, d in differences.items():
-    print(f"{norm:>28}: the sentence's normalized vectors differ by up to {d:.3f}")
+    print(f"  {norm:<28} {d:.3f}")
 
 # %%
 # NBVAL_CHECK_OUTPUT
 reference_bn = nn.BatchNorm1d(128).to(device).train()
 with torch.inference_mode():
     same = torch.allclose(SequenceBatchNorm(128).to(device)(h, mask)[mask], reference_bn(h[mask]), atol=1e-4)
-print("masked SequenceBatchNorm on this padded batch = nn.BatchNorm1d on its real tokens:", same)
+print("masked SequenceBatchNorm on this batch = nn.BatchNorm1d on its real tokens:", same)
 print("LayerNorm: identical outputs in both batches:", differences["LayerNorm"] == 0.0)
 print("BatchNorm with a mask still depends on the companions:", differences["BatchNorm, padding masked"] > 0.1)
 
@@ -238,8 +241,8 @@ def influence(m):
 grids = {"LayerNorm (the shipped model)": influence(model), "BatchNorm (same weights)": influence(bn_model)}
 future = torch.ones(16, 16).triu(1).bool()              # s > t: a token after the position
 for name, grid in grids.items():
-    print(f"{name:>30}: largest effect of a *later* token on a logit = {grid[future].max():.3g}; "
-          f"the last token moves the logits at {int((grid[:15, 15] > 1e-4).sum())} of the 15 earlier positions")
+    print(f"{name}:\n  largest effect of a *later* token on a logit = {grid[future].max():.3g}\n"
+          f"  the last token moves the logits at {int((grid[:15, 15] > 1e-4).sum())} of the 15 earlier positions")
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(9.5, 4))
@@ -265,8 +268,8 @@ with torch.inference_mode():
              for name, m in (("LayerNorm", model), ("BatchNorm", bn_model))}
 print("LayerNorm: no later token moves an earlier logit:", bool(grids["LayerNorm (the shipped model)"][future].max() == 0))
 print("BatchNorm: later tokens move earlier logits:", bool(grids["BatchNorm (same weights)"][future].max() > 1e-3))
-print("other sequences in the batch leave sequence 0's logits unchanged — LayerNorm:", moved["LayerNorm"] == 0,
-      "· BatchNorm:", moved["BatchNorm"] == 0)
+print("other sequences in the batch leave sequence 0's logits unchanged —")
+print("  LayerNorm:", moved["LayerNorm"] == 0, "· BatchNorm:", moved["BatchNorm"] == 0)
 
 # %% [markdown]
 # This is why every Transformer LM normalizes per token: LayerNorm, or RMSNorm, its cheaper variant

@@ -38,6 +38,7 @@
 # %%
 import copy
 import random
+import textwrap
 
 import matplotlib.pyplot as plt
 import torch
@@ -89,9 +90,12 @@ def batch(examples):
 
 ex = test[0]
 ids, _, segments, starts, ends, _ = batch([ex])
-print("question:", ex.question, "| context:", ex.context, "| answer:", repr(ex.answer))
-print("input:   ", " ".join(tok.itos[i] for i in ids[0].tolist()))
-print("segments:", segments[0].tolist())
+print("question:", ex.question)
+print("context: ", ex.context)
+print("answer:  ", repr(ex.answer))
+print(textwrap.fill(" ".join(tok.itos[i] for i in ids[0].tolist()), width=80,
+                    initial_indent="input:    ", subsequent_indent=" " * 10))
+print("segments:", " ".join(str(g) for g in segments[0].tolist()))
 print("answer tokens:", starts.item(), "…", ends.item(), "=", " ".join(tok.itos[i] for i in ids[0, starts.item():ends.item() + 1].tolist()))
 print(f"test questions also in the training set: {len({(e.context, e.question) for e in train} & {(e.context, e.question) for e in test})}")
 
@@ -239,8 +243,9 @@ for ex, other in zip(test, qa_examples(150, seed=52)):
         prepended.append(len(other.context.split()))
 seen = {features(e)[3] for e in train}
 moved = {features(e)[3] for e in longer}
-print(f"answer start positions in training: {min(seen)}…{max(seen)}; in the longer test: {min(moved)}…{max(moved)}; "
-      f"never seen in training: {sum(features(e)[3] not in seen for e in longer)} of {len(longer)}")
+print(f"answer start positions in training: {min(seen)}…{max(seen)}; in the longer test: {min(moved)}…{max(moved)}")
+print(f"longer-test answer starts never seen in training: "
+      f"{sum(features(e)[3] not in seen for e in longer)} of {len(longer)}")
 
 # %%
 ids_l, mask_l, seg_l, _, _, allowed_l = batch(longer)
@@ -252,8 +257,9 @@ offs_l = [len(tok.encode(ex.question)) + 2 for ex in longer]
 pred_l = [" ".join(w[a - o:b - o + 1]) for w, o, a, b in zip(words_l, offs_l, span_i.tolist(), span_j.tolist())]
 hits = [exact_match(p, ex.answer) == 1.0 for p, ex in zip(pred_l, longer)]
 in_other = [a - o < n for a, o, n in zip(span_i.tolist(), offs_l, prepended)]
-print(f"span head with a second passage in front, answers at unseen positions: EM {100 * sum(hits) / len(longer):.1f}"
-      f" in this run; of the {hits.count(False)} misses, {sum(o for h, o in zip(hits, in_other) if not h)} point "
+print("span head, a second passage in front, answers at unseen positions:")
+print(f"  EM {100 * sum(hits) / len(longer):.1f} in this run")
+print(f"  of the {hits.count(False)} misses, {sum(o for h, o in zip(hits, in_other) if not h)} point "
       f"into the other person's passage")
 for p, ex in list(zip(pred_l, longer))[:3]:
     print(f"  {ex.question:<28} → {p!r:<12} (gold {ex.answer!r})")
@@ -289,13 +295,13 @@ for step in range(200):
     head_opt.zero_grad()
     loss.backward()
     head_opt.step()
+print(f"{'[CLS] vector → positions':<32}{'start and end right':>21}{'largest predicted start':>25}")
 with torch.no_grad():
     for name, examples in (("test", test), ("longer test (unseen positions)", longer)):
         v, s, e = sentence_vectors(examples)
         out = one_vector(v).view(-1, 2, positions)
         right = (out[:, 0].argmax(-1) == s) & (out[:, 1].argmax(-1) == e)
-        print(f"[CLS] vector → positions, {name:<31}: start and end right {100 * right.float().mean():5.1f} %"
-              f" · predicted starts ≤ {out[:, 0].argmax(-1).max().item()}")
+        print(f"  {name:<30}{100 * right.float().mean():>19.1f} %{out[:, 0].argmax(-1).max().item():>25}")
 
 # %% [markdown]
 # The per-token head answers questions whose answers sit where no training answer ever was (its EM above, in
