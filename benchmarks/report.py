@@ -14,7 +14,7 @@ def _machine(m: dict) -> str:
 
 
 def _runtime(r: dict) -> str:
-    from .unit import COURSE_BUDGET_UNITS, SHAPE, STEPS
+    from .unit import AIM_UNITS, COURSE_BUDGET_UNITS, SHAPE, STEPS
 
     if "unit" not in r:     # results written before the unit existed
         return "(re-run `make bench` to measure the runtime in units)"
@@ -36,10 +36,16 @@ def _runtime(r: dict) -> str:
     verdict = (f"Every notebook is within {r['budget_units']:.0f} units." if not r["over_budget"]
                else f"**Over the {r['budget_units']:.0f}-unit budget:** {', '.join(r['over_budget'])}")
     left = COURSE_BUDGET_UNITS - r["total_units"]
-    return ("\n".join(lines) + f"\n\n{verdict} The {n} chapters average {r['mean_chapter_units']:.1f} units; at that "
-            f"rate 50 chapters would take {50 * r['mean_chapter_units']:.0f} units (budget {COURSE_BUDGET_UNITS:.0f}), so "
-            f"the other {50 - n} chapters must average at most {left / max(1, 50 - n):.1f} units (the start page, which "
-            f"does almost nothing, takes {r['rows'][0]['units']:.1f}: kernel start and imports).")
+    floor = (f"(the start page, which does almost nothing, takes {r['rows'][0]['units']:.1f}: kernel start and "
+             f"imports)")
+    aim = (f"The {n} chapters average {r['mean_chapter_units']:.1f} units against the aim of {AIM_UNITS:.1f} (half "
+           f"the cap) {floor}; ")
+    if n >= 50:
+        return ("\n".join(lines) + f"\n\n{verdict} {aim}the course takes {r['total_units']:.1f} units in all "
+                f"(budget {COURSE_BUDGET_UNITS:.0f}).")
+    return ("\n".join(lines) + f"\n\n{verdict} {aim}at that rate 50 chapters would take "
+            f"{50 * r['mean_chapter_units']:.0f} units (budget {COURSE_BUDGET_UNITS:.0f}), so the other {50 - n} "
+            f"chapters must average at most {left / max(1, 50 - n):.1f} units.")
 
 
 def _throughput(rows: list) -> str:
