@@ -40,3 +40,12 @@ def test_the_map_lists_every_chapter_once_and_links_only_written_ones():
     assert sorted(map(int, rows)) == list(range(1, 51))
     linked = set(re.findall(r"\]\(([0-9]{2}_[a-z0-9_]+\.ipynb)\)", text))
     assert linked == {p.stem + ".ipynb" for p in SOURCES}
+
+
+def test_a_chapter_not_written_yet_is_listed_unlinked_and_grey(monkeypatch):
+    import course.navigation as navigation
+
+    real = navigation.chapter_source
+    monkeypatch.setattr(navigation, "chapter_source", lambda n: None if n == 7 else real(n))
+    row = next(line for line in navigation.course_map_markdown().splitlines() if re.match(r"^\| <span[^>]*>7<", line))
+    assert "*(planned)*" in row and "](" not in row and 'color:#999999' in row

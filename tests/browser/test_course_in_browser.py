@@ -109,8 +109,9 @@ def test_start_page_links_only_written_chapters_and_greys_out_the_rest(open_note
     assert links == written
     planned = tables.locator("tr", has_text="(planned)")
     assert planned.count() == 50 - len(written)
-    grey = planned.first.locator("span").first.evaluate("e => getComputedStyle(e).color")
-    assert grey == "rgb(153, 153, 153)", grey
+    if planned.count():                   # only while some chapters are still to be written
+        grey = planned.first.locator("span").first.evaluate("e => getComputedStyle(e).color")
+        assert grey == "rgb(153, 153, 153)", grey
     start = page.get_by_role("link", name="Start with chapter 1 →")
     assert _file(start.get_attribute("href")) == "01_llm_basics.ipynb"
     tables.first.scroll_into_view_if_needed()
