@@ -162,3 +162,10 @@ def test_a_nan_where_a_number_is_expected_gets_a_hint():
     ex = exercise("22.half_life")
     verdict = ex.check(lambda **kw: float("nan"), seed=0, record=False)
     assert not verdict.passed and "division by zero" in verdict.message
+
+
+def test_a_function_that_calls_sys_exit_gets_a_verdict_not_an_escape():
+    import sys
+
+    verdict = exercise("04.softmax").check(lambda **kw: sys.exit("bye"), seed=0, record=False)
+    assert not verdict.passed and "SystemExit" in verdict.message

@@ -33,8 +33,12 @@ _REFERENCES: dict[int, Callable] = {}
 _VIEWED: set[str] = set()
 
 
-def _reference(ex: "Exercise") -> Callable:
-    """The reference solution of ``ex`` (for the course's own tests and tools)."""
+def _reference(ex: "Exercise | str") -> Callable:
+    """The reference solution of ``ex``, an exercise or its key such as "05.drop_connect" (for the course's
+    own tests and tools)."""
+    if isinstance(ex, str):
+        from . import exercise
+        ex = exercise(ex)
     return _REFERENCES[id(ex)]
 
 
@@ -300,7 +304,7 @@ class Exercise:
             except NotImplementedError:
                 return Verdict(False, "Not written yet: replace `raise NotImplementedError` with your code, "
                                       "then run the check again.", attempted=False)
-            except Exception as err:  # the learner's code: report, never crash
+            except (Exception, SystemExit) as err:  # the learner's code (even sys.exit): report, never crash
                 return Verdict(False, f"✗ Your function raised `{_safe_str(err)}`{_where(err)}. "
                                       f"Expected signature: `{self.signature}`.")
             changed = _changed_inputs(case, args)
