@@ -72,6 +72,25 @@ def test_the_correct_option_is_not_usually_the_shortest(number):
     assert len(shortest) <= 2, f"the correct option is strictly the shortest in: {shortest}"
 
 
+# Chapters whose review tightened the length rules, and keep them: (most questions whose correct option is
+# the longest, ties included; most whose correct option is strictly the shortest; options of similar length)
+TIGHTER_LENGTH_RULES = {1: (1, 2, True), 4: (1, 2, True), 7: (1, 2, True), 6: (1, 2, True), 25: (1, 2, True),
+                        35: (1, 2, True), 23: (0, 1, False), 46: (0, 1, False)}
+
+
+@pytest.mark.parametrize("number", sorted(TIGHTER_LENGTH_RULES))
+def test_chapters_with_tighter_length_rules_keep_them(number):
+    most_longest, most_shortest, similar = TIGHTER_LENGTH_RULES[number]
+    longest = 0
+    for q in quiz(number).questions:
+        lengths = [len(o.text) for o in q.options]
+        longest += lengths[[o.correct for o in q.options].index(True)] == max(lengths)
+        if similar:
+            assert min(lengths) < 20 or max(lengths) <= 1.8 * min(lengths), (q.key, lengths)
+    shortest = sum(_strictly_shortest(q) for q in quiz(number).questions)
+    assert longest <= most_longest and shortest <= most_shortest, (longest, shortest)
+
+
 @pytest.mark.parametrize("number", bank.CHAPTERS_WITH_SELFTEST)
 def test_text_fallback_form_and_answer_agree_on_letters(number):
     q = quiz(number)
