@@ -21,26 +21,17 @@ def run_all(page, timeout_s: float = 180) -> None:
     _wait_until_run(page, timeout_s)
 
 
-def restart_and_run_all(page, timeout_s: float = 180) -> None:
-    """Kernel → Restart Kernel and Run All Cells, confirmed: a fresh kernel, as on the learner's next visit."""
-    _wait_for_cells(page)
-    page.locator(".lm-MenuBar-itemLabel", has_text="Kernel").first.click()
-    page.locator(".lm-Menu-item[data-command='runmenu:restart-and-run-all']").click()
-    page.locator(".jp-Dialog button.jp-mod-accept").click()
-    _wait_until_run(page, timeout_s)
-
-
 def close_and_reopen(page, timeout_s: float = 60) -> None:
     """File → Close and Shut Down Notebook (its kernel ends), then open the same notebook again in this tab:
     the learner's next visit, with nothing carried over but what is on disk."""
-    url = page.url.split("?")[0]
+    address = page.url.split("?")[0]        # /lab/tree/<notebook>; the login cookie is kept
     page.locator(".lm-MenuBar-itemLabel", has_text="File").first.click()
     page.locator(".lm-Menu-item[data-command='filemenu:close-and-cleanup']").click()
     dialog = page.locator(".jp-Dialog button.jp-mod-accept")
     dialog.wait_for(timeout=timeout_s * 1000)
     dialog.click()
     wait_for(lambda: page.locator(".jp-NotebookPanel").count() == 0, timeout_s, "the notebook to close")
-    page.goto(url + "?" + page.url.split("?", 1)[1] if "?" in page.url else url)
+    page.goto(address)
     page.locator(".jp-NotebookPanel").first.wait_for(timeout=timeout_s * 1000)
     page.get_by_text("Python 3 (ipykernel) | Idle").first.wait_for(timeout=timeout_s * 1000)
     _wait_for_cells(page, timeout_s)
