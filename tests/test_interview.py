@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from course.chapters import CHAPTERS, chapter
-from course.interview import MockInterview, answer_card, answer_cards, interview_order
+from course.interview import _CJK, MockInterview, answer_card, answer_cards, interview_order
 from course.navigation import chapter_source as _source
 from course.selftest.progress import INTERVALS, Progress, ProgressWarning
 
@@ -136,7 +136,7 @@ def test_two_kernels_reviewing_at_once_lose_nothing(tmp_path):
 
 def test_chinese_card_text_does_not_break_lines_between_chinese_characters():
     """A line break inside Chinese text renders as a stray space in JupyterLab ("标签 平滑")."""
-    cjk = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+    cjk = re.compile(_CJK)
     for number in WRITTEN:
         source = _source(number).read_text(encoding="utf-8")
         zh = source.split("**中文：**")[1].split("**English:**")[0]
